@@ -1,0 +1,34 @@
+"""Shared fixtures: the bundled real state files, read once per test session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from workbook import data
+
+SAMPLE = data.SAMPLE_DIR
+CA_2024 = SAMPLE / "ca_dashboard_2024_monterey" / "dashboard_2024_monterey.csv"
+CA_1718 = SAMPLE / "ca_dashboard_2017_2018_monterey_santacruz"
+OR_DIR = SAMPLE / "or_ode"
+
+
+@pytest.fixture(scope="session")
+def sample_outcomes():
+    """The sample region's tidy outcome table."""
+    return data.load_outcomes(data.sample_sources())
+
+
+@pytest.fixture()
+def copy_file(tmp_path):
+    """Copy a bundled file into tmp_path (keeping its name) so a test can damage it."""
+
+    def _copy(src: Path, name: str | None = None) -> Path:
+        dst = tmp_path / (name or src.name)
+        shutil.copyfile(src, dst)
+        dst.chmod(0o644)
+        return dst
+
+    return _copy

@@ -1,0 +1,345 @@
+"""The Four Domains rubric and the coaching questions, as typed, read-only data.
+
+Every stage of the cycle codes its goals, strategies and self-reflection ratings against the
+same twelve practices of *Four Domains of Rapid School Improvement*, so the codes live in one
+place. The data are transcribed from Tools B and C of Layland & Corbett (2017), *Utilizing
+Integrated Resources to Implement the School and District Improvement Cycle and Supports*
+(CCSSO, CC BY 4.0); see :func:`attribution`.
+
+The YAML files are read lazily, on first use, and cached; every object returned is frozen.
+Codes are matched after stripping whitespace and lower-casing, so ``"1A"`` finds practice 1a.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from typing import Any, Literal, get_args
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from workbook.errors import WorkbookError
+
+__all__ = [
+    "STAGES",
+    "CoachingQuestion",
+    "CoachingSection",
+    "CoachingStage",
+    "Domain",
+    "Element",
+    "Level",
+    "LevelDescriptor",
+    "Practice",
+    "Stage",
+    "attribution",
+    "coaching_questions",
+    "coaching_stage",
+    "domain",
+    "domain_of",
+    "domains",
+    "element",
+    "elements",
+    "is_element_code",
+    "is_practice_code",
+    "levels",
+    "practice",
+    "practice_of",
+    "practices",
+]
+
+Stage = Literal["direction", "needs", "rootcause", "plan", "implement", "monitor"]
+STAGES: tuple[str, ...] = get_args(Stage)
+"""Stages of the cycle that have coaching questions, in the order the cycle runs."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Level(_Frozen):
+    """One of the rubric's four performance levels, e.g. ``2 Basic Performance``."""
+
+    level: int = Field(ge=1, le=4)
+    name: str = Field(min_length=1)
+
+
+class LevelDescriptor(Level):
+    """What an element looks like at one performance level."""
+
+    descriptor: str = Field(min_length=1)
+
+
+class Domain(_Frozen):
+    """A domain, e.g. ``1 Turnaround Leadership``; ``heading`` is the rubric's own heading."""
+
+    code: int = Field(ge=1, le=4)
+    name: str = Field(min_length=1)
+    heading: str
+    reflection_prompt: str
+
+
+class Practice(_Frozen):
+    """A practice, e.g. ``1a Prioritize improvement and communicate urgency``."""
+
+    code: str = Field(pattern=r"^[1-4][a-c]$")
+    domain: int = Field(ge=1, le=4)
+    name: str = Field(min_length=1)
+
+
+class Element(_Frozen):
+    """A rubric element, e.g. ``1a1``, with its descriptor at each of the four levels."""
+
+    code: str = Field(pattern=r"^[1-4][a-c][1-9]$")
+    practice: str
+    text: str = Field(min_length=1)
+    levels: tuple[LevelDescriptor, LevelDescriptor, LevelDescriptor, LevelDescriptor]
+
+    @property
+    def domain(self) -> int:
+        """Domain code, taken from the element code."""
+        return int(self.code[0])
+
+
+class Source(_Frozen):
+    """Where a catalogue file was transcribed from."""
+
+    title: str
+    tool: str
+    authors: tuple[str, ...]
+    publisher: str
+    year: int
+    licence: str
+    licence_url: str
+    citation: str
+    changes: str
+    based_on: str | None = None
+
+
+class CoachingQuestion(_Frozen):
+    """A coaching question; ``context`` is the source's lead-in, e.g. ``If a mission exists:``."""
+
+    text: str = Field(min_length=1)
+    context: str | None = None
+
+    def __str__(self) -> str:
+        return self.text if self.context is None else f"{self.context} {self.text}"
+
+
+class CoachingSection(_Frozen):
+    """A run of techniques and questions under one of the source's sub-headings (if any)."""
+
+    heading: str | None = None
+    note: str | None = None
+    preparation: str | None = None
+    techniques: tuple[str, ...] = ()
+    questions: tuple[CoachingQuestion, ...] = ()
+
+
+class CoachingStage(_Frozen):
+    """Tool B for one stage: the source heading, preparation for the coach, and its sections."""
+
+    heading: str
+    preparation: str | None = None
+    sections: tuple[CoachingSection, ...]
+
+    @property
+    def questions(self) -> tuple[CoachingQuestion, ...]:
+        """All questions of the stage, in source order."""
+        return tuple(q for s in self.sections for q in s.questions)
+
+    @property
+    def techniques(self) -> tuple[str, ...]:
+        """All techniques (instructions to the coach) of the stage, in source order."""
+        return tuple(t for s in self.sections for t in s.techniques)
+
+
+class _FourDomainsFile(_Frozen):
+    source: Source
+    levels: tuple[Level, Level, Level, Level]
+    domains: tuple[Domain, ...]
+    practices: tuple[Practice, ...]
+    elements: tuple[Element, ...]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> _FourDomainsFile:
+        problems: list[str] = []
+        if [lv.level for lv in self.levels] != [1, 2, 3, 4]:
+            problems.append("levels must be numbered 1, 2, 3, 4")
+        for kind, codes in (
+            ("domain", [d.code for d in self.domains]),
+            ("practice", [p.code for p in self.practices]),
+            ("element", [e.code for e in self.elements]),
+        ):
+            dupes = sorted({str(c) for c in codes if codes.count(c) > 1})
+            if dupes:
+                problems.append(f"duplicate {kind} codes: {', '.join(dupes)}")
+        domain_codes = {d.code for d in self.domains}
+        practice_codes = {p.code for p in self.practices}
+        for p in self.practices:
+            if p.domain not in domain_codes or p.code[0] != str(p.domain):
+                problems.append(f"practice {p.code} names domain {p.domain}")
+        for e in self.elements:
+            if e.practice not in practice_codes or not e.code.startswith(e.practice):
+                problems.append(f"element {e.code} names practice {e.practice}")
+            if tuple(Level(level=d.level, name=d.name) for d in e.levels) != self.levels:
+                problems.append(f"element {e.code} levels differ from the top-level `levels`")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class _CoachingFile(_Frozen):
+    source: Source
+    introduction: str
+    stages: dict[Stage, CoachingStage]
+
+    @model_validator(mode="after")
+    def _all_stages(self) -> _CoachingFile:
+        missing = [s for s in STAGES if s not in self.stages]
+        if missing:
+            raise ValueError(f"stages missing: {', '.join(missing)}")
+        return self
+
+
+def _load(name: str, model: type[_FourDomainsFile] | type[_CoachingFile]) -> Any:
+    text = resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
+    try:
+        return model.model_validate(yaml.safe_load(text))
+    except (ValidationError, yaml.YAMLError) as exc:
+        raise WorkbookError(
+            f"the packaged catalogue file workbook/catalogue/{name} is invalid; "
+            f"reinstall workbook or fix the file:\n{exc}"
+        ) from exc
+
+
+@functools.cache
+def _four_domains() -> _FourDomainsFile:
+    return _load("four_domains.yaml", _FourDomainsFile)
+
+
+@functools.cache
+def _coaching() -> _CoachingFile:
+    return _load("coaching_questions.yaml", _CoachingFile)
+
+
+def _norm(code: object) -> str:
+    return str(code).strip().lower()
+
+
+def _unknown(kind: str, code: object, valid: list[str]) -> WorkbookError:
+    return WorkbookError(f"unknown {kind} {code!r}; valid {kind}s are: {', '.join(valid)}")
+
+
+@functools.cache
+def attribution() -> str:
+    """The citation and licence to print wherever the rubric or questions are shown (CC BY)."""
+    src = _four_domains().source
+    return f"{src.citation} Licensed under {src.licence} ({src.licence_url})."
+
+
+@functools.cache
+def levels() -> tuple[Level, ...]:
+    """The four performance levels, lowest first."""
+    return _four_domains().levels
+
+
+@functools.cache
+def domains() -> tuple[Domain, ...]:
+    """The four domains, in order."""
+    return _four_domains().domains
+
+
+@functools.cache
+def domain(code: int | str) -> Domain:
+    """The domain with this code (1-4, as int or string)."""
+    for d in domains():
+        if _norm(code) == str(d.code):
+            return d
+    raise _unknown("domain code", code, [str(d.code) for d in domains()])
+
+
+@functools.cache
+def practices(domain_code: int | str | None = None) -> tuple[Practice, ...]:
+    """The twelve practices in order, or only those of one domain."""
+    every = _four_domains().practices
+    if domain_code is None:
+        return every
+    wanted = domain(domain_code).code
+    return tuple(p for p in every if p.domain == wanted)
+
+
+@functools.cache
+def practice(code: str) -> Practice:
+    """The practice with this code, e.g. ``"1a"``."""
+    for p in practices():
+        if _norm(code) == p.code:
+            return p
+    raise _unknown("practice code", code, [p.code for p in practices()])
+
+
+@functools.cache
+def elements(practice_code: str | None = None) -> tuple[Element, ...]:
+    """All rubric elements in order, or only those of one practice."""
+    every = _four_domains().elements
+    if practice_code is None:
+        return every
+    wanted = practice(practice_code).code
+    return tuple(e for e in every if e.practice == wanted)
+
+
+@functools.cache
+def element(code: str) -> Element:
+    """The element with this code, e.g. ``"1a1"``."""
+    for e in elements():
+        if _norm(code) == e.code:
+            return e
+    raise _unknown("element code", code, [e.code for e in elements()])
+
+
+@functools.cache
+def practice_of(element_code: str) -> Practice:
+    """The practice an element belongs to."""
+    return practice(element(element_code).practice)
+
+
+@functools.cache
+def domain_of(code: str) -> Domain:
+    """The domain a practice code (``"2b"``) or an element code (``"2b1"``) belongs to."""
+    if is_practice_code(code):
+        return domain(practice(code).domain)
+    if is_element_code(code):
+        return domain(practice_of(code).domain)
+    valid = [p.code for p in practices()] + [e.code for e in elements()]
+    raise _unknown("practice or element code", code, valid)
+
+
+@functools.cache
+def _codes() -> tuple[frozenset[str], frozenset[str]]:
+    return frozenset(p.code for p in practices()), frozenset(e.code for e in elements())
+
+
+def is_practice_code(value: object) -> bool:
+    """Whether ``value`` is a practice code in the catalogue (``"1a"`` … ``"4c"``)."""
+    return isinstance(value, str) and _norm(value) in _codes()[0]
+
+
+def is_element_code(value: object) -> bool:
+    """Whether ``value`` is an element code in the catalogue (``"1a1"`` … ``"4c3"``)."""
+    return isinstance(value, str) and _norm(value) in _codes()[1]
+
+
+@functools.cache
+def coaching_stage(stage: str) -> CoachingStage:
+    """Tool B for one stage of the cycle (see :data:`STAGES`)."""
+    stages = _coaching().stages
+    key = _norm(stage)
+    if key not in stages:
+        raise _unknown("stage", stage, list(STAGES))
+    return stages[key]  # type: ignore[index]
+
+
+@functools.cache
+def coaching_questions(stage: str) -> tuple[CoachingQuestion, ...]:
+    """The coaching questions for one stage of the cycle, in source order."""
+    return coaching_stage(stage).questions

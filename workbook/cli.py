@@ -1,0 +1,106 @@
+"""The `workbook` command. Every error we raise on purpose becomes one line, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workbook.errors import WorkbookError
+
+app = typer.Typer(
+    help="Continuous-improvement workbooks for schools, districts and regions.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+data_app = typer.Typer(help="Load, check and level state outcome files.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+Paths = Annotated[list[Path], typer.Argument(help="Files or folders of state data files.")]
+
+
+@data_app.command("check")
+def data_check(paths: Paths) -> None:
+    """Check state files; print one `file:row:column: message` line per problem.
+
+    Exits 1 if any problem was found, 0 if none.
+    """
+    from workbook import data
+
+    problems = data.check(paths)
+    for problem in problems:
+        typer.echo(str(problem))
+    files = len(data._expand(paths))
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) in {files} file(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"ok: {files} file(s), no problems", err=True)
+
+
+@data_app.command("levels")
+def data_levels(
+    paths: Paths,
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
+) -> None:
+    """Compute Dashboard status levels, change levels and colors for every row of CA files."""
+    from workbook import dashboard, data
+    from workbook.files import write_csv
+
+    frame = data.load_outcomes(paths)
+    frame = frame[frame["state"] == "CA"]
+    levels = dashboard.compute_levels(frame)
+    out = frame[["org_id", "org_level", "student_group", "indicator", "year"]].copy()
+    out.columns = ["cds", "rtype", "studentgroup", "indicator", "year"]
+    out["rtype"] = out["rtype"].map({"state": "X", "district": "D", "school": "S"})
+    out["statuslevel"] = levels["status_level"]
+    out["changelevel"] = levels["change_level"]
+    out["color"] = levels["color"]
+    out = out[["cds", "rtype", "studentgroup", "indicator", "year", "statuslevel",
+               "changelevel", "color"]]
+    write_csv(out, output)
+    typer.echo(f"wrote {len(out)} rows to {output}", err=True)
+
+
+@app.command("demo")
+def demo(
+    outputs: Annotated[Path, typer.Option(help="Where outputs go.")] = Path("outputs"),
+) -> None:
+    """Load and check the bundled sample region (Monterey County) and cache it."""
+    from workbook import data
+    from workbook.data import cache
+
+    sources = data.sample_sources()
+    typer.echo(f"Sample region: Monterey County, {len(sources)} CDE files")
+    start = time.perf_counter()
+    problems = data.check(sources)
+    if problems:
+        for problem in problems:
+            typer.echo(str(problem))
+        raise typer.Exit(1)
+    checked = time.perf_counter() - start
+    start = time.perf_counter()
+    folder = cache.cached(sources, outputs / "cache")
+    built = time.perf_counter() - start
+    districts = cache.districts(folder)
+    frame = cache.read_all(folder)
+    typer.echo(f"checked in {checked:.2f}s: no problems")
+    typer.echo(f"{len(frame)} outcome rows, {len(districts)} districts, "
+               f"indicators {sorted(frame['indicator'].unique())}")
+    typer.echo(f"cache ready in {built:.2f}s: {folder}")
+
+
+def main() -> None:
+    """Entry point: a WorkbookError becomes a one-line message and exit code 2."""
+    try:
+        app()
+    except WorkbookError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

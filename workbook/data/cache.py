@@ -1,0 +1,103 @@
+"""Parsed outcome data cached as Parquet, one folder per district.
+
+Parsing the state files takes seconds (the Oregon workbooks alone take several); later
+steps want one district's slice in milliseconds. The cache is keyed by a fingerprint of
+the source files' bytes and the loader version, built in a temporary folder and renamed
+into place, so a reader never sees a half-written cache and a changed source file simply
+gets a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from workbook.data.model import TIDY_COLUMNS
+
+LOADER_VERSION = "1"
+_STATEWIDE = "_state"  # folder for rows that belong to no district (state rows)
+
+
+def default_root() -> Path:
+    """WORKBOOK_CACHE_DIR, else outputs/cache under the current directory."""
+    return Path(os.environ.get("WORKBOOK_CACHE_DIR", "outputs/cache"))
+
+
+def fingerprint(sources: Iterable[Path]) -> str:
+    """A digest of the source files' contents (not names or times) and the loader version."""
+    h = hashlib.sha256(LOADER_VERSION.encode())
+    for path in sorted(Path(p).resolve() for p in sources):
+        h.update(path.name.encode())
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()[:20]
+
+
+def _folder(district_id: str) -> str:
+    return f"district={district_id or _STATEWIDE}"
+
+
+def build(frame: pd.DataFrame, target: Path) -> Path:
+    """Write the tidy table partitioned by district, atomically, to `target`."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
+    try:
+        key = frame["district_id"].fillna("")
+        key = key.where(frame["org_level"] != "state", "")
+        for district, part in frame.groupby(key, sort=True):
+            folder = tmp / _folder(str(district))
+            folder.mkdir()
+            part.reset_index(drop=True).to_parquet(folder / "part.parquet", index=False)
+        (tmp / "manifest.json").write_text(json.dumps(
+            {"rows": len(frame), "districts": sorted(set(key) - {""}),
+             "loader_version": LOADER_VERSION}, indent=1))
+        try:
+            tmp.rename(target)
+        except OSError:  # another process finished the same cache first: keep theirs
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def cached(sources: list[Path], root: Path | None = None) -> Path:
+    """The cache folder for these sources, parsing and writing it only when missing."""
+    from workbook.data import load_outcomes
+
+    root = Path(root) if root else default_root()
+    target = root / fingerprint(sources)
+    if not (target / "manifest.json").is_file():
+        build(load_outcomes(sources), target)
+    return target
+
+
+def districts(cache: Path) -> list[str]:
+    """District ids present in a cache."""
+    return json.loads((Path(cache) / "manifest.json").read_text())["districts"]
+
+
+def read_district(cache: Path, district_id: str, *, with_state: bool = True) -> pd.DataFrame:
+    """One district's rows (its schools included), plus the state rows for comparison."""
+    parts = [Path(cache) / _folder(district_id) / "part.parquet"]
+    if with_state:
+        parts.append(Path(cache) / _folder("") / "part.parquet")
+    frames = [pd.read_parquet(p) for p in parts if p.is_file()]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in TIDY_COLUMNS.items()})
+    return pd.concat(frames, ignore_index=True).astype(TIDY_COLUMNS)
+
+
+def read_all(cache: Path) -> pd.DataFrame:
+    """Every row in a cache."""
+    files = sorted(Path(cache).glob("district=*/part.parquet"))
+    return pd.concat([pd.read_parquet(p) for p in files], ignore_index=True).astype(TIDY_COLUMNS)
