@@ -19,6 +19,21 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Load, check and level state outcome files.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+plan_app = typer.Typer(help="Improvement plans in the store: export, import, check.",
+                       no_args_is_help=True)
+app.add_typer(plan_app, name="plan")
+
+Database = Annotated[str | None, typer.Option(
+    "--database", envvar="WORKBOOK_DATABASE_URL",
+    help="SQLAlchemy URL; default: the SQLite file outputs/workbook.db")]
+User = Annotated[str, typer.Option("--user", help="Who is making the change (recorded).")]
+
+
+def _default_user() -> str:
+    import getpass
+    import os
+
+    return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
 
 Paths = Annotated[list[Path], typer.Argument(help="Files or folders of state data files.")]
 
@@ -63,6 +78,60 @@ def data_levels(
                "changelevel", "color"]]
     write_csv(out, output)
     typer.echo(f"wrote {len(out)} rows to {output}", err=True)
+
+
+@plan_app.command("export")
+def plan_export(
+    district: Annotated[str, typer.Argument(help="District (organisation) id.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help=".yaml or .xlsx file")],
+    database: Database = None,
+) -> None:
+    """Write a district's whole plan to YAML (for editing and review) or Excel (Tool A)."""
+    from workbook.store import Store
+
+    doc = Store(database).document(district)
+    if not doc.all():
+        raise WorkbookError(f"no plan stored for {district!r}; stored: {Store(database).orgs()}")
+    if output.suffix.lower() == ".xlsx":
+        from workbook.excel import export_plan
+
+        export_plan(doc, output)
+    else:
+        from workbook.planfile import export_yaml
+
+        export_yaml(doc, output)
+    typer.echo(f"wrote {len(doc.all())} records to {output}", err=True)
+
+
+@plan_app.command("import")
+def plan_import(
+    path: Annotated[Path, typer.Argument(help="A plan YAML file written by `plan export`.")],
+    database: Database = None,
+    user: User = "",
+) -> None:
+    """Validate a plan file and apply it; on any problem nothing changes (exit 1)."""
+    from workbook.planfile import PlanFileError, read_yaml
+    from workbook.store import Store, apply_document
+
+    try:
+        doc, exported_at = read_yaml(path)
+    except PlanFileError as err:
+        for line in err.problems:
+            typer.echo(line)
+        raise typer.Exit(1) from None
+    counts = apply_document(Store(database), doc, user=user or _default_user(),
+                            exported_at=exported_at)
+    typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()), err=True)
+
+
+@plan_app.command("findings")
+def plan_findings(district: str, database: Database = None) -> None:
+    """List the coach's plan-quality findings for a district."""
+    from workbook.improvement import findings
+    from workbook.store import Store
+
+    for f in findings(Store(database).document(district)):
+        typer.echo(f"{f.stage}: {f}")
 
 
 @app.command("demo")

@@ -1,0 +1,109 @@
+"""Plans round-trip through YAML; bad files are rejected with file:line and change nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+from test_improvement import ORG, _plan
+
+from workbook.planfile import PlanFileError, export_yaml, read_yaml
+from workbook.store import ConflictError, Store, apply_document
+
+
+@pytest.fixture()
+def store(tmp_path):
+    return Store(f"sqlite:///{tmp_path / 'plans.db'}")
+
+
+def _saved(store):
+    doc = _plan()
+    store.save_all(doc.all(), user="ana")
+    return store.document(ORG)
+
+
+def test_round_trip_is_lossless(store, tmp_path):
+    doc = _saved(store)
+    path = export_yaml(doc, tmp_path / "plan.yaml")
+    back, exported_at = read_yaml(path)
+    assert [r.model_dump(exclude={"updated_by", "updated_at"}) for r in back.all()] == [
+        r.model_dump(exclude={"updated_by", "updated_at"}) for r in doc.all()]
+    assert exported_at is not None
+    counts = apply_document(store, back, user="bo", exported_at=exported_at)
+    assert counts == {"added": 0, "updated": 0, "unchanged": len(doc.all()), "deleted": 0}
+
+
+def test_edit_in_yaml_then_import(store, tmp_path):
+    doc = _saved(store)
+    path = export_yaml(doc, tmp_path / "plan.yaml")
+    data = yaml.safe_load(path.read_text())
+    data["goals"][0]["title"] = "Every student reads by grade 3"
+    data["glossary"] = [{"term": "DFS", "definition": "distance from standard"}]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    back, when = read_yaml(path)
+    counts = apply_document(store, back, user="bo", exported_at=when)
+    assert counts["updated"] == 1 and counts["added"] == 1
+    assert store.document(ORG).of("goal")[0].title == "Every student reads by grade 3"
+
+
+def test_bad_file_names_every_line_and_changes_nothing(store, tmp_path):
+    doc = _saved(store)
+    path = export_yaml(doc, tmp_path / "plan.yaml")
+    lines = path.read_text().splitlines()
+    i = next(n for n, line in enumerate(lines) if line.strip().startswith("baseline:"))
+    lines[i] = lines[i].split(":")[0] + ": lots"
+    j = next(n for n, line in enumerate(lines) if line.strip().startswith("practice:"))
+    lines[j] = lines[j].split(":")[0] + ": 9z"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(PlanFileError) as err:
+        read_yaml(path)
+    got = err.value.problems
+    assert len(got) == 2
+    assert got[0].startswith(f"{path}:{j + 1}: strategies.practice: ")
+    assert got[1].startswith(f"{path}:{i + 1}: measures.baseline: ")
+    run = subprocess.run([sys.executable, "-m", "workbook.cli", "plan", "import", str(path),
+                          "--database", store.url, "--user", "cy"], capture_output=True,
+                         text=True)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stdout.splitlines() == got
+    assert [r.version for r in store.list(ORG)] == [r.version for r in doc.all()]
+
+
+def test_not_yaml_and_unknown_section(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("org_id: x\ngoals: [\n")
+    with pytest.raises(PlanFileError, match=r"bad.yaml:\d+: not valid YAML"):
+        read_yaml(bad)
+    bad.write_text("org_id: x\ngoalz:\n  - title: t\n")
+    with pytest.raises(PlanFileError, match=r"bad.yaml:2: unknown section 'goalz'"):
+        read_yaml(bad)
+
+
+def test_import_of_a_stale_file_is_a_conflict(store, tmp_path):
+    doc = _saved(store)
+    path = export_yaml(doc, tmp_path / "plan.yaml")
+    goal = store.document(ORG).of("goal")[0]
+    store.save(goal.model_copy(update={"title": "changed in the app"}), user="liaison")
+    data = yaml.safe_load(path.read_text())
+    data["goals"][0]["title"] = "changed in the file"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    back, when = read_yaml(path)
+    with pytest.raises(ConflictError, match="changed by liaison"):
+        apply_document(store, back, user="bo", exported_at=when)
+    assert store.document(ORG).of("goal")[0].title == "changed in the app"
+
+
+def test_cli_export_import(store, tmp_path):
+    _saved(store)
+    out = tmp_path / "cli.yaml"
+    run = subprocess.run([sys.executable, "-m", "workbook.cli", "plan", "export", ORG, "-o",
+                          str(out), "--database", store.url], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert yaml.safe_load(out.read_text())["org_id"] == ORG
+    run = subprocess.run([sys.executable, "-m", "workbook.cli", "plan", "import", str(out),
+                          "--database", store.url, "--user", "cy"], capture_output=True,
+                         text=True)
+    assert run.returncode == 0, run.stderr
+    assert "unchanged" in run.stderr
