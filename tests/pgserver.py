@@ -1,0 +1,68 @@
+"""Where the tests find a real PostgreSQL server and Debian's Chromium.
+
+`scripts/system-setup.sh` (run by `make test`) installs both when missing and starts a private
+PostgreSQL server on 127.0.0.1:54329 with `scripts/pg-test-server.sh`. Tests that need either
+skip, with the reason below, when it is not there.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+SKIP_REASON = (
+    "no PostgreSQL server for the tests: run `sudo bash scripts/system-setup.sh` "
+    "(installs and starts PostgreSQL on 127.0.0.1:54329) or set WORKBOOK_TEST_POSTGRES_URL"
+)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_SKIP_REASON = (
+    "no Chromium for the tests: run `sudo bash scripts/system-setup.sh` "
+    "(installs Debian's chromium)"
+)
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def pg_test_server_url() -> str:
+    """The URL of the server `scripts/pg-test-server.sh` runs (reachable or not)."""
+    port = os.environ.get("WORKBOOK_PG_PORT") or "54329"
+    return f"postgresql+psycopg://workbook@127.0.0.1:{port}/workbook_test"
+
+
+@functools.cache
+def postgres_url() -> str | None:
+    """A PostgreSQL URL (SQLAlchemy form) for the tests, or None when there is no server.
+
+    $WORKBOOK_TEST_POSTGRES_URL wins when set; else the test server of
+    scripts/pg-test-server.sh when it accepts a connection within 2 seconds.
+    """
+    env = os.environ.get("WORKBOOK_TEST_POSTGRES_URL")
+    if env:
+        return env
+    url = pg_test_server_url()
+    try:
+        import psycopg
+    except ImportError:
+        return None
+    try:
+        libpq_url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        conn = psycopg.connect(libpq_url, connect_timeout=2)
+    except Exception:
+        return None
+    conn.close()
+    return url
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium when installed and executable, else None."""
+    return CHROMIUM if os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK) else None
