@@ -120,3 +120,9 @@ def test_delete_checks_the_version(store):
     store.delete(store.get(g.id), user="ana")
     with store.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(RECORDS)).scalar() == 0
+
+
+def test_records_saved_together_keep_their_order(store):
+    goals = [Goal(org_id="d", title=f"g{i}", id=f"id{9 - i}") for i in range(10)]
+    store.save_all(goals, user="ana")
+    assert [g.title for g in store.list("d")] == [f"g{i}" for i in range(10)]

@@ -15,11 +15,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from workbook import paths
 from workbook.errors import WorkbookError
 from workbook.improvement import KINDS, PlanDocument
 from workbook.records import Record, now
 
-DEFAULT_URL = "sqlite:///outputs/workbook.db"
 _META = sa.MetaData()
 RECORDS = sa.Table(
     "records", _META,
@@ -54,7 +54,7 @@ class ConflictError(WorkbookError):
 
 def database_url(url: str | None = None) -> str:
     """The URL to use: the argument, WORKBOOK_DATABASE_URL, or the embedded SQLite file."""
-    return url or os.environ.get("WORKBOOK_DATABASE_URL") or DEFAULT_URL
+    return url or os.environ.get("WORKBOOK_DATABASE_URL") or paths.default_database_url()
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -145,11 +145,11 @@ class Store:
             raise WorkbookError("every save needs the name of the person making it")
         saved = []
         with self.engine.begin() as conn:
-            for record in records:
-                saved.append(self._write(conn, record, user))
+            for i, record in enumerate(records):
+                saved.append(self._write(conn, record, user, order=i))
         return saved
 
-    def _write(self, conn, record: Record, user: str) -> Record:
+    def _write(self, conn, record: Record, user: str, order: int = 0) -> Record:
         stamp = now()
         data = record.model_dump(mode="json", exclude=_META_FIELDS)
         values = dict(kind=record.kind, org_id=record.org_id, parent_id=record.parent_id,
@@ -157,7 +157,9 @@ class Store:
                       updated_by=user)
         if record.version == 0:
             try:
-                conn.execute(RECORDS.insert().values(id=record.id, version=1, created_at=stamp,
+                # records saved together keep the order they were given in
+                created = dt.datetime.now(dt.UTC) + dt.timedelta(microseconds=order)
+                conn.execute(RECORDS.insert().values(id=record.id, version=1, created_at=created,
                                                      **values))
             except sa.exc.IntegrityError:
                 raise ConflictError(record, self._current(conn, record.id)) from None
@@ -188,8 +190,8 @@ class Store:
         records = list(records)
         with self.engine.begin() as conn:
             conn.execute(RECORDS.delete().where(RECORDS.c.org_id == org_id))
-            for r in records:
-                self._write(conn, r.model_copy(update={"version": 0}), user)
+            for i, r in enumerate(records):
+                self._write(conn, r.model_copy(update={"version": 0}), user, order=i)
         return len(records)
 
 
@@ -211,10 +213,10 @@ def apply_document(store: Store, doc: PlanDocument, *, user: str,
     with store.engine.begin() as conn:
         current = {r.id: Store._record(r) for r in conn.execute(
             sa.select(RECORDS).where(RECORDS.c.org_id == doc.org_id))}
-        for record in doc.all():
+        for i, record in enumerate(doc.all()):
             old = current.pop(record.id, None)
             if old is None:
-                store._write(conn, record.model_copy(update={"version": 0}), user)
+                store._write(conn, record.model_copy(update={"version": 0}), user, order=i)
                 counts["added"] += 1
             elif old.model_dump(exclude=_META_FIELDS) == record.model_dump(exclude=_META_FIELDS):
                 if old.version != record.version:
