@@ -1,0 +1,272 @@
+"""Notebook 04 analysis: the quarterly Tool A tables, the summary sentence and the charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+
+from workbook.analysis import progress as pr
+from workbook.direction import Goal, Measure
+from workbook.errors import WorkbookError
+from workbook.improvement import PlanDocument
+from workbook.plan import Action, Milestone, Strategy
+from workbook.progress import Adjustment, MilestoneReview, Result, StatusUpdate, Support
+
+ORG = "27661590000000"
+START = dt.date(2024, 7, 1)
+D = dt.date
+
+
+def _plan() -> tuple[PlanDocument, dict[str, str]]:
+    """Two strategies, four year-1 milestones (+ one year-2), known statuses at 2024-12-31."""
+    doc = PlanDocument(ORG)
+    ids: dict[str, str] = {}
+    math_goal = doc.add(Goal(org_id=ORG, title="Math"))
+    att_goal = doc.add(Goal(org_id=ORG, title="Attendance"))
+    m_math = doc.add(Measure(org_id=ORG, parent=math_goal.id, indicator="math",
+                             state_indicator="MATH", baseline=-50, baseline_year=2024,
+                             targets={1: -40, 2: -30}))
+    m_att = doc.add(Measure(org_id=ORG, parent=att_goal.id, indicator="chronic absence",
+                            baseline=20, targets={1: 15, 2: 10}, higher_is_better=False))
+    s1 = doc.add(Strategy(org_id=ORG, goal=math_goal.id, title="PLCs", practice="3b"))
+    s2 = doc.add(Strategy(org_id=ORG, goal=att_goal.id, title="Mentors", practice="3b"))
+    doc.add(Measure(org_id=ORG, parent=s1.id, indicator="teachers using data", baseline=20,
+                    targets={1: 50, 2: 80}))
+    doc.add(Result(org_id=ORG, measure=m_math.id, plan_year=1, value=-45))
+    doc.add(Result(org_id=ORG, measure=m_att.id, plan_year=1, value=14))
+    doc.add(Result(org_id=ORG, measure=m_att.id, plan_year=2, value=30))  # future: ignored
+
+    ms = {
+        "M1": doc.add(Milestone(org_id=ORG, strategy=s1.id, title="PLCs meet", due=D(2025, 1, 31))),
+        "M2": doc.add(Milestone(org_id=ORG, strategy=s1.id, title="Data cycles",
+                                due=D(2025, 5, 30))),
+        "M3": doc.add(Milestone(org_id=ORG, strategy=s2.id, title="Mentors matched",
+                                due=D(2024, 11, 30))),
+        "M4": doc.add(Milestone(org_id=ORG, strategy=s2.id, title="Check-ins")),
+        "M5": doc.add(Milestone(org_id=ORG, strategy=s1.id, title="Year 2", plan_year=2)),
+    }
+    ids.update({k: v.id for k, v in ms.items()})
+
+    def action(key, ms_key, **kw):
+        a = doc.add(Action(org_id=ORG, milestone=ms[ms_key].id, title=key, **kw))
+        ids[key] = a.id
+        return a
+
+    def status(key, day, st, **kw):
+        doc.add(StatusUpdate(org_id=ORG, action=ids[key], date=day, status=st, **kw))
+
+    action("a1", "M1", start=D(2024, 8, 1), due=D(2024, 10, 31), budget=500,
+           funding_source="Title I", owner="Principal", outputs="PLC calendar")
+    action("a2", "M1", start=D(2024, 9, 1), due=D(2024, 12, 31), budget=250)
+    action("a3", "M2", start=D(2024, 9, 1), due=D(2024, 12, 30), budget=1000)
+    action("a4", "M2", start=D(2024, 10, 1), due=D(2025, 3, 1))
+    action("a5", "M3", start=D(2024, 9, 1), due=D(2024, 11, 15), budget=100)
+    action("a6", "M3", start=D(2024, 9, 1), due=D(2024, 11, 1), budget=100)
+    action("a7", "M4")
+    action("a8", "M5", start=D(2025, 8, 1), due=D(2025, 9, 1), budget=9999)
+
+    status("a1", D(2024, 9, 30), "on track", budget_used=100, cause="late start")
+    status("a1", D(2024, 10, 20), "complete", budget_used=400, output_delivered=True)
+    status("a2", D(2024, 11, 30), "on track", budget_used=50)
+    status("a2", D(2025, 1, 15), "complete", budget_used=250)  # after the quarter
+    status("a3", D(2024, 11, 30), "on track")
+    status("a4", D(2024, 12, 1), "behind", cause="sub shortage", adjustment="PD moved to Jan")
+    status("a5", D(2024, 11, 10), "complete", output_delivered=True)
+    status("a5", D(2024, 11, 30), "complete")
+    status("a6", D(2024, 11, 20), "complete")  # completed late
+    doc.add(MilestoneReview(org_id=ORG, milestone=ms["M4"].id, date=D(2024, 12, 20),
+                            complete=True))
+    doc.add(Adjustment(org_id=ORG, target=ms["M2"].id, date=D(2024, 12, 5),
+                       change="split the milestone", reason="too big"))
+    doc.add(Support(org_id=ORG, need="PLC facilitation", provided=True, provider="COE",
+                    how_used="coached leads", effectiveness=4))
+    doc.add(Support(org_id=ORG, need="Substitutes"))
+    return doc, ids
+
+
+def test_quarter_bounds():
+    assert pr.quarter_bounds(START, 1) == (D(2024, 7, 1), D(2024, 9, 30))
+    assert pr.quarter_bounds(START, 2) == (D(2024, 10, 1), D(2024, 12, 31))
+    assert pr.quarter_bounds(START, 3) == (D(2025, 1, 1), D(2025, 3, 31))
+    assert pr.quarter_bounds(START, 4) == (D(2025, 4, 1), D(2025, 6, 30))
+    assert pr.quarter_bounds(START, 1, plan_year=2) == (D(2025, 7, 1), D(2025, 9, 30))
+    assert pr.quarter_bounds(D(2024, 8, 15), 2) == (D(2024, 11, 15), D(2025, 2, 14))
+    assert pr.add_months(D(2025, 1, 31), 1) == D(2025, 2, 28)
+    with pytest.raises(WorkbookError, match="quarter"):
+        pr.quarter_bounds(START, 5)
+    assert pr.plan_year_for(START, 2025) == 1
+    assert pr.plan_year_for(START, 2026) == 2
+
+
+def test_latest_status_classifies_at_boundary_dates():
+    doc, ids = _plan()
+    by = pr.latest_status(doc, D(2024, 12, 30)).set_index("action")
+    assert (by.loc["a3", "on_time"], by.loc["a3", "behind"]) == (True, False)  # due today
+    by = pr.latest_status(doc, D(2024, 12, 31)).set_index("action")
+    assert (by.loc["a3", "on_time"], by.loc["a3", "behind"]) == (False, True)  # a day late
+    assert (by.loc["a2", "on_time"], by.loc["a2", "behind"]) == (True, False)  # due today
+    assert by.loc["a2", "status"] == "on track"  # the January update is after as_of
+    assert by.loc["a4", "behind"] and not by.loc["a4", "on_time"]  # reported behind
+    assert by.loc["a4", "cause"] == "sub shortage"
+    assert by.loc["a5", "completed_on"] == D(2024, 11, 10) and by.loc["a5", "on_time"]
+    assert (by.loc["a6", "on_time"], by.loc["a6", "behind"]) == (False, False)  # late, done
+    assert by.loc["a7", "status"] == "not started" and by.loc["a7", "on_time"]
+    assert by.loc["a1", "budget_used"] == 400  # latest cumulative value, not 100 + 400
+    assert by.loc["a7", "budget_used"] == 0
+    assert by.loc["a1", "output_delivered"] and not by.loc["a2", "output_delivered"]
+    assert len(by) == 8
+    # an update dated exactly on as_of counts
+    by = pr.latest_status(doc, D(2024, 10, 20)).set_index("action")
+    assert by.loc["a1", "status"] == "complete" and by.loc["a1", "on_time"]
+
+
+def test_quarterly_tables_figures():
+    doc, ids = _plan()
+    t = pr.quarterly_tables(doc, START, 2)
+    assert set(t) == {"period", "strategies", "milestones", "actions", "causes",
+                      "performance", "supports"}
+    period = t["period"].iloc[0]
+    assert (period["start"], period["end"], period["as_of"]) == (
+        D(2024, 10, 1), D(2024, 12, 31), D(2024, 12, 31))
+    assert len(t["actions"]) == 7  # the year-2 action is not counted
+
+    ms = t["milestones"].set_index("milestone")
+    assert list(ms.index) == ["PLCs meet", "Data cycles", "Mentors matched", "Check-ins"]
+    assert ms["complete"].tolist() == [False, False, True, True]  # M4 by review
+    assert ms["behind"].tolist() == [False, True, False, False]
+    assert ms.loc["PLCs meet", "actions_completed_pct"] == 50.0
+    assert ms.loc["PLCs meet", "actions_on_time_pct"] == 100.0
+    assert ms.loc["PLCs meet", "outputs_list"] == "PLC calendar"
+    assert ms.loc["Data cycles", "actions_behind_pct"] == 100.0
+    assert ms.loc["Data cycles", "causes_adjustments"] == (
+        "sub shortage (adjustment: PD moved to Jan); too big (adjustment: split the milestone)")
+    assert ms.loc["Mentors matched", "actions_on_time"] == 1
+    assert ms.loc["Mentors matched", "outputs_completed"] == 1
+    assert ms.loc["Check-ins", "actions_completed_pct"] == 0.0  # complete only by review
+
+    st = t["strategies"].set_index("strategy")
+    plc, men = st.loc["PLCs"], st.loc["Mentors"]
+    assert (plc["milestones"], plc["milestones_completed"], plc["milestones_behind"]) == (2, 0, 1)
+    assert plc["milestones_completed_pct"] == 0.0
+    assert (plc["actions"], plc["actions_completed"], plc["actions_on_time"],
+            plc["actions_behind"]) == (4, 1, 2, 2)
+    assert (plc["actions_completed_pct"], plc["actions_on_time_pct"],
+            plc["actions_behind_pct"]) == (25.0, 50.0, 50.0)
+    assert (plc["budget_planned"], plc["budget_used"]) == (1750.0, 450.0)
+    assert (men["milestones_completed"], men["milestones_completed_pct"]) == (2, 100.0)
+    assert (men["actions_completed_pct"], men["actions_on_time_pct"],
+            men["actions_behind_pct"]) == (66.7, 66.7, 0.0)
+
+    causes = t["causes"]
+    assert causes["date"].tolist() == [D(2024, 12, 1), D(2024, 12, 5)]  # Q1's cause left out
+    assert causes["adjustment"].tolist() == ["PD moved to Jan", "split the milestone"]
+    assert causes["strategy"].tolist() == ["PLCs", "PLCs"]
+
+    perf = t["performance"].set_index("indicator")
+    assert perf.loc["math", "target"] == -40 and perf.loc["math", "latest_result"] == -45
+    assert not perf.loc["math", "on_track"]
+    assert perf.loc["chronic absence", "latest_result"] == 14  # year 2 result ignored
+    assert perf.loc["chronic absence", "on_track"]  # lower is better: 14 <= 15
+    assert perf.loc["teachers using data", "on_track"] is pd.NA
+    assert perf.loc["math", "level"] == "goal"
+    assert perf.loc["teachers using data", "parent"] == "PLCs"
+
+    sup = t["supports"]
+    assert sup["provided"].tolist() == [True, False]
+    assert sup["effectiveness_label"].tolist() == ["very effective", ""]
+
+    assert pr.summary_sentence(t) == (
+        "3 of 4 milestones on track; 2 actions behind; math measure behind target.")
+
+
+def test_first_quarter_and_summary_wording():
+    doc, _ = _plan()
+    t = pr.quarterly_tables(doc, START, 1)
+    assert t["causes"]["cause"].tolist() == ["late start"]
+    assert t["milestones"]["complete"].tolist() == [False] * 4  # review is later
+    assert pr.summary_sentence(t) == (
+        "4 of 4 milestones on track; no actions behind; math measure behind target.")
+    # singular and plural
+    one = {"milestones": t["milestones"].head(1), "actions": t["actions"].head(0),
+           "performance": t["performance"].iloc[[1]]}
+    assert pr.summary_sentence(one) == (
+        "1 of 1 milestone on track; no actions yet; 1 of 1 measure on target.")
+    late = t["actions"].head(1).assign(behind=True)
+    perf = t["performance"].assign(on_track=False)
+    assert pr.summary_sentence({"actions": late, "performance": perf}) == (
+        "1 action behind; 3 measures behind target (math, chronic absence, "
+        "teachers using data).")
+
+
+def test_as_of_inside_the_quarter():
+    doc, _ = _plan()
+    t = pr.quarterly_tables(doc, START, 2, as_of=D(2024, 11, 5))
+    acts = t["actions"].set_index("action")
+    assert acts.loc["a6", "behind"]  # due Nov 1, not complete by Nov 5
+    assert t["period"].iloc[0]["as_of"] == D(2024, 11, 5)
+
+
+def test_empty_plan_gives_empty_tables():
+    doc = PlanDocument(ORG)
+    t = pr.quarterly_tables(doc, START, 3)
+    for key in ("strategies", "milestones", "actions", "causes", "performance", "supports"):
+        assert t[key].empty, key
+    assert "budget_used" in t["strategies"].columns
+    assert pr.summary_sentence(t) == "No actions yet."
+    assert pr.summary_sentence({}) == "No actions yet."
+    assert pr.latest_status(doc, START).empty
+    assert pr.status_over_time(doc).empty
+    pr.status_over_time_chart(doc).to_dict()
+    pr.progress_chart(t).to_dict()
+
+
+def test_milestone_without_actions():
+    doc = PlanDocument(ORG)
+    s = doc.add(Strategy(org_id=ORG, title="Lonely"))
+    doc.add(Milestone(org_id=ORG, strategy=s.id, title="No actions"))
+    t = pr.quarterly_tables(doc, START, 1)
+    row = t["milestones"].iloc[0]
+    assert math.isnan(row["actions_completed_pct"]) and not row["complete"]
+    assert t["strategies"].iloc[0]["milestones"] == 1
+    assert pr.summary_sentence(t) == "1 of 1 milestone on track; no actions yet."
+
+
+def _dataset(spec: dict) -> list[dict]:
+    (rows,) = spec["datasets"].values()
+    return rows
+
+
+def test_status_over_time():
+    doc, _ = _plan()
+    frame = pr.status_over_time(doc)
+    assert frame["month"].iloc[0] == "2024-09" and frame["month"].iloc[-1] == "2025-01"
+    nov = frame[frame["month"] == "2024-11"].set_index("status")["actions"].to_dict()
+    assert nov == {"not started": 3, "on track": 2, "complete": 3}
+    assert frame.groupby("month")["actions"].sum().eq(8).all()
+    spec = pr.status_over_time_chart(doc).to_dict()
+    assert spec["mark"]["type"] == "bar"
+    assert spec["encoding"]["color"]["field"] == "status"
+    assert spec["encoding"]["y"]["field"] == "actions"
+    assert {"month": "2024-12", "status": "behind", "actions": 1, "order": 2} in _dataset(spec)
+    assert spec["title"] and 500 <= spec["width"] <= 700
+
+
+def test_progress_chart():
+    doc, _ = _plan()
+    t = pr.quarterly_tables(doc, START, 2)
+    spec = pr.progress_chart(t).to_dict()
+    rows = _dataset(spec)
+    row = "math (goal: Math): behind target"
+    assert {"measure": "math (goal: Math)", "point": "latest result", "value": -45.0,
+            "status": "behind target", "row": row} in rows
+    assert {"measure": "math (goal: Math)", "point": "target", "value": -40.0,
+            "status": "behind target", "row": row} in rows
+    assert not [r for r in rows if r["measure"].startswith("teachers")
+                and r["point"] == "latest result"]
+    assert spec["facet"]["row"]["field"] == "row"
+    assert spec["spec"]["encoding"]["x"]["field"] == "value"
+    assert {x["field"] for x in spec["spec"]["encoding"]["tooltip"]} >= {"measure", "value"}
+    assert spec["title"]
