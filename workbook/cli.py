@@ -134,6 +134,19 @@ def plan_findings(district: str, database: Database = None) -> None:
         typer.echo(f"{f.stage}: {f}")
 
 
+@app.command("report")
+def report(
+    notebook: Annotated[Path, typer.Argument(help="An executed workbook (.ipynb).")],
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                                                help="HTML file; default: beside it")] = None,
+) -> None:
+    """Write the stakeholder HTML report of an executed workbook (no code, offline charts)."""
+    from workbook.report import write_report
+
+    out = write_report(notebook, output or notebook.with_suffix(".html"))
+    typer.echo(f"wrote {out} ({out.stat().st_size / 1024:.0f} KB)", err=True)
+
+
 @app.command("demo")
 def demo(
     outputs: Annotated[Path, typer.Option(help="Where outputs go.")] = Path("outputs"),

@@ -1103,3 +1103,17 @@ def sample_plans(outcomes: pd.DataFrame, *, year: int = 2024,
     ids = outcomes.loc[(outcomes["org_level"] == "district") & (outcomes["year"] == year),
                        "org_id"].dropna().unique()
     return [sample_plan(str(i), outcomes, year=year, start=start) for i in sorted(ids)]
+
+
+def load_into(store, outcomes: pd.DataFrame, *, user: str = "workbook sample loader") -> int:
+    """Save the illustrative plans of districts that have nothing stored yet; returns how many.
+
+    A district that already has records keeps them: the loader never overwrites a team's work.
+    """
+    stored = set(store.orgs())
+    count = 0
+    for doc in sample_plans(outcomes):
+        if doc.org_id not in stored:
+            store.save_all(doc.all(), user=user)
+            count += 1
+    return count

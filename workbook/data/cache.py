@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -26,8 +25,10 @@ _STATEWIDE = "_state"  # folder for rows that belong to no district (state rows)
 
 
 def default_root() -> Path:
-    """WORKBOOK_CACHE_DIR, else outputs/cache under the current directory."""
-    return Path(os.environ.get("WORKBOOK_CACHE_DIR", "outputs/cache"))
+    """WORKBOOK_CACHE_DIR, else outputs/cache in the project folder."""
+    from workbook import paths
+
+    return paths.cache_root()
 
 
 def fingerprint(sources: Iterable[Path]) -> str:

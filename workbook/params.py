@@ -1,0 +1,87 @@
+"""Typed parameters of each workbook, validated before anything runs.
+
+Plain papermill only warns about a parameter the notebook does not declare, so a typo
+(`distrct_id=...`) would silently run the default district. Here unknown or misspelt
+parameters are errors, both when workbook starts a run and inside the notebook's
+validation cell (which reads the cell papermill injected).
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from workbook.errors import WorkbookError
+
+
+class ParameterError(WorkbookError):
+    """A workbook was given parameters it does not take, or values of the wrong kind."""
+
+
+class WorkbookParams(BaseModel):
+    """Parameters every workbook takes."""
+
+    model_config = ConfigDict(extra="forbid")
+    district_id: str = Field(pattern=r"^\d{4,14}$")
+    region: str = "sample"
+    year: int = Field(ge=2015, le=2100)
+    audience: Literal["team", "stakeholder"] = "team"
+    database_url: str = ""  # empty: WORKBOOK_DATABASE_URL or the embedded SQLite file
+    data_dir: str = ""  # where data/*.csv are written; empty: nowhere
+
+
+class QuarterlyParams(WorkbookParams):
+    quarter: int = Field(ge=1, le=4)
+    plan_start: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")  # first day of plan year 1
+
+
+NOTEBOOK_PARAMS: dict[str, type[WorkbookParams]] = {
+    "01_needs_assessment": WorkbookParams,
+    "02_root_cause_analysis": WorkbookParams,
+    "03_strategy_and_measures": WorkbookParams,
+    "04_quarterly_report": QuarterlyParams,
+}
+
+
+def check(model: type[WorkbookParams], values: dict[str, Any], *, where: str = "") -> Any:
+    """Validate parameter values; unknown names get a 'did you mean' hint."""
+    known = set(model.model_fields)
+    problems = []
+    for name in values:
+        if name not in known:
+            guess = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+            problems.append(f"unknown parameter {name!r}{hint}; this workbook takes "
+                            f"{', '.join(sorted(known))}")
+    try:
+        params = model.model_validate({k: v for k, v in values.items() if k in known})
+    except ValidationError as err:
+        problems += [f"parameter {'.'.join(map(str, e['loc']))}: {e['msg']}"
+                     for e in err.errors()]
+        params = None
+    if problems:
+        prefix = f"{where}: " if where else ""
+        raise ParameterError(prefix + "; ".join(problems))
+    return params
+
+
+def injected_names(history: list[str]) -> set[str]:
+    """Names assigned in the cell papermill injected ('# Parameters' at the top)."""
+    names: set[str] = set()
+    for source in history:
+        if source.lstrip().startswith("# Parameters"):
+            for node in ast.parse(source).body:
+                if isinstance(node, ast.Assign):
+                    names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names
+
+
+def from_namespace(model: type[WorkbookParams], namespace: dict[str, Any]) -> Any:
+    """In a notebook's validation cell: validate the parameters cell and any injected ones."""
+    values = {k: namespace[k] for k in model.model_fields if k in namespace}
+    extra = injected_names(list(namespace.get("In", []))) - set(model.model_fields)
+    values.update({k: namespace[k] for k in extra if k in namespace})
+    return check(model, values, where="notebook parameters")

@@ -1,0 +1,87 @@
+"""Region manifests (parameters/regions/<name>.yaml): which data, districts and workbooks.
+
+A manifest is loaded into a model that forbids unknown keys, so a typo in a manifest is
+an error that names the key, not a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from workbook import paths
+from workbook.errors import WorkbookError
+
+ALL_NOTEBOOKS = ["01_needs_assessment", "02_root_cause_analysis", "03_strategy_and_measures",
+                 "04_quarterly_report"]
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["ca_dashboard", "or_assessment", "or_attendance", "auto"] = "auto"
+    path: str  # relative to the manifest; "sample:" means the bundled sample data
+
+
+class DistrictFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    county: str | None = None
+    state: str | None = None
+
+
+class Region(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z0-9_-]+$")
+    title: str
+    school_year: str = Field(pattern=r"^\d{4}-\d{2}$")  # "2024-25"
+    year: int  # the Dashboard year the workbooks read (2024 = 2023-24 results)
+    state: Literal["CA", "OR"] = "CA"
+    sources: list[Source]
+    districts: list[str] | DistrictFilter | Literal["all"] = "all"
+    notebooks: list[Literal[tuple(ALL_NOTEBOOKS)]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: list(ALL_NOTEBOOKS))
+    quarter: int = Field(default=1, ge=1, le=4)
+    plan_start: str = Field(default="2024-08-01", pattern=r"^\d{4}-\d{2}-\d{2}$")
+    audience: Literal["team", "stakeholder"] = "stakeholder"
+    base: Path = Field(default=Path("."), exclude=True)
+
+    def source_paths(self) -> list[Path]:
+        out = []
+        for s in self.sources:
+            if s.path.startswith("sample:"):
+                from workbook.data import SAMPLE_DIR
+
+                p = SAMPLE_DIR / s.path.removeprefix("sample:").lstrip("/")
+            else:
+                p = (self.base / s.path).resolve()
+            out += sorted(p.glob("*")) if p.is_dir() else [p]
+        return [p for p in out if p.suffix.lower() in {".txt", ".csv", ".xlsx"}]
+
+
+def manifest_path(name_or_path: str) -> Path:
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") or p.is_file():
+        return p
+    return paths.root() / "parameters" / "regions" / f"{name_or_path}.yaml"
+
+
+def load(name_or_path: str) -> Region:
+    """A region by name (under parameters/regions) or by manifest path."""
+    path = manifest_path(name_or_path)
+    if not path.is_file():
+        folder = paths.root() / "parameters" / "regions"
+        known = sorted(p.stem for p in folder.glob("*.yaml"))
+        raise WorkbookError(f"no region {name_or_path!r}: {path} does not exist; "
+                            f"regions: {known}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise WorkbookError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        region = Region.model_validate({**(raw or {}), "base": path.parent})
+    except ValidationError as err:
+        lines = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()]
+        raise WorkbookError("\n".join(lines)) from None
+    return region

@@ -1,0 +1,172 @@
+"""What the workbooks show: tables, charts and text, the same in JupyterLab, Voila and reports.
+
+Every table and chart goes through here so that three rules hold everywhere:
+
+* stakeholder mode applies small-n suppression (workbook.privacy) to every student count
+  before anything is shown, and the CSV written next to the report is suppressed exactly
+  as shown;
+* charts are drawn to SVG in-process (vl-convert), so they render with no network, and
+  each one carries a text alternative and its data table;
+* text people typed (causes, strategies, comments) is escaped, never run as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import altair as alt
+import pandas as pd
+
+from workbook import privacy
+from workbook.files import write_csv
+
+Audience = Literal["team", "stakeholder"]
+
+
+@dataclass
+class Settings:
+    audience: Audience = "team"
+    state: str = "CA"
+    data_dir: Path | None = None  # where data/*.csv go; None = nowhere
+
+    @property
+    def threshold(self) -> int:
+        return privacy.threshold_for(self.state)
+
+
+_settings = Settings()
+
+
+def configure(audience: Audience = "team", state: str = "CA",
+              data_dir: str | Path | None = None) -> Settings:
+    """Set the audience and where the data behind tables and charts is written."""
+    global _settings
+    _settings = Settings(audience, state, Path(data_dir) if data_dir else None)
+    if _settings.data_dir:
+        _settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return _settings
+
+
+def settings() -> Settings:
+    return _settings
+
+
+def _display(markup: str) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(markup))
+
+
+def esc(text: object) -> str:
+    """User text as safe HTML."""
+    return html.escape("" if text is None else str(text))
+
+
+def prepare(frame: pd.DataFrame, *, value_cols: Sequence[str] = (),
+            key_cols: Sequence[str] = ()) -> pd.DataFrame:
+    """The frame as the current audience may see it (suppressed for stakeholders).
+
+    A frame with an `n` column is suppressed on `n` and `value_cols`; race/ethnicity groups
+    get complementary suppression within `key_cols` when a `student_group` column exists.
+    """
+    if _settings.audience != "stakeholder" or "n" not in frame.columns:
+        return frame
+    families = [privacy.RACE_ETHNICITY] if "student_group" in frame.columns else []
+    return privacy.suppress(frame, threshold=_settings.threshold, n_col="n",
+                            value_cols=[c for c in value_cols if c in frame.columns],
+                            families=families,
+                            key_cols=[c for c in key_cols if c in frame.columns])
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "table"
+
+
+def _save(frame: pd.DataFrame, name: str) -> str:
+    if _settings.data_dir is None:
+        return ""
+    path = _settings.data_dir / f"{name}.csv"
+    write_csv(frame, path)
+    return f'<p class="wb-data">Data: <a href="data/{esc(path.name)}">{esc(path.name)}</a></p>'
+
+
+def _table_html(frame: pd.DataFrame, max_rows: int = 200) -> str:
+    shown = frame.head(max_rows)
+    body = shown.to_html(index=False, escape=True, na_rep="not reported", border=0,
+                         classes="wb-table")
+    more = (f"<p class='wb-note'>Showing {max_rows} of {len(frame)} rows; all rows are in "
+            "the data file.</p>") if len(frame) > max_rows else ""
+    return body + more
+
+
+def table(frame: pd.DataFrame, title: str, *, name: str | None = None,
+          value_cols: Sequence[str] = (), key_cols: Sequence[str] = (),
+          caption: str = "") -> None:
+    """Show a table (suppressed for stakeholders) and write its CSV."""
+    shown = prepare(frame, value_cols=value_cols, key_cols=key_cols)
+    name = name or _slug(title)
+    link = _save(shown, name)
+    cap = f"<p class='wb-caption'>{esc(caption)}</p>" if caption else ""
+    empty = "<p class='wb-empty'>Nothing to show yet.</p>" if shown.empty else ""
+    _display(f"<section class='wb-block' id='tbl-{esc(name)}'><h4>{esc(title)}</h4>{cap}"
+             f"{empty or _table_html(shown)}{link}</section>")
+
+
+def svg(chart: alt.TopLevelMixin) -> str:
+    """An altair chart drawn to SVG in this process: no JavaScript, no network."""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(chart.to_dict())
+
+
+def chart(frame: pd.DataFrame, build: Callable[[pd.DataFrame], alt.TopLevelMixin], title: str,
+          *, alt_text: str, name: str | None = None, value_cols: Sequence[str] = (),
+          key_cols: Sequence[str] = ()) -> None:
+    """Show a chart built from `frame` (suppressed first for stakeholders), with its data.
+
+    `alt_text` describes what the chart shows for screen readers and for people who
+    cannot see it; the data table follows in a collapsible section and as CSV.
+    """
+    shown = prepare(frame, value_cols=value_cols, key_cols=key_cols)
+    name = name or _slug(title)
+    link = _save(shown, name)
+    if shown.empty:
+        _display(f"<section class='wb-block'><h4>{esc(title)}</h4>"
+                 "<p class='wb-empty'>Nothing to chart yet.</p></section>")
+        return
+    drawing = svg(build(shown))
+    _display(
+        f"<figure class='wb-chart' id='fig-{esc(name)}' role='img' aria-label='{esc(alt_text)}'>"
+        f"<figcaption><strong>{esc(title)}</strong><br><span class='wb-alt'>{esc(alt_text)}"
+        f"</span></figcaption>{drawing}</figure>"
+        f"<details class='wb-details'><summary>Data behind “{esc(title)}”</summary>"
+        f"{_table_html(shown)}</details>{link}")
+
+
+def note(text: str, *, kind: Literal["info", "warning", "summary"] = "info") -> None:
+    """A short escaped paragraph (for summaries and messages built from user text)."""
+    _display(f"<p class='wb-{kind}'>{esc(text)}</p>")
+
+
+def items(title: str, entries: Sequence[str]) -> None:
+    """An escaped bulleted list."""
+    body = "".join(f"<li>{esc(e)}</li>" for e in entries) or "<li>None yet.</li>"
+    _display(f"<section class='wb-block'><h4>{esc(title)}</h4><ul>{body}</ul></section>")
+
+
+def page(title: str, *, subtitle: str = "", illustrative: bool = False,
+         glossary: dict[str, str] | None = None) -> None:
+    """Tell the report builder the page title, subtitle and glossary (shows a header)."""
+    from IPython.display import HTML, display
+
+    meta = {"title": title, "subtitle": subtitle, "illustrative": illustrative,
+            "audience": _settings.audience, "glossary": glossary or {}}
+    banner = ("<p class='wb-warning'>Illustrative sample plan: the outcome data are real, the "
+              "plan content is an illustration.</p>") if illustrative else ""
+    display(HTML(f"<p class='wb-caption'>{esc(subtitle)}</p>{banner}"),
+            metadata={"workbook": meta})
