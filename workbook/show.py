@@ -88,11 +88,15 @@ def _slug(text: str) -> str:
 
 
 def _save(frame: pd.DataFrame, name: str) -> str:
-    if _settings.data_dir is None:
+    """Write the CSV; link it relative to the report, which sits above the `data` folder."""
+    folder = _settings.data_dir
+    if folder is None:
         return ""
-    path = _settings.data_dir / f"{name}.csv"
+    path = folder / f"{name}.csv"
     write_csv(frame, path)
-    return f'<p class="wb-data">Data: <a href="data/{esc(path.name)}">{esc(path.name)}</a></p>'
+    report_dir = folder.parent.parent if folder.parent.name == "data" else folder.parent
+    href = path.relative_to(report_dir).as_posix()
+    return f'<p class="wb-data">Data: <a href="{esc(href)}">{esc(href)}</a></p>'
 
 
 def _table_html(frame: pd.DataFrame, max_rows: int = 200) -> str:

@@ -1,0 +1,94 @@
+"""A Jupyter kernel kept warm across notebook runs.
+
+Plain papermill starts a kernel and re-imports pandas and altair for every notebook. A
+WarmKernel starts once, imports workbook's modules once, and between notebooks only clears
+the user namespace (`%reset -f`), so the modules, and the region data each worker cached,
+stay loaded. Cells run through nbclient exactly as papermill runs them.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from jupyter_client import KernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
+
+PRELUDE = """
+import pandas, altair, vl_convert
+import workbook.context, workbook.show, workbook.views, workbook.params
+import workbook.analysis.needs, workbook.analysis.rootcause
+import workbook.analysis.plan, workbook.analysis.progress
+"""
+
+
+class WarmKernel:
+    """One started kernel that runs many notebooks, one after another."""
+
+    def __init__(self, kernel_name: str = "python3", cwd: str | Path | None = None,
+                 env: dict[str, str] | None = None, timeout: int = 600):
+        self.kernel_name, self.timeout = kernel_name, timeout
+        self.km = KernelManager(kernel_name=kernel_name)
+        self.km.start_kernel(cwd=str(cwd) if cwd else None, env={**os.environ, **(env or {})})
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=120)
+        self._templates: dict[Path, nbformat.NotebookNode] = {}
+        self._run(PRELUDE)
+
+    def _run(self, code: str) -> None:
+        msg_id = self.kc.execute(code, store_history=False, allow_stdin=False)
+        while True:
+            reply = self.kc.get_shell_msg(timeout=self.timeout)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"kernel setup failed: {reply['content'].get('evalue')}")
+
+    def execute(self, path: str | Path, parameters: dict[str, Any]) -> nbformat.NotebookNode:
+        """Run the notebook at `path` with papermill's parameter injection; returns it executed.
+
+        A failing cell does not raise: the executed notebook, with the error in its outputs,
+        is returned, so a caller can save it and report the error.
+        """
+        path = Path(path)
+        if path not in self._templates:
+            self._templates[path] = load_notebook_node(str(path))
+        nb = parameterize_notebook(copy.deepcopy(self._templates[path]), parameters,
+                                   kernel_name=self.kernel_name, language="python")
+        self._run("%reset -f")
+        client = NotebookClient(nb, km=self.km, timeout=self.timeout,
+                                kernel_name=self.kernel_name, allow_errors=False)
+        client.kc = self.kc
+        try:
+            client.execute()
+        except CellExecutionError:
+            pass  # the error is in the cell's outputs
+        return nb
+
+    def close(self) -> None:
+        try:
+            self.kc.stop_channels()
+        finally:
+            self.km.shutdown_kernel(now=True)
+
+    def __enter__(self) -> WarmKernel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def first_error(nb: nbformat.NotebookNode) -> str | None:
+    """The first error in an executed notebook as 'Name: message', or None."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return f"{out.get('ename')}: {out.get('evalue')}"
+    return None
