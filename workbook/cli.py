@@ -147,6 +147,57 @@ def report(
     typer.echo(f"wrote {out} ({out.stat().st_size / 1024:.0f} KB)", err=True)
 
 
+@app.command("run")
+def run(
+    region: Annotated[str, typer.Argument(help="Region name under parameters/regions, or a "
+                                                "manifest path.")],
+    only: Annotated[list[str] | None, typer.Option("--only", help="Only these districts.")]
+    = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many districts.")] = None,
+    workers: Annotated[int, typer.Option(help="Warm kernels run in parallel.")] = 2,
+    resume: Annotated[bool, typer.Option("--resume", help="Only what is missing or out of "
+                                                          "date.")] = False,
+    executor: Annotated[str, typer.Option(help="local or dask")] = "local",
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://host:8786")]
+    = None,
+    outputs: Annotated[Path | None, typer.Option(help="Output folder (default outputs/).")]
+    = None,
+    database: Database = None,
+) -> None:
+    """Run the region's workbooks for every district; exit 1 if any failed."""
+    from tqdm import tqdm
+
+    from workbook import batch
+
+    bar = tqdm(unit="notebook", desc=region, file=sys.stderr, dynamic_ncols=True)
+    counts = {"done": 0, "failed": 0, "skipped": 0}
+
+    def progress(got: list) -> None:
+        for o in got:
+            counts[o.status] += 1
+        bar.update(len(got))
+        bar.set_postfix(counts)
+
+    result = batch.run(region, only=only or (), limit=limit, workers=workers, resume=resume,
+                       executor=executor, scheduler=scheduler, out_root=outputs,
+                       database_url=database or "", progress=progress)
+    bar.close()
+    folder = (outputs or _outputs()) / result.region
+    typer.echo(f"{counts['done']} done, {counts['skipped']} up to date, {counts['failed']} "
+               f"failed in {result.seconds:.1f}s; open {folder / 'index.html'}")
+    if result.failed:
+        typer.echo("failures:", err=True)
+        for o in result.failed:
+            typer.echo(f"  {o.district_id} {o.notebook}: {o.error}", err=True)
+        raise typer.Exit(1)
+
+
+def _outputs() -> Path:
+    from workbook import paths
+
+    return paths.outputs()
+
+
 @app.command("demo")
 def demo(
     outputs: Annotated[Path, typer.Option(help="Where outputs go.")] = Path("outputs"),

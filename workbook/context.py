@@ -49,7 +49,8 @@ class Context:
 
 @functools.cache
 def region_outcomes(region_name: str) -> pd.DataFrame:
-    """The region's tidy table from the cache (parsed once per process)."""
+    """The region's tidy table from the cache (read once per process: a warm kernel keeps
+    it across the notebooks and districts it runs)."""
     region = regions.load(region_name)
     folder = cache.cached(region.source_paths())
     return cache.read_all(folder)

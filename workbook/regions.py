@@ -46,6 +46,7 @@ class Region(BaseModel):
     plan_start: str = Field(default="2024-08-01", pattern=r"^\d{4}-\d{2}-\d{2}$")
     audience: Literal["team", "stakeholder"] = "stakeholder"
     base: Path = Field(default=Path("."), exclude=True)
+    manifest: str = Field(default="", exclude=True)  # the file it was read from
 
     def source_paths(self) -> list[Path]:
         out = []
@@ -80,8 +81,10 @@ def load(name_or_path: str) -> Region:
     except yaml.YAMLError as exc:
         raise WorkbookError(f"{path}: not valid YAML: {exc}") from None
     try:
-        region = Region.model_validate({**(raw or {}), "base": path.parent})
+        region = Region.model_validate({**(raw or {}), "base": path.parent,
+                                        "manifest": str(path.resolve())})
     except ValidationError as err:
-        lines = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()]
+        lines = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()
+                 if e["loc"] and e["loc"][0] not in ("base", "manifest")]
         raise WorkbookError("\n".join(lines)) from None
     return region

@@ -79,25 +79,44 @@ a.anchor-link { display: none; }
 """
 
 
+_SKIP_TAGS = {"remove-cell", "app-only"}
+
+
 def _body(nb: nbformat.NotebookNode) -> str:
-    from nbconvert import HTMLExporter
+    """The notebook's narrative and outputs as HTML, inputs left out.
 
-    exporter = HTMLExporter(template_name="basic", exclude_input=True,
-                            exclude_input_prompt=True, exclude_output_prompt=True)
-    # cells tagged remove-cell never reach a report; tracebacks mean the run failed
-    exporter.register_preprocessor(_RemoveTagged(), enabled=True)
-    body, _ = exporter.from_notebook_node(nb)
-    return body
+    Rendered here rather than by nbconvert's HTMLExporter, which re-parses every output
+    with BeautifulSoup and costs about a second per workbook; our outputs are already
+    HTML or SVG. Markdown goes through nbconvert's own mistune filter.
+    """
+    from nbconvert.filters import markdown2html_mistune
+
+    parts = []
+    for cell in nb.cells:
+        if _SKIP_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        if cell.cell_type == "markdown":
+            parts.append(f'<div class="wb-text">{markdown2html_mistune(cell.source)}</div>')
+        elif cell.cell_type == "code":
+            parts += [_output(o) for o in cell.get("outputs", [])]
+    return "\n".join(p for p in parts if p)
 
 
-class _RemoveTagged:
-    """Drop cells tagged `remove-cell` or `app-only` from reports."""
+def _output(out: nbformat.NotebookNode) -> str:
+    kind = out.get("output_type")
+    if kind in ("display_data", "execute_result"):
+        data = out.get("data", {})
+        for mime in ("text/html", "image/svg+xml"):
+            if mime in data:
+                value = data[mime]
+                return "".join(value) if isinstance(value, list) else value
+        if "text/markdown" in data:
+            from nbconvert.filters import markdown2html_mistune
 
-    def __call__(self, nb, resources):
-        nb.cells = [c for c in nb.cells
-                    if not {"remove-cell", "app-only"} & set(c.get("metadata", {})
-                                                              .get("tags", []))]
-        return nb, resources
+            return markdown2html_mistune(data["text/markdown"])
+        if "text/plain" in data:
+            return f"<pre>{html.escape(data['text/plain'])}</pre>"
+    return ""  # streams (warnings, logs) and errors never reach a stakeholder report
 
 
 def _toc(body: str) -> tuple[str, str]:
@@ -106,7 +125,7 @@ def _toc(body: str) -> tuple[str, str]:
 
     def add_id(m: re.Match) -> str:
         inner = m.group(2)
-        text = re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip()
+        text = html.unescape(re.sub(r"<[^>]+>", "", inner)).replace("¶", "").strip()
         anchor = f"sec-{len(entries) + 1}"
         entries.append((anchor, text))
         return f'<h2 id="{anchor}"{m.group(1)}>{inner}</h2>'

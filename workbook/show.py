@@ -67,8 +67,11 @@ def esc(text: object) -> str:
     return html.escape("" if text is None else str(text))
 
 
+DEFAULT_KEYS = ("org_id", "indicator", "year", "grade")
+
+
 def prepare(frame: pd.DataFrame, *, value_cols: Sequence[str] = (),
-            key_cols: Sequence[str] = ()) -> pd.DataFrame:
+            key_cols: Sequence[str] = DEFAULT_KEYS) -> pd.DataFrame:
     """The frame as the current audience may see it (suppressed for stakeholders).
 
     A frame with an `n` column is suppressed on `n` and `value_cols`; race/ethnicity groups
@@ -100,7 +103,8 @@ def _save(frame: pd.DataFrame, name: str) -> str:
 
 
 def _table_html(frame: pd.DataFrame, max_rows: int = 200) -> str:
-    shown = frame.head(max_rows)
+    shown = frame.head(max_rows).astype(object)
+    shown = shown.where(shown.notna(), None)  # pd.NA prints as <NA> otherwise
     body = shown.to_html(index=False, escape=True, na_rep="not reported", border=0,
                          classes="wb-table")
     more = (f"<p class='wb-note'>Showing {max_rows} of {len(frame)} rows; all rows are in "
@@ -109,7 +113,7 @@ def _table_html(frame: pd.DataFrame, max_rows: int = 200) -> str:
 
 
 def table(frame: pd.DataFrame, title: str, *, name: str | None = None,
-          value_cols: Sequence[str] = (), key_cols: Sequence[str] = (),
+          value_cols: Sequence[str] = (), key_cols: Sequence[str] = DEFAULT_KEYS,
           caption: str = "") -> None:
     """Show a table (suppressed for stakeholders) and write its CSV."""
     shown = prepare(frame, value_cols=value_cols, key_cols=key_cols)
@@ -125,12 +129,13 @@ def svg(chart: alt.TopLevelMixin) -> str:
     """An altair chart drawn to SVG in this process: no JavaScript, no network."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(chart.to_dict())
+    # our chart builders are tested; skipping altair's schema validation halves the cost
+    return vlc.vegalite_to_svg(chart.to_dict(validate=False))
 
 
 def chart(frame: pd.DataFrame, build: Callable[[pd.DataFrame], alt.TopLevelMixin], title: str,
           *, alt_text: str, name: str | None = None, value_cols: Sequence[str] = (),
-          key_cols: Sequence[str] = ()) -> None:
+          key_cols: Sequence[str] = DEFAULT_KEYS) -> None:
     """Show a chart built from `frame` (suppressed first for stakeholders), with its data.
 
     `alt_text` describes what the chart shows for screen readers and for people who
