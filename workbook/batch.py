@@ -231,7 +231,8 @@ def run_job(job: Job, *, resume: bool) -> list[Outcome]:
             results.append(Outcome(job.district_id, nb, "done",
                                    round(time.perf_counter() - start, 3), "", len(page)))
         except Exception as exc:  # one notebook's failure is reported, never fatal
-            last = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            text = str(exc).strip()
+            last = text.splitlines()[0] if text else type(exc).__name__
             results.append(Outcome(job.district_id, nb, "failed",
                                    round(time.perf_counter() - start, 3), last))
     return results

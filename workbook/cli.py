@@ -198,32 +198,65 @@ def _outputs() -> Path:
     return paths.outputs()
 
 
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8866,
+    no_token: Annotated[bool, typer.Option("--no-token", help="No token (loopback only).")]
+    = False,
+    database: Database = None,
+) -> None:
+    """Serve the click-through apps (Voila) for liaisons and district teams."""
+    from workbook import serve as serving
+
+    serving.serve(host=host, port=port, token=not no_token, database_url=database or "")
+
+
 @app.command("demo")
 def demo(
-    outputs: Annotated[Path, typer.Option(help="Where outputs go.")] = Path("outputs"),
+    workers: Annotated[int, typer.Option(help="Warm kernels run in parallel.")] = 2,
+    database: Database = None,
 ) -> None:
-    """Load and check the bundled sample region (Monterey County) and cache it."""
-    from workbook import data
-    from workbook.data import cache
+    """The main job on the bundled sample region: check the data, load the illustrative
+    plans into the store, and write every district's four reports."""
+    from workbook import batch, context, paths, sample_plans
+    from workbook.data import sample_sources
+    from workbook.store import Store
 
-    sources = data.sample_sources()
-    typer.echo(f"Sample region: Monterey County, {len(sources)} CDE files")
+    sources = sample_sources()
+    typer.echo(f"1/3 checking the sample region's {len(sources)} state files ...")
     start = time.perf_counter()
+    from workbook import data
+
     problems = data.check(sources)
     if problems:
         for problem in problems:
             typer.echo(str(problem))
         raise typer.Exit(1)
-    checked = time.perf_counter() - start
-    start = time.perf_counter()
-    folder = cache.cached(sources, outputs / "cache")
-    built = time.perf_counter() - start
-    districts = cache.districts(folder)
-    frame = cache.read_all(folder)
-    typer.echo(f"checked in {checked:.2f}s: no problems")
-    typer.echo(f"{len(frame)} outcome rows, {len(districts)} districts, "
-               f"indicators {sorted(frame['indicator'].unique())}")
-    typer.echo(f"cache ready in {built:.2f}s: {folder}")
+    outcomes = context.region_outcomes("sample")
+    typer.echo(f"    no problems; {len(outcomes)} outcome rows cached "
+               f"({time.perf_counter() - start:.1f}s)")
+    store = Store(database)
+    added = sample_plans.load_into(store, outcomes)
+    typer.echo(f"2/3 plan store {store.url}: {added} illustrative sample plans added, "
+               f"{len(store.orgs())} districts in all")
+    typer.echo("3/3 running the four workbooks for every sample district ...")
+    counts = {"done": 0, "failed": 0, "skipped": 0}
+
+    def progress(got: list) -> None:
+        for o in got:
+            counts[o.status] += 1
+
+    result = batch.run("sample", workers=workers, resume=True, database_url=database or "",
+                       progress=progress)
+    folder = paths.outputs() / "sample"
+    typer.echo(f"    {counts['done']} written, {counts['skipped']} already up to date, "
+               f"{counts['failed']} failed in {result.seconds:.1f}s")
+    for o in result.failed:
+        typer.echo(f"    failed: {o.district_id} {o.notebook}: {o.error}", err=True)
+    typer.echo(f"Open {folder / 'index.html'}")
+    if result.failed:
+        raise typer.Exit(1)
 
 
 def main() -> None:

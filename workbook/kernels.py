@@ -104,9 +104,11 @@ class WarmKernel:
 
 
 def first_error(nb: nbformat.NotebookNode) -> str | None:
-    """The first error in an executed notebook as 'Name: message', or None."""
+    """The first error in an executed notebook as 'Name: message' (the last line of its
+    traceback, as Python prints it; a multi-line message is cut to its first line)."""
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
-                return f"{out.get('ename')}: {out.get('evalue')}"
+                message = (out.get("evalue") or "").strip().splitlines()
+                return f"{out.get('ename')}: {message[0] if message else ''}"
     return None

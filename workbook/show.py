@@ -130,7 +130,29 @@ def svg(chart: alt.TopLevelMixin) -> str:
     import vl_convert as vlc
 
     # our chart builders are tested; skipping altair's schema validation halves the cost
-    return vlc.vegalite_to_svg(chart.to_dict(validate=False))
+    spec = chart.to_dict(validate=False)
+    return _stable_ids(vlc.vegalite_to_svg(spec), spec)
+
+
+_REF = re.compile(r'(id="|url\(#|href="#)([^"\)]+)')
+
+
+def _stable_ids(drawing: str, spec: dict) -> str:
+    """Rename the SVG's internal ids (gradients, clip paths) after the chart's content.
+
+    vl-convert numbers them with a per-process counter, so the same chart drawn in another
+    process would differ, and two charts on one page drawn by fresh processes would both
+    define `gradient_1`. Ids derived from the spec are stable and unique per chart.
+    """
+    ids = list(dict.fromkeys(re.findall(r'id="([^"]+)"', drawing)))
+    if not ids:
+        return drawing
+    import hashlib
+    import json
+
+    tag = hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    new = {old: f"c{tag}-{i}" for i, old in enumerate(ids)}
+    return _REF.sub(lambda m: m.group(1) + new.get(m.group(2), m.group(2)), drawing)
 
 
 def chart(frame: pd.DataFrame, build: Callable[[pd.DataFrame], alt.TopLevelMixin], title: str,
