@@ -77,7 +77,8 @@ def test_two_concurrent_writers_never_both_win(store):
         barrier = threading.Barrier(2)
         outcome: dict[str, str] = {}
 
-        def write(name: str, base=base, barrier=barrier, outcome=outcome) -> None:
+        def write(name: str, base=base, barrier=barrier, outcome=outcome,
+                  round_=round_) -> None:
             barrier.wait()
             try:
                 store.save(base.model_copy(update={"title": f"{name}-{round_}"}), user=name)

@@ -268,7 +268,8 @@ def run_local(jobs: list[Job], *, workers: int, resume: bool,
 def run_dask(jobs: list[Job], *, scheduler: str | None, workers: int, resume: bool,
              progress: Callable[[list[Outcome]], None]) -> list[Outcome]:
     """Submit districts to Dask distributed; each Dask worker keeps a warm kernel."""
-    from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+    from dask.distributed import Client, LocalCluster
+    from dask.distributed import as_completed as dask_completed
 
     cluster = None
     if scheduler:
@@ -360,5 +361,6 @@ def _index_html(region: regions.Region, record: dict, jobs: list[Job]) -> str:
             f"{html.escape(region.school_year)} · {len(jobs)} districts · workbooks for "
             f"{html.escape(region.audience)}s</p>"
             f"<table class='wb-table'><thead><tr><th>District</th><th>Code</th><th>Status</th>"
-            f"<th>All students, lowest colors</th><th>Reports</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f"<th>All students, lowest colors</th><th>Reports</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
             f"</body></html>")

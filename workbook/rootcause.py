@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from workbook.records import PracticeCode, Record, ShortText, Text, check_practice
+from workbook.records import PracticeCode, Record, Text, check_practice
 
 #: Fishbone (Tool D) categories used in school improvement.
 FISHBONE_CATEGORIES = ("students", "staff", "curriculum and instruction", "leadership",
