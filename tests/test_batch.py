@@ -65,13 +65,14 @@ def test_manifest_errors_name_the_key(tmp_path):
         regions.load("nowhere")
 
 
-def test_sample_manifest_selects_monterey():
+def test_sample_manifest_selects_monterey(store_url):
     region = regions.load("sample")
-    jobs = batch.plan_jobs(region, Path("/nonexistent"), limit=None)
+    jobs = batch.plan_jobs(region, Path("/nonexistent"), limit=None, database_url=store_url)
     assert len(jobs) == 25 and all(j.district_id.startswith("27") for j in jobs)
     assert jobs[0].notebooks == regions.ALL_NOTEBOOKS
     with pytest.raises(WorkbookError, match="--only names districts not in region"):
-        batch.plan_jobs(region, Path("/nonexistent"), only=["99999999999999"])
+        batch.plan_jobs(region, Path("/nonexistent"), only=["99999999999999"],
+                        database_url=store_url)
 
 
 def test_failure_in_one_district_never_stops_the_others(tmp_path, store_url):

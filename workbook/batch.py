@@ -88,16 +88,14 @@ def district_ids(region: regions.Region, outcomes) -> list[tuple[str, str]]:
     return sorted(zip(rows["district_id"], rows["org_name"], strict=True))
 
 
-def _store_state(database_url: str, district_id: str) -> str:
+def _store_state(store, district_id: str) -> str:
     """A digest of the district's stored plan (ids and versions), cheap to compute."""
-    from workbook.store import RECORDS, make_engine
+    from workbook.store import RECORDS
 
-    engine = make_engine(database_url or None)
-    with engine.connect() as conn:
+    with store.engine.connect() as conn:
         rows = conn.execute(sa.select(RECORDS.c.id, RECORDS.c.version)
                             .where(RECORDS.c.org_id == district_id)
                             .order_by(RECORDS.c.id)).all()
-    engine.dispose()
     return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
 
 
@@ -119,10 +117,13 @@ def plan_jobs(region: regions.Region, out_root: Path, *, only: Iterable[str] = (
         chosen = chosen[:limit]
     nb_fp = {n: hashlib.sha256(notebooks.path_of(n).read_bytes()).hexdigest()[:16]
              for n in region.notebooks}
+    from workbook.store import Store
+
+    store = Store(database_url or None)  # creates or upgrades the schema if needed
     jobs = []
     for district_id, name in chosen:
         out_dir = out_root / region.name / district_id
-        plan_fp = _store_state(database_url, district_id)
+        plan_fp = _store_state(store, district_id)
         params, fps = {}, {}
         for nb in region.notebooks:
             p = {"district_id": district_id, "region": region.manifest, "year": region.year,
@@ -135,6 +136,7 @@ def plan_jobs(region: regions.Region, out_root: Path, *, only: Iterable[str] = (
             fps[nb] = hashlib.sha256(blob.encode()).hexdigest()[:20]
         jobs.append(Job(region.name, district_id, name, list(region.notebooks), str(out_dir),
                         params, fps, headline(outcomes, district_id, region.year)))
+    store.engine.dispose()
     return jobs
 
 
