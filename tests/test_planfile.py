@@ -107,3 +107,35 @@ def test_cli_export_import(store, tmp_path):
                          text=True)
     assert run.returncode == 0, run.stderr
     assert "unchanged" in run.stderr
+
+
+def test_cli_excel_export_then_status_import(store, tmp_path):
+    import openpyxl
+
+    doc = _saved(store)
+    out = tmp_path / "plan.xlsx"
+    cli = [sys.executable, "-m", "workbook.cli", "plan"]
+    run = subprocess.run(cli + ["export", ORG, "-o", str(out), "--database", store.url],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    book = openpyxl.load_workbook(out)
+    sheet = book["Action status"]
+    header_row = next(r for r in range(1, 10) if sheet.cell(r, 1).value == "Action id")
+    headers = [c.value for c in sheet[header_row]]
+    row = header_row + 1
+    sheet.cell(row, headers.index("Status") + 1, "behind")
+    sheet.cell(row, headers.index("Date") + 1, "2024-10-31")
+    sheet.cell(row, headers.index("Budget used") + 1, "lots")
+    book.save(out)
+    bad = subprocess.run(cli + ["import-status", ORG, str(out), "--database", store.url,
+                                "--user", "ana"], capture_output=True, text=True)
+    assert bad.returncode == 1 and f"{out}:{row}: Budget used:" in bad.stdout
+    assert store.document(ORG).of("status") == []  # nothing saved half-way
+    sheet.cell(row, headers.index("Budget used") + 1, 1200)
+    book.save(out)
+    ok = subprocess.run(cli + ["import-status", ORG, str(out), "--database", store.url,
+                               "--user", "ana"], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    [update] = store.document(ORG).of("status")
+    assert (update.status, update.budget_used, update.updated_by) == ("behind", 1200, "ana")
+    assert update.action == doc.of("action")[0].id

@@ -124,6 +124,30 @@ def plan_import(
     typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()), err=True)
 
 
+@plan_app.command("import-status")
+def plan_import_status(
+    district: Annotated[str, typer.Argument(help="District (organisation) id.")],
+    path: Annotated[Path, typer.Argument(help="The plan workbook (.xlsx) with the Action "
+                                              "status sheet filled in.")],
+    database: Database = None,
+    user: User = "",
+) -> None:
+    """Import the monthly action status typed into the Excel export; all rows or none."""
+    from workbook.excel import ActionStatusError, import_action_status
+    from workbook.store import Store
+
+    store = Store(database)
+    doc = store.document(district)
+    try:
+        updates = import_action_status(path, doc)
+    except ActionStatusError as err:
+        for line in err.problems:
+            typer.echo(line)
+        raise typer.Exit(1) from None
+    store.save_all(updates, user=user or _default_user())
+    typer.echo(f"saved {len(updates)} status update(s) for {district}", err=True)
+
+
 @plan_app.command("findings")
 def plan_findings(district: str, database: Database = None) -> None:
     """List the coach's plan-quality findings for a district."""
