@@ -55,7 +55,8 @@ nav.toc { border:1px solid var(--rule); padding: .5rem 1.5rem; margin-bottom: 2r
 nav.toc ol { padding-left: 1.2rem; }
 h1, h2, h3 { color: var(--accent); }
 h2 { border-bottom: 1px solid var(--rule); padding-bottom: .2rem; margin-top: 2.2rem; }
-table.wb-table { border-collapse: collapse; font-size: .85rem; margin: .5rem 0; }
+table.wb-table { border-collapse: collapse; font-size: .85rem; margin: .5rem 0;
+                 display: block; max-width: 100%; overflow-x: auto; }
 table.wb-table th, table.wb-table td { border: 1px solid var(--rule); padding: .2rem .45rem;
   text-align: left; vertical-align: top; }
 table.wb-table th { background: #f0f4f8; }
@@ -73,6 +74,8 @@ a.anchor-link { display: none; }
   nav.toc { page-break-after: always; }
   h2 { page-break-before: always; } h2:first-of-type { page-break-before: avoid; }
   figure, table, details { page-break-inside: avoid; }
+  table.wb-table { display: table; overflow: visible; font-size: 8.5pt; }
+  table.wb-table td { word-break: break-word; }
   details { display: block; } details > summary { display: none; }
   a { color: inherit; text-decoration: none; }
 }
@@ -128,6 +131,7 @@ def _toc(body: str) -> tuple[str, str]:
         text = html.unescape(re.sub(r"<[^>]+>", "", inner)).replace("¶", "").strip()
         anchor = f"sec-{len(entries) + 1}"
         entries.append((anchor, text))
+        inner = re.sub(r'href="#[^"]*"', f'href="#{anchor}"', inner)  # its own anchor link
         return f'<h2 id="{anchor}"{m.group(1)}>{inner}</h2>'
 
     body = re.sub(r"<h2(?: id=\"[^\"]*\")?([^>]*)>(.*?)</h2>", add_id, body, flags=re.S)

@@ -104,7 +104,7 @@ def _save(frame: pd.DataFrame, name: str) -> str:
 
 def _table_html(frame: pd.DataFrame, max_rows: int = 200) -> str:
     shown = frame.head(max_rows).astype(object)
-    shown = shown.where(shown.notna(), None)  # pd.NA prints as <NA> otherwise
+    shown = shown.where(shown.notna(), float("nan"))  # so na_rep applies to pd.NA and None
     body = shown.to_html(index=False, escape=True, na_rep="not reported", border=0,
                          classes="wb-table")
     more = (f"<p class='wb-note'>Showing {max_rows} of {len(frame)} rows; all rows are in "

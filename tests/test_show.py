@@ -1,0 +1,276 @@
+"""workbook.show and workbook.report without a kernel: suppression, CSVs, escaping, charts."""
+
+from __future__ import annotations
+
+import altair as alt
+import nbformat
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from workbook import report, show
+from workbook.errors import WorkbookError
+
+EVIL = "<script>alert(1)</script><b>bold</b>"
+
+
+@pytest.fixture(autouse=True)
+def shown(monkeypatch):
+    """Restore show's settings after each test; capture what it would display."""
+    monkeypatch.setattr(show, "_settings", show.Settings())
+    captured: list[str] = []
+    monkeypatch.setattr(show, "_display", captured.append)
+    return captured
+
+
+def frame() -> pd.DataFrame:
+    """One indicator: all students, four race groups (one under 11) and two other groups."""
+    return pd.DataFrame({
+        "org_id": "X", "indicator": "ELA",
+        "student_group": ["ALL", "AA", "AS", "HI", "WH", "SWD", "EL"],
+        "student_group_name": ["All Students", "Black/African American", "Asian", "Hispanic",
+                               EVIL, "Students with Disabilities", "English Learner"],
+        "n": [200, 5, 30, 100, 65, 8, 40],
+        "status": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0],
+    })
+
+
+def soup(markup: str) -> BeautifulSoup:
+    return BeautifulSoup(markup, "html.parser")
+
+
+def bar(f: pd.DataFrame) -> alt.Chart:
+    return alt.Chart(f).mark_bar().encode(x="student_group:N", y="status:Q")
+
+
+# --------------------------------------------------------------------------- prepare
+def test_prepare_stakeholder_hides_small_and_complementary_cells():
+    show.configure("stakeholder", "CA")
+    out = prepared = show.prepare(frame(), value_cols=["status"]).set_index("student_group")
+    hidden = prepared[prepared["n"].isna()].index.tolist()
+    # AA (5) and SWD (8) are under 11; AS (30) is the smallest other race group, hidden so
+    # AA cannot be worked out as ALL minus the other race groups
+    assert sorted(hidden) == ["AA", "AS", "SWD"]
+    assert out.loc[["AA", "AS", "SWD"], "status"].isna().all()
+    assert out.loc["AA", "suppressed"] == "fewer than 11 students"
+    assert out.loc["SWD", "suppressed"] == "fewer than 11 students"
+    assert "cannot be worked out" in out.loc["AS", "suppressed"]
+    shown = out.loc[["ALL", "HI", "WH", "EL"]]
+    assert shown["n"].tolist() == [200, 100, 65, 40]
+    assert shown["status"].tolist() == [10.0, 40.0, 50.0, 70.0]
+    assert shown["suppressed"].isna().all()
+
+
+def test_prepare_oregon_threshold_is_10():
+    show.configure("stakeholder", "OR")
+    f = frame()
+    f.loc[f["student_group"] == "SWD", "n"] = 10
+    out = show.prepare(f, value_cols=["status"]).set_index("student_group")
+    assert out.loc["SWD", "n"] == 10 and out.loc["SWD", "status"] == 60.0
+    assert pd.isna(out.loc["AA", "n"])
+
+
+def test_prepare_team_shows_everything_as_is():
+    show.configure("team", "CA")
+    f = frame()
+    out = show.prepare(f, value_cols=["status"])
+    pd.testing.assert_frame_equal(out, f)
+    assert "suppressed" not in out.columns
+
+
+def test_prepare_leaves_tables_without_counts_alone():
+    show.configure("stakeholder", "CA")
+    f = frame().drop(columns=["n"])
+    pd.testing.assert_frame_equal(show.prepare(f, value_cols=["status"]), f)
+
+
+# ----------------------------------------------------------------------------- table
+def test_table_writes_the_csv_as_shown_and_escapes(tmp_path, shown):
+    data = tmp_path / "report" / "data" / "01_needs_assessment"
+    show.configure("stakeholder", "CA", data)
+    show.table(frame(), f"Results {EVIL}", name="snapshot", value_cols=["status"],
+               caption="Caption <i>x</i>")
+    csv = pd.read_csv(data / "snapshot.csv", dtype={"student_group": str},
+                      keep_default_na=False, na_values=[""])
+    assert "n" in csv.columns
+    expected = show.prepare(frame(), value_cols=["status"])
+    assert csv["student_group"].tolist() == expected["student_group"].tolist()
+    assert csv["n"].isna().tolist() == expected["n"].isna().tolist()
+    small = csv[(csv["n"] > 0) & (csv["n"] < 11)]
+    assert small.empty
+    hidden = csv.set_index("student_group").loc[["AA", "AS", "SWD"]]
+    assert hidden["n"].isna().all() and hidden["status"].isna().all()
+    assert csv.loc[csv["student_group"] == "WH", "student_group_name"].item() == EVIL
+
+    assert len(shown) == 1
+    markup = shown[0]
+    assert "<script" not in markup and "<b>" not in markup and "<i>" not in markup
+    assert "&lt;script&gt;" in markup
+    page = soup(markup)
+    assert page.h4.get_text() == f"Results {EVIL}"
+    assert page.select_one(".wb-caption").get_text() == "Caption <i>x</i>"
+    rows = page.select("table tbody tr")
+    assert len(rows) == len(csv)
+    heads = [th.get_text() for th in page.select("thead th")]
+    shown_n = [r.select("td")[heads.index("n")].get_text() for r in rows]
+    assert shown_n[0] == "200" and not shown_n[1].isdigit()  # AA: blank, see below
+    assert not any(v.isdigit() and 0 < int(v) < 11 for v in shown_n)
+    # the data link is relative to the report, which sits above data/
+    link = page.select_one("p.wb-data a")
+    assert link["href"] == "data/01_needs_assessment/snapshot.csv"
+
+
+def test_table_team_mode_writes_counts(tmp_path):
+    show.configure("team", "CA", tmp_path / "data")
+    show.table(frame(), "Results", name="snap", value_cols=["status"])
+    csv = pd.read_csv(tmp_path / "data" / "snap.csv")
+    assert csv["n"].tolist() == [200, 5, 30, 100, 65, 8, 40]
+
+
+def test_table_missing_values_read_not_reported(shown):
+    f = pd.DataFrame({"group": ["A", "B"], "n": pd.array([20, None], dtype="Int64"),
+                      "status": [1.5, None], "note": ["x", None]})
+    show.table(f, "Missing", name="missing")
+    cells = [td.get_text() for td in soup(shown[0]).select("tbody td")]
+    assert cells[4:] == ["B", "not reported", "not reported", "not reported"], cells
+
+
+def test_empty_table_says_nothing_to_show(shown):
+    show.table(frame().iloc[0:0], "Nothing here", name="none")
+    block = soup(shown[0])
+    assert "Nothing to show yet." in block.get_text()
+    assert block.select_one("table") is None
+
+
+def test_no_csv_without_a_data_dir(tmp_path, shown, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    show.configure("stakeholder", "CA")
+    show.table(frame(), "No files", name="nofile", value_cols=["status"])
+    assert list(tmp_path.iterdir()) == []
+    assert "wb-data" not in shown[0]
+
+
+# ----------------------------------------------------------------------------- chart
+def test_chart_is_svg_with_alt_text_data_and_suppressed_csv(tmp_path, shown):
+    data = tmp_path / "data" / "nb"
+    show.configure("stakeholder", "CA", data)
+    drawn: list[pd.DataFrame] = []
+
+    def build(f: pd.DataFrame) -> alt.Chart:
+        drawn.append(f)
+        return bar(f)
+
+    alt_text = 'Status by group: "quoted" & <b>tagged</b>'
+    show.chart(frame(), build, f"Chart {EVIL}", alt_text=alt_text, name="chart",
+               value_cols=["status"])
+    # the chart was drawn from the suppressed frame
+    assert len(drawn) == 1
+    assert drawn[0].set_index("student_group").loc[["AA", "AS", "SWD"], "n"].isna().all()
+    csv = pd.read_csv(data / "chart.csv")
+    assert "n" in csv.columns
+    assert csv["n"].isna().sum() == 3 and not ((csv["n"] > 0) & (csv["n"] < 11)).any()
+
+    markup = "".join(shown)
+    assert "<script" not in markup and "<b>" not in markup
+    page = soup(markup)
+    fig = page.select_one("figure.wb-chart")
+    assert fig["role"] == "img"
+    assert fig["aria-label"] == alt_text
+    assert fig.select_one("figcaption strong").get_text() == f"Chart {EVIL}"
+    svg = fig.select_one("svg")
+    assert svg is not None
+    marks = [g for g in svg.select("[class]") if "role-mark" in g["class"]]
+    assert any(m.find(["path", "rect", "text"]) for m in marks)
+    details = fig.find_next_sibling()
+    assert details.name == "details"
+    assert len(details.select("table tbody tr")) == len(csv)
+    assert EVIL in details.get_text()  # user text is in the data table, as text
+
+
+def test_chart_svg_has_role_mark():
+    svg = show.svg(bar(frame()))
+    assert svg.lstrip().startswith("<svg")
+    assert "role-mark" in svg
+    assert "<script" not in svg
+
+
+def test_empty_chart_says_nothing_to_chart(shown):
+    show.chart(frame().iloc[0:0], bar, "Empty", alt_text="nothing", name="empty")
+    assert "Nothing to chart yet." in soup(shown[0]).get_text()
+    assert "<svg" not in shown[0]
+
+
+def test_items_and_notes_escape(shown):
+    show.items("Items <u>x</u>", ["<img src=x onerror=alert(1)>", EVIL])
+    show.items("None", [])
+    show.note(EVIL, kind="summary")
+    markup = "".join(shown)
+    assert "<img" not in markup and "<script" not in markup and "<u>" not in markup
+    page = soup(markup)
+    assert [li.get_text() for li in page.select("li")] == [
+        "<img src=x onerror=alert(1)>", EVIL, "None yet."]
+    assert page.select_one("p.wb-summary").get_text() == EVIL
+
+
+# ---------------------------------------------------------------------------- report
+def notebook(outputs: list) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Title\n\nIntro."),
+        nbformat.v4.new_markdown_cell("## First section"),
+        nbformat.v4.new_code_cell("secret_source_code()", outputs=outputs),
+        nbformat.v4.new_markdown_cell("## Second & last"),
+        nbformat.v4.new_code_cell("print('log line')", outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text="log line\n")]),
+    ]
+    return nb
+
+
+def test_render_refuses_a_notebook_with_an_error():
+    err = nbformat.v4.new_output("error", ename="ValueError", evalue="bad district",
+                                 traceback=["Traceback (most recent call last)", "boom"])
+    with pytest.raises(WorkbookError) as caught:
+        report.render(notebook([err]), title="T")
+    assert "ValueError: bad district" in str(caught.value)
+    assert "no report" in str(caught.value)
+
+
+def test_render_has_outputs_not_code():
+    out = nbformat.v4.new_output("display_data", data={"text/html": "<p class='x'>shown</p>"})
+    page = report.render(notebook([out]), title=f"Report {EVIL}", subtitle="Sub",
+                         audience="stakeholder", glossary={"Term <x>": "Meaning"})
+    assert "<script" not in page.lower()
+    assert "secret_source_code" not in page and "log line" not in page
+    doc = soup(page)
+    assert doc.select_one("header.title-page h1").get_text() == f"Report {EVIL}"
+    assert doc.title.get_text() == f"Report {EVIL}"
+    assert doc.select_one("main p.x").get_text() == "shown"
+    assert doc.select_one("main h1") is None  # the notebook's h1 is on the title page
+    terms = [dt.get_text() for dt in doc.select("#glossary + dl dt")]
+    assert "Term <x>" in terms and set(report.GLOSSARY) <= set(terms)
+    assert "are hidden" in doc.select_one("header.title-page").get_text()
+
+
+def test_toc_links_every_h2():
+    from nbconvert.filters import markdown2html_mistune
+
+    body = "\n".join([markdown2html_mistune("## At a glance\n\nText."),
+                      "<p>output</p>",
+                      markdown2html_mistune("## Gaps & trends"),
+                      '<h2 class="plain">No id <em>here</em></h2>'])
+    new_body, toc = report._toc(body)
+    doc = soup(new_body)
+    ids = [h.get("id") for h in doc.select("h2")]
+    assert ids == ["sec-1", "sec-2", "sec-3"]
+    assert doc.select("h2")[2]["class"] == ["plain"]
+    links = soup(toc).select("nav.toc ol li a")
+    assert [a["href"] for a in links] == ["#sec-1", "#sec-2", "#sec-3"]
+    assert [a.get_text() for a in links] == ["At a glance", "Gaps & trends", "No id here"]
+    assert all(doc.find(id=a["href"][1:]) is not None for a in links)
+    assert "&amp;" in toc  # the text is escaped in the contents
+
+
+def test_toc_without_headings_is_empty():
+    body, toc = report._toc("<p>no headings</p>")
+    assert body == "<p>no headings</p>"
+    assert soup(toc).select("li") == []
