@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +52,10 @@ class WarmKernel:
     def __init__(self, kernel_name: str = "python3", cwd: str | Path | None = None,
                  env: dict[str, str] | None = None, timeout: int = 600):
         self.kernel_name, self.timeout = kernel_name, timeout
-        self.km = KernelManager(kernel_name=kernel_name)
+        # unix sockets: the kernel is on this machine, and nothing listens on a TCP port
+        self._socket_dir = tempfile.mkdtemp(prefix="workbook-kernel-")
+        self.km = KernelManager(kernel_name=kernel_name, transport="ipc",
+                                ip=os.path.join(self._socket_dir, "k"))
         # no history database: a batch kernel's inputs are in the notebooks it writes
         self.km.start_kernel(cwd=str(cwd) if cwd else None, env={**os.environ, **(env or {})},
                              extra_arguments=["--HistoryManager.enabled=False"])
@@ -95,6 +100,7 @@ class WarmKernel:
             self.kc.stop_channels()
         finally:
             self.km.shutdown_kernel(now=True)
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
 
     def __enter__(self) -> WarmKernel:
         return self
