@@ -1,0 +1,354 @@
+"""The apps' logic without a browser: build the app, set widget values, press its buttons.
+
+Each app is an object whose widgets can be set from Python exactly as the browser would set
+them, so the behaviour that matters (what is saved, by whom, what is refused and why, what
+a conflict shows) is tested here quickly; tests/test_apps_browser.py checks the same
+things end to end in Chromium.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+DISTRICT = "27661590000000"  # Salinas Union High
+OTHER = "27660920000000"  # Monterey Peninsula Unified
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cache_dir(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WORKBOOK_CACHE_DIR", str(tmp_path_factory.mktemp("apps-cache")))
+        mp.delenv("JUPYTERHUB_USER", raising=False)
+        yield
+
+
+@pytest.fixture(scope="module")
+def outcomes(cache_dir):
+    from workbook import context
+
+    return context.region_outcomes("sample")
+
+
+@pytest.fixture()
+def store(tmp_path, outcomes):
+    from workbook import sample_plans
+    from workbook.store import Store
+
+    s = Store(f"sqlite:///{tmp_path / 'apps.db'}")
+    for did in (DISTRICT, OTHER):
+        s.save_all(sample_plans.sample_plan(did, outcomes).all(), user="loader")
+    yield s
+    s.engine.dispose()
+
+
+def named(app, name: str = "Ana"):
+    app.user.text.value = name
+    return app
+
+
+# --------------------------------------------------------------------------- serve
+
+
+def test_no_token_only_on_loopback():
+    from workbook.errors import WorkbookError
+    from workbook.serve import check_binding, is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("10.1.2.3")
+    check_binding("127.0.0.1", token=False)
+    check_binding("0.0.0.0", token=True)
+    with pytest.raises(WorkbookError, match="only allowed on a loopback"):
+        check_binding("0.0.0.0", token=False)
+
+
+def test_cli_refuses_no_token_on_a_public_address():
+    from typer.testing import CliRunner
+
+    from workbook import cli
+
+    result = CliRunner().invoke(cli.app, ["serve", "--host", "0.0.0.0", "--no-token"])
+    assert result.exit_code != 0
+    assert "only allowed on a loopback" in str(result.exception or result.output)
+
+
+def test_voila_is_configured_to_show_no_source_and_no_tracebacks():
+    from workbook.serve import voila_config
+
+    c = voila_config(host="127.0.0.1", port=1, token="t", preheat=True, pool_size=1)
+    v = c.VoilaConfiguration
+    assert v.show_tracebacks is False and v.strip_sources is True
+    assert v.allow_template_override == "NO" and v.file_allowlist == []
+    assert v.preheat_kernel is True and v.default_pool_size == 1
+    assert c.Voila.ip == "127.0.0.1" and c.Voila.token == "t" and c.Voila.port_retries == 0
+
+
+def test_landing_page_lists_apps_in_order_and_escapes_the_query(tmp_path):
+    import shutil
+
+    from workbook.serve import APPS_DIR, app_notebooks, landing_page
+
+    for nb in app_notebooks(APPS_DIR):
+        shutil.copy(nb, tmp_path / nb.name)
+    page = landing_page(tmp_path, "/", {"district": [b'"><script>x</script>'],
+                                        "other": [b"dropped"]})
+    assert "<script>x" not in page and "dropped" not in page
+    assert "district=%22%3E%3Cscript%3E" in page
+    names = [p.stem for p in app_notebooks(tmp_path)]
+    assert names[:1] == ["needs"]
+    assert "Needs assessment explorer" in page and "Root cause builder" in page
+
+
+def test_every_app_notebook_is_one_call():
+    import json
+
+    from workbook.serve import APPS_DIR, app_notebooks
+
+    for nb in app_notebooks(APPS_DIR):
+        cells = json.loads(nb.read_text())["cells"]
+        code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+        assert len(code) == 1 and code[0].strip().endswith(f"{nb.stem}.app()"), nb.name
+        assert not any(c.get("outputs") for c in cells if c["cell_type"] == "code")
+
+
+def test_the_page_script_and_the_browser_limit_agree():
+    from workbook.apps import page
+
+    assert f"var MAX = {page.BROWSER_MAX_CHARS}," in page.script()
+    assert "stopImmediatePropagation" in page.script()
+    assert (page.TEMPLATE_DIR / "index.html.j2").is_file()
+
+
+# --------------------------------------------------------------------------- forms
+
+
+def test_numbers_and_texts_are_read_as_people_type_them():
+    from workbook.apps.forms import FieldProblem, clean_text, parse_date, parse_number
+
+    assert parse_number(" 1,200 ") == 1200 and parse_number("8%") == 8
+    assert parse_number("-12.5") == -12.5 and parse_number("") is None
+    for bad in ("abc", "nan", "inf", "1e999"):
+        with pytest.raises(FieldProblem):
+            parse_number(bad)
+    with pytest.raises(FieldProblem, match="below 0"):
+        parse_number("-1", minimum=0)
+    with pytest.raises(FieldProblem, match="10,485,760 characters"):
+        clean_text("x" * 10 * 1024 * 1024)
+    assert parse_date("2025-03-31").isoformat() == "2025-03-31"
+    with pytest.raises(FieldProblem, match="YYYY-MM-DD"):
+        parse_date("31/03/2025")
+
+
+def test_save_changes_is_all_or_nothing(store):
+    from workbook.apps.forms import save_changes
+    from workbook.store import ConflictError
+
+    symptom = store.list(DISTRICT, kind="symptom")[0]
+    cause = next(c for c in store.list(DISTRICT, kind="cause") if c.symptom == symptom.id)
+    store.save(cause.model_copy(update={"text": "someone else"}), user="Ben")
+    edited = symptom.model_copy(update={"statement": "mine"})
+    with pytest.raises(ConflictError):
+        save_changes(store, [edited], user="Ana", delete=[cause])  # stale delete
+    assert store.get(symptom.id).statement == symptom.statement  # the save rolled back
+    assert store.get(cause.id).text == "someone else"
+
+
+# --------------------------------------------------------------------------- common
+
+
+def test_the_district_comes_from_the_url_and_goes_back_into_it(store):
+    from workbook.apps.needs import NeedsApp
+
+    app = NeedsApp(store, {"district": DISTRICT, "indicator": "MATH"})
+    assert app.district_id == DISTRICT and app.indicator.value == "MATH"
+    assert app.url_query == f"district={DISTRICT}&indicator=MATH&group=ALL"
+    assert "needs.ipynb?district=" in app.nav.value and "rootcause.ipynb?district=" in \
+        app.nav.value
+    app.picker.district.value = OTHER
+    assert app.url_query.startswith(f"district={OTHER}&")
+    assert "Monterey Peninsula Unified" in app.grid.svg
+
+
+def test_an_unknown_district_is_a_message_not_an_error(store):
+    from workbook.apps.rootcause import RootCauseApp
+
+    app = RootCauseApp(store, {"district": "<b>nope</b>"})
+    assert app.district_id == ""
+    assert "&lt;b&gt;nope&lt;/b&gt;" in app.messages.current
+    assert "pick one below" in app.messages.current
+
+
+def test_a_callback_error_is_a_friendly_message(store, capsys):
+    from workbook.apps.needs import NeedsApp
+
+    app = NeedsApp(store, {"district": DISTRICT})
+
+    def broken(*_a, **_k):
+        raise RuntimeError("secret internals")
+
+    app.draw_gap = broken
+    app.indicator.value = "CHRO"
+    assert "Something went wrong" in app.messages.current
+    assert "secret internals" not in app.messages.current
+    assert "Traceback" not in app.messages.current
+
+
+def test_hub_user_is_used_without_asking(store, monkeypatch):
+    from workbook.apps.rootcause import RootCauseApp
+
+    monkeypatch.setenv("JUPYTERHUB_USER", "hubuser")
+    app = RootCauseApp(store, {"district": DISTRICT})
+    assert app.user.name == "hubuser" and app.user.text is None
+    app.statement.value = "A new wording"
+    app.save()
+    assert store.get(app.symptom.id).updated_by == "hubuser"
+
+
+# --------------------------------------------------------------------------- needs
+
+
+def test_needs_charts_follow_the_indicator_and_group(store):
+    from workbook.apps.needs import NeedsApp
+
+    app = NeedsApp(store, {"district": DISTRICT})
+    gap, trend = app.gap.svg, app.trend.svg
+    app.indicator.value = "CHRO"
+    assert app.gap.svg != gap and "Chronic absenteeism" in app.gap.svg
+    assert app.trend.svg != trend
+    assert "indicator=CHRO" in app.url_query
+    trend = app.trend.svg
+    app.group.value = "HI"
+    assert app.trend.svg != trend and "Hispanic" in app.trend.svg
+    assert "Student group: Hispanic;" in app.grid.widget.value
+    assert not app.dirty  # exploring is not editing
+
+
+# --------------------------------------------------------------------------- root causes
+
+
+def _fill_new(app, statement="Ninth graders miss more school"):
+    from workbook.apps.rootcause import NEW
+
+    app.pick.value = NEW
+    app.statement.value = statement
+    app.whys[0].text.value = "They miss first period"
+    app.whys[0].evidence.value = "Attendance logs"
+    app.causes[0].text.value = "No early-warning routine"
+    app.causes[0].evidence.value = "Counsellor interviews"
+    app.causes[0].actionable.value = True
+    app.causes[0].practice.value = "3a"
+    app.causes[0].category.value = "staff"
+    return app
+
+
+def test_root_cause_save_writes_symptom_whys_and_causes(store):
+    from workbook.apps.rootcause import RootCauseApp
+
+    app = named(RootCauseApp(store, {"district": DISTRICT}))
+    before = app.fishbone.svg
+    _fill_new(app)
+    assert app.dirty and "wb-dirty" in app.widget._dom_classes
+    assert app.fishbone.svg != before and "No early-warning" in app.fishbone.svg
+    app.save()
+    assert "Saved" in app.messages.current and not app.dirty
+    symptom = next(s for s in store.list(DISTRICT, kind="symptom")
+                   if s.statement == "Ninth graders miss more school")
+    assert symptom.updated_by == "Ana"
+    whys = [w for w in store.list(DISTRICT, kind="why") if w.symptom == symptom.id]
+    causes = [c for c in store.list(DISTRICT, kind="cause") if c.symptom == symptom.id]
+    assert [(w.step, w.text, w.evidence) for w in whys] == [
+        (1, "They miss first period", "Attendance logs")]
+    assert [(c.text, c.actionable, c.practice, c.category) for c in causes] == [
+        ("No early-warning routine", True, "3a", "staff")]
+    assert f"symptom={symptom.id}" in app.url_query
+
+
+def test_unchanged_records_are_not_rewritten(store):
+    from workbook.apps.rootcause import RootCauseApp
+
+    app = named(RootCauseApp(store, {"district": DISTRICT}))
+    versions = {r.id: r.version for r in store.list(DISTRICT)}
+    app.causes[1].evidence.value = "New evidence"
+    app.save()
+    changed = [r.id for r in store.list(DISTRICT) if r.version != versions[r.id]]
+    assert changed == [app.causes[1].record.id]
+
+
+def test_removing_a_cause_deletes_it_on_save(store):
+    from workbook.apps.rootcause import RootCauseApp
+
+    app = named(RootCauseApp(store, {"district": DISTRICT}))
+    gone = app.causes[0].record
+    app.causes[0].remove.click()
+    assert store.get(gone.id) is not None  # not until Save
+    app.save()
+    assert store.get(gone.id) is None
+
+
+def test_bad_input_is_refused_next_to_the_field_and_nothing_is_saved(store):
+    from workbook.apps.rootcause import RootCauseApp
+
+    app = named(RootCauseApp(store, {"district": DISTRICT}))
+    count = len(store.list(DISTRICT))
+    _fill_new(app, statement="")
+    app.causes[0].evidence.value = "x" * (10 * 1024 * 1024)
+    app.add_why.click()
+    app.whys[1].evidence.value = "evidence but no answer"
+    app.save()
+    assert "Nothing was saved: 3 fields" in app.messages.current
+    assert "Write the symptom" in app.statement.message
+    assert "Too long: 10,485,760 characters" in app.causes[0].evidence.message
+    assert "Write the answer" in app.whys[1].text.message
+    assert len(store.list(DISTRICT)) == count
+    assert app.dirty  # still unsaved, still in the form
+    assert app.causes[0].evidence.value.startswith("xxx")
+
+
+def test_a_save_needs_a_name(store):
+    from workbook.apps.rootcause import RootCauseApp
+
+    app = RootCauseApp(store, {"district": DISTRICT})
+    app.statement.value = "changed"
+    app.save()
+    assert "type your name" in app.messages.current.lower()
+    assert "Type your name first" in app.user.error.value
+    assert store.get(app.symptom.id).statement != "changed"
+
+
+def test_two_people_editing_the_same_symptom_get_a_conflict(store):
+    from workbook.apps.rootcause import RootCauseApp
+
+    ana = named(RootCauseApp(store, {"district": DISTRICT}), "Ana")
+    ben = named(RootCauseApp(store, {"district": DISTRICT}), "Ben")
+    ana.statement.value = "Ana's version"
+    ben.statement.value = "Ben's version"
+    ana.save()
+    ben.save()
+    shown = ben.messages.current
+    assert "changed by <b>Ana</b>" in shown
+    assert "Ana&#x27;s version" in shown and "Ben&#x27;s version" in shown
+    assert store.get(ana.symptom.id).statement == "Ana's version"
+    assert ben.statement.value == "Ben's version" and ben.dirty
+    # Ben decides to keep his: a deliberate overwrite, recorded under his name
+    save_mine = next(b for b in ben.messages.actions.children
+                     if "wb-save-mine" in b._dom_classes)
+    save_mine.click()
+    stored = store.get(ana.symptom.id)
+    assert stored.statement == "Ben's version" and stored.updated_by == "Ben"
+    # Ana saves again from her stale copy: conflict; she takes theirs
+    ana.statement.value = "Ana again"
+    ana.save()
+    assert "changed by <b>Ben</b>" in ana.messages.current
+    use_theirs = next(b for b in ana.messages.actions.children
+                      if "wb-use-theirs" in b._dom_classes)
+    use_theirs.click()
+    assert ana.statement.value == "Ben's version" and not ana.dirty
+
+
+def test_switching_district_with_unsaved_edits_is_refused(store):
+    from workbook.apps.rootcause import RootCauseApp
+
+    app = named(RootCauseApp(store, {"district": DISTRICT}))
+    app.statement.value = "unsaved"
+    app.picker.district.value = OTHER
+    assert app.district_id == DISTRICT and app.statement.value == "unsaved"
+    assert "unsaved changes" in app.messages.current

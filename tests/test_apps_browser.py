@@ -1,0 +1,385 @@
+"""The apps in a real browser: `workbook serve` in a subprocess, Debian's Chromium, no network.
+
+One server (a temporary SQLite store holding the illustrative sample plans) serves the
+module; Playwright drives Chromium with every request that is not for that server
+aborted, so a page that needed the internet would show it. Each test says what a district
+team or liaison would do and checks what they would see, and what the store holds.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+from pgserver import CHROMIUM_ARGS, CHROMIUM_SKIP_REASON, chromium_path
+
+pytestmark = pytest.mark.slow
+
+DISTRICT = "27661590000000"  # Salinas Union High: a rich sample plan
+OTHER = "27660920000000"  # Monterey Peninsula Unified
+TIMEOUT = 90_000  # ms: the first page of a kernel that is still warming up
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cache_dir(tmp_path_factory):
+    """The region's Parquet cache in a temporary folder (outputs/ stays untouched)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WORKBOOK_CACHE_DIR", str(tmp_path_factory.mktemp("apps-cache")))
+        yield
+
+
+@pytest.fixture(scope="module")
+def store_url(tmp_path_factory):
+    from workbook import context, sample_plans
+    from workbook.store import Store
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('apps-store') / 'workbook.db'}"
+    store = Store(url)
+    sample_plans.load_into(store, context.region_outcomes("sample"))
+    store.engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def server(store_url, tmp_path_factory):
+    from workbook.serve import Background
+
+    if chromium_path() is None:
+        pytest.skip(CHROMIUM_SKIP_REASON)
+    srv = Background(database_url=store_url,
+                     log_path=tmp_path_factory.mktemp("apps-log") / "serve.log",
+                     env={"JUPYTERHUB_USER": ""})
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Visitor:
+    """One person's browser context: logged in with the token, offline but for the server."""
+
+    def __init__(self, browser, server) -> None:
+        self.server = server
+        self.blocked: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1300, "height": 1000})
+        self.context.route("**/*", self._route)
+        self.context.set_default_timeout(TIMEOUT)
+        self.page = self.context.new_page()
+        self.page.goto(server.url)  # the token sets the login cookie
+
+    def _route(self, route) -> None:
+        if route.request.url.startswith(self.server.base + "/"):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def open(self, app: str, query: str = "") -> None:
+        self.page.goto(f"{self.server.base}/voila/render/{app}.ipynb{query}")
+        self.page.wait_for_selector(f".wb-app-{app}", timeout=TIMEOUT)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture()
+def visitor(browser, server):
+    v = Visitor(browser, server)
+    yield v
+    v.close()
+
+
+def wait_message(page, pattern: str) -> str:
+    page.wait_for_function(
+        "p => { const m = document.querySelector('.wb-messages');"
+        " return m && new RegExp(p).test(m.innerText); }", arg=pattern, timeout=TIMEOUT)
+    return page.inner_text(".wb-messages")
+
+
+def assert_clean(page) -> None:
+    """No Python source and no traceback anywhere in the page."""
+    text = page.inner_text("body")
+    markup = page.content()
+    for bad in ("Traceback", "File \"", "Error:", "Exception"):
+        assert bad not in text, f"{bad!r} shown to the user"
+    for source in ("from workbook.apps import", ".app()", "import ipywidgets"):
+        assert source not in markup, f"source code {source!r} in the page"
+    assert not re.search(r"\bdef \w+\(self", markup), "Python source in the page"
+
+
+# --------------------------------------------------------------------------- server
+
+
+def test_only_the_apps_are_served(server):
+    def get(path: str, token: bool = True) -> int:
+        sep = "&" if "?" in path else "?"
+        url = server.base + path + (f"{sep}token={server.token}" if token else "")
+        try:
+            return urllib.request.urlopen(url, timeout=30).status
+        except urllib.error.HTTPError as err:
+            return err.code
+
+    # no file browser, no contents API, no files, no notebooks outside the apps folder
+    assert get("/voila/api/contents") == 404
+    assert get("/voila/files/needs.ipynb") == 404
+    assert get("/voila/render/../../workbook/cli.py") == 404
+    with urllib.request.urlopen(f"{server.base}/voila/tree?token={server.token}",
+                                timeout=30) as r:  # the tree redirects to the landing page
+        body = r.read().decode()
+    assert "Workbook apps" in body and "needs.ipynb" in body
+    # without the token there is nothing but the login page
+    with urllib.request.urlopen(server.base + "/", timeout=30) as r:
+        assert "/login" in r.url
+        assert "needs.ipynb" not in r.read().decode()
+
+
+def test_landing_page_lists_the_apps_and_keeps_the_district(visitor):
+    page = visitor.page
+    page.goto(f"{visitor.server.base}/?district={DISTRICT}")
+    links = page.locator("ul.apps a")
+    titles = [links.nth(i).inner_text() for i in range(links.count())]
+    assert "Needs assessment explorer" in titles and "Root cause builder" in titles
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert all(f"district={DISTRICT}" in h for h in hrefs)
+    links.filter(has_text="Needs assessment explorer").click()
+    page.wait_for_selector(".wb-chart-gap svg", timeout=TIMEOUT)
+    assert_clean(page)
+
+
+# --------------------------------------------------------------------------- needs
+
+
+def test_pick_a_district_and_the_url_follows(visitor):
+    visitor.open("needs")
+    page = visitor.page
+    page.wait_for_selector("text=Pick a district above to begin")
+    page.locator(".wb-app select").nth(1).select_option(
+        label=f"Monterey Peninsula Unified ({OTHER})")
+    page.wait_for_selector(".wb-chart-grid svg")
+    assert "Monterey Peninsula Unified" in page.inner_text(".wb-chart-grid")
+    page.wait_for_function(f"() => location.search.includes('district={OTHER}')")
+    # the link can be shared: opening it shows the same district
+    shared = page.url
+    visitor.page.goto(shared)
+    page.wait_for_selector(".wb-chart-grid svg", timeout=TIMEOUT)
+    assert "Monterey Peninsula Unified" in page.inner_text(".wb-chart-grid")
+    # and the other apps open on it
+    href = page.locator("nav.wb-topbar a", has_text="Root causes").get_attribute("href")
+    assert f"district={OTHER}" in href
+    assert_clean(page)
+    assert all("cdn.jsdelivr.net" in u for u in visitor.blocked), visitor.blocked
+
+
+def test_changing_the_indicator_redraws_the_charts(visitor):
+    visitor.open("needs", f"?district={DISTRICT}&indicator=ELA")
+    page = visitor.page
+    page.wait_for_selector(".wb-chart-gap svg")
+    assert "English Language Arts" in page.inner_text(".wb-chart-gap")
+    before = page.inner_html(".wb-chart-gap")
+    trend_before = page.inner_html(".wb-chart-trend")
+    page.locator(".wb-indicator select").select_option(label="Chronic absenteeism rate")
+    page.wait_for_function("b => document.querySelector('.wb-chart-gap').innerHTML !== b",
+                           arg=before)
+    assert "Chronic absenteeism" in page.inner_text(".wb-chart-gap")
+    page.wait_for_function("b => document.querySelector('.wb-chart-trend').innerHTML !== b",
+                           arg=trend_before)
+    page.wait_for_function("() => location.search.includes('indicator=CHRO')")
+    # the student group drives the trend, and the grid's highlight moves with it
+    trend = page.inner_html(".wb-chart-trend")
+    page.locator(".wb-group select").select_option(label="English Learner")
+    page.wait_for_function("b => document.querySelector('.wb-chart-trend').innerHTML !== b",
+                           arg=trend)
+    assert "English Learner" in page.inner_text(".wb-chart-trend")
+    page.wait_for_function(
+        "() => document.querySelector('.wb-chart-grid style').textContent"
+        ".includes('Student group: English Learner;')")
+    assert_clean(page)
+
+
+# --------------------------------------------------------------------------- root causes
+
+
+def _new_root_cause(page, statement: str, name: str = "Rosa Team") -> str:
+    page.locator(".wb-user input").fill(name)
+    page.locator(".wb-symptom-pick select").select_option(label="New symptom...")
+    page.wait_for_function("() => !document.querySelector('.wb-statement textarea').value")
+    page.locator(".wb-statement textarea").fill(statement)
+    why = page.locator(".wb-why").first
+    why.locator("textarea").nth(0).fill("Students miss the first period most days")
+    why.locator("textarea").nth(1).fill("Attendance logs, fall 2024")
+    cause = page.locator(".wb-cause").first
+    cause.locator("textarea").nth(0).fill("No early-warning routine for absences")
+    cause.locator("textarea").nth(1).fill("Counsellor interviews")
+    page.locator(".wb-cause select").nth(1).select_option(label="yes, we can act on it")
+    return statement
+
+
+def test_root_cause_is_saved_and_survives_a_restart(visitor, server, store_url):
+    visitor.open("rootcause", f"?district={DISTRICT}")
+    page = visitor.page
+    page.wait_for_selector(".wb-chart-fishbone svg")
+    statement = _new_root_cause(page, "Ninth graders miss school more than others")
+    # the fishbone redraws as they type
+    page.wait_for_function(
+        "() => document.querySelector('.wb-chart-fishbone').innerText"
+        ".includes('No early-warning')")
+    # unsaved edits are flagged, and leaving asks first; staying keeps everything
+    page.wait_for_selector(".wb-app.wb-dirty")
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.type), d.dismiss()))
+    page.locator("nav.wb-topbar a", has_text="Needs").click()
+    page.wait_for_timeout(1500)
+    assert dialogs == ["beforeunload"]
+    assert "rootcause.ipynb" in page.url
+    page.locator(".wb-save").click()
+    assert "Saved the root cause analysis" in wait_message(page, "Saved")
+    page.wait_for_function("() => !document.querySelector('.wb-app.wb-dirty')")
+    page.wait_for_function("() => location.search.includes('symptom=')")
+    link = page.url
+
+    from workbook.store import Store
+
+    store = Store(store_url)
+    saved = [s for s in store.list(DISTRICT, kind="symptom") if s.statement == statement]
+    assert len(saved) == 1 and saved[0].updated_by == "Rosa Team"
+    kinds = [r.kind for r in store.list(DISTRICT) if r.parent_id == saved[0].id]
+    assert kinds.count("why") == 1 and kinds.count("cause") == 1
+    store.engine.dispose()
+
+    page.goto("about:blank")  # the tab is closed; then the server restarts
+    server.stop()
+    server.start()
+    visitor.page.goto(server.url)  # a new token after a restart, as with JupyterLab
+    visitor.page.goto(link)
+    page.wait_for_selector(".wb-chart-fishbone svg", timeout=TIMEOUT)
+    assert page.locator(".wb-statement textarea").input_value() == statement
+    assert page.locator(".wb-cause textarea").first.input_value() == \
+        "No early-warning routine for absences"
+    assert_clean(page)
+
+
+def test_two_people_saving_the_same_symptom_get_a_conflict(browser, server, store_url):
+    from workbook.store import Store
+
+    store = Store(store_url)
+    symptom = store.list(DISTRICT, kind="symptom")[0]
+    store.engine.dispose()
+    ana, ben = Visitor(browser, server), Visitor(browser, server)
+    try:
+        for v, name in ((ana, "Ana"), (ben, "Ben")):
+            v.open("rootcause", f"?district={DISTRICT}&symptom={symptom.id}")
+            v.page.wait_for_selector(".wb-chart-fishbone svg")
+            v.page.locator(".wb-user input").fill(name)
+        ana.page.locator(".wb-statement textarea").fill("Ana's wording of the symptom")
+        ben.page.locator(".wb-statement textarea").fill("Ben's wording of the symptom")
+        ana.page.locator(".wb-save").click()
+        wait_message(ana.page, "Saved")
+        ben.page.locator(".wb-save").click()
+        text = wait_message(ben.page, "changed by")
+        assert "Not saved" in text and "Ana" in text
+        table = ben.page.inner_text(".wb-conflict")
+        assert "Ben's wording of the symptom" in table
+        assert "Ana's wording of the symptom" in table
+        # Ben's text is still in his form; the store has Ana's
+        assert ben.page.locator(".wb-statement textarea").input_value() == \
+            "Ben's wording of the symptom"
+        store = Store(store_url)
+        assert store.get(symptom.id).statement == "Ana's wording of the symptom"
+        # choosing theirs reloads Ana's version; nothing was overwritten
+        ben.page.locator(".wb-use-theirs").click()
+        ben.page.wait_for_function(
+            "() => document.querySelector('.wb-statement textarea').value"
+            ".startsWith(\"Ana's\")")
+        assert store.get(symptom.id).updated_by == "Ana"
+        store.engine.dispose()
+        assert_clean(ben.page)
+    finally:
+        ana.close()
+        ben.close()
+
+
+def test_bad_input_gets_a_message_next_to_the_field(visitor, store_url):
+    visitor.open("rootcause", f"?district={OTHER}")
+    page = visitor.page
+    page.wait_for_selector(".wb-chart-fishbone svg")
+    _new_root_cause(page, "A symptom with a huge paste", name="Paste Tester")
+    huge = "x" * (10 * 1024 * 1024)
+    box = page.locator(".wb-cause textarea").nth(1)
+    box.evaluate("(el, v) => { el.value = v; el.dispatchEvent(new Event('input', "
+                 "{bubbles: true})); }", huge[:250_000])
+    page.locator(".wb-save").click()
+    text = wait_message(page, "Nothing was saved")
+    assert "need" in text
+    error = page.locator(".wb-cause .wb-field-error").nth(1).inner_text()
+    assert "Too long" in error and "20,000" in error
+    from workbook.store import Store
+
+    store = Store(store_url)
+    assert not [s for s in store.list(OTHER, kind="symptom")
+                if s.statement == "A symptom with a huge paste"]
+    store.engine.dispose()
+    assert_clean(page)
+
+
+def test_typing_a_paste_larger_than_the_browser_limit_is_cut_and_refused(visitor):
+    """A real 10 MB paste: the box takes at most 200,000 characters, the kernel refuses."""
+    visitor.open("rootcause", f"?district={OTHER}")
+    page = visitor.page
+    page.wait_for_selector(".wb-chart-fishbone svg")
+    page.wait_for_function("() => document.querySelector('.wb-statement textarea')"
+                           ".getAttribute('maxlength') === '200000'")
+    page.locator(".wb-user input").fill("Paste Tester")
+    page.locator(".wb-symptom-pick select").select_option(label="New symptom...")
+    page.locator(".wb-statement textarea").focus()
+    page.keyboard.insert_text("y" * 300_000)
+    assert len(page.locator(".wb-statement textarea").input_value()) == 200_000
+    page.locator(".wb-save").click()
+    wait_message(page, "Nothing was saved")
+    assert "Too long" in page.locator(".wb-field-error").filter(
+        has_text="Too long").first.inner_text()
+    assert_clean(page)
+
+
+def test_unknown_district_in_the_link_gets_a_friendly_message(visitor):
+    visitor.open("rootcause", "?district=%3Cscript%3Ealert(1)%3C/script%3E")
+    text = visitor.page.inner_text(".wb-messages")
+    assert "is not in" in text and "pick one below" in text
+    assert re.search(r"<script>alert", visitor.page.inner_text("body"))  # shown as text
+    assert_clean(visitor.page)
+
+
+def test_save_right_after_typing_saves_every_keystroke(visitor, store_url):
+    """Each keystroke redraws the fishbone, so the kernel is busy while they type; the
+    Save pressed straight after the last key must still save the whole text."""
+    visitor.open("rootcause", f"?district={OTHER}")
+    page = visitor.page
+    page.wait_for_selector(".wb-chart-fishbone svg")
+    page.locator(".wb-user input").fill("Fast Typist")
+    page.locator(".wb-symptom-pick select").select_option(label="New symptom...")
+    page.wait_for_function("() => !document.querySelector('.wb-statement textarea').value")
+    text = "Reading scores dropped for grade three in every school"
+    page.locator(".wb-cause textarea").first.click()
+    page.keyboard.type(text)  # into the first cause: every key redraws the fishbone
+    page.locator(".wb-statement textarea").fill("Typed then saved at once")
+    page.locator(".wb-save").click()
+    wait_message(page, "Saved")
+    from workbook.store import Store
+
+    store = Store(store_url)
+    symptom = next(s for s in store.list(OTHER, kind="symptom")
+                   if s.statement == "Typed then saved at once")
+    causes = [c.text for c in store.list(OTHER, kind="cause") if c.symptom == symptom.id]
+    assert causes == [text]
+    store.engine.dispose()
+    page.wait_for_function("() => !document.querySelector('.wb-app.wb-dirty')")

@@ -1,0 +1,520 @@
+"""What every app shares: the page frame, the district picker, the user, charts, errors.
+
+An app is a class derived from `App`. It builds its widgets in `build()`, fills them for the
+chosen district in `load()`, and reports extra URL parameters in `url_params()`. The frame
+around it (navigation, region and district, the user's name, messages) and the plumbing
+(URL, unsaved-changes flag, friendly errors) live here so each app module reads as what
+the app does.
+
+`run(AppClass)` is the one call an app notebook makes. Under Voila with pre-heated
+kernels it does the slow part (imports, region data, the store) before the request
+arrives, then waits for the request's query string and builds the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import html
+import os
+import sys
+import traceback
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import parse_qs, urlencode
+
+import ipywidgets as widgets
+
+from workbook.apps import APPS
+from workbook.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+FRIENDLY_ERROR = ("Something went wrong on our side. Nothing was saved by this step, and what "
+                  "you typed is still in the form: try again, or reload the page. If it keeps "
+                  "happening, tell your workbook administrator the time: {when}.")
+
+
+def esc(text: object) -> str:
+    """User text as safe HTML (every name, cause or comment passes through here)."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def log_exception(where: str) -> str:
+    """Write the traceback to the server log (never to the page); returns the time stamp."""
+    when = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    print(f"[workbook app error {when} in {where}]", file=sys.__stderr__)
+    traceback.print_exc(file=sys.__stderr__)
+    return when
+
+
+def hub_user() -> str:
+    """The JupyterHub user name, when a hub started this server."""
+    return os.environ.get("JUPYTERHUB_USER", "").strip()
+
+
+def parse_query(query: str | None) -> dict[str, str]:
+    """`a=1&b=2` as a dict (last value wins; blank values dropped)."""
+    pairs = parse_qs((query or "").lstrip("?"), keep_blank_values=False)
+    return {k: v[-1] for k, v in pairs.items() if v}
+
+
+def request_query() -> dict[str, str]:
+    """The page's query string. With pre-heated kernels this waits for the request."""
+    try:
+        from voila.utils import get_query_string
+    except ImportError:  # outside Voila (JupyterLab): no request
+        return parse_query(os.environ.get("QUERY_STRING"))
+    return parse_query(get_query_string())
+
+
+# --------------------------------------------------------------------------- messages
+
+
+class Messages:
+    """The message line under the header: saved, errors, conflicts (with their buttons)."""
+
+    def __init__(self) -> None:
+        self.text = widgets.HTML()
+        self.actions = widgets.HBox([])
+        self.widget = widgets.VBox([self.text, self.actions])
+        self.widget.add_class("wb-messages")
+
+    def _show(self, kind: str, markup: str, actions: list[widgets.Widget] | None = None) -> None:
+        self.text.value = f"<div class='wb-msg-{kind}' role='status'>{markup}</div>"
+        self.actions.children = tuple(actions or ())
+
+    def ok(self, text: str) -> None:
+        self._show("ok", esc(text))
+
+    def info(self, text: str) -> None:
+        self._show("info", esc(text))
+
+    def error(self, text: str) -> None:
+        self._show("error", esc(text))
+
+    def html(self, kind: str, markup: str, actions: list[widgets.Widget] | None = None) -> None:
+        """Show prepared markup (callers escape user text themselves)."""
+        self._show(kind, markup, actions)
+
+    def clear(self) -> None:
+        self.text.value = ""
+        self.actions.children = ()
+
+    @property
+    def current(self) -> str:
+        return self.text.value
+
+
+def guard(where: str) -> Callable[[F], F]:
+    """Wrap a callback: an unexpected error becomes a friendly message, the traceback goes
+    to the server log. `self.messages` must exist on the object whose method this wraps."""
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def inner(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(self, *args, **kwargs)
+            except Exception:
+                when = log_exception(f"{where}.{fn.__name__}")
+                self.messages.error(FRIENDLY_ERROR.format(when=when))
+                return None
+
+        return inner  # type: ignore[return-value]
+
+    return wrap
+
+
+# --------------------------------------------------------------------------- charts
+
+
+class Chart:
+    """A chart drawn to SVG in the kernel (no network, no JavaScript) in an HTML widget.
+
+    Every chart carries a text alternative. Drawing errors leave a sentence, not a
+    traceback, and the rest of the page keeps working.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.widget = widgets.HTML()
+        self.widget.add_class("wb-chart")
+        self.widget.add_class(f"wb-chart-{name}")
+        self.svg = ""
+
+    def show(self, build: Callable[[], Any], alt_text: str) -> None:
+        from workbook import show
+
+        try:
+            svg = show.svg(build())
+        except Exception:
+            log_exception(f"chart {self.name}")
+            self.widget.value = ("<p class='wb-msg-error'>This chart could not be drawn. "
+                                 f"{esc(alt_text)}</p>")
+            return
+        self.show_svg(svg, alt_text)
+
+    def show_svg(self, svg: str, alt_text: str) -> None:
+        self.svg = svg
+        self.widget.value = (f"<figure role='img' aria-label='{esc(alt_text)}' "
+                             f"data-chart='{esc(self.name)}'>{svg}"
+                             f"<figcaption>{esc(alt_text)}</figcaption></figure>")
+
+    def empty(self, text: str) -> None:
+        self.svg = ""
+        self.widget.value = f"<p class='wb-msg-info'>{esc(text)}</p>"
+
+
+# --------------------------------------------------------------------------- the user
+
+
+class UserBox:
+    """Who is saving: the hub's user, or the name typed once (the browser remembers it)."""
+
+    def __init__(self, hub_name: str | None = None) -> None:
+        self.hub_name = hub_user() if hub_name is None else hub_name
+        self.error = widgets.HTML()
+        self.error.add_class("wb-field-error")
+        if self.hub_name:
+            self.text = None
+            self.widget = widgets.HTML(f"Saving as <b>{esc(self.hub_name)}</b>")
+        else:
+            self.text = widgets.Text(placeholder="your name", description="Your name:",
+                                     style={"description_width": "initial"},
+                                     layout=widgets.Layout(width="260px"))
+            self.text.add_class("wb-user")
+            self.text.observe(lambda _: setattr(self.error, "value", ""), "value")
+            self.widget = widgets.VBox([self.text, self.error])
+
+    @property
+    def name(self) -> str:
+        if self.hub_name:
+            return self.hub_name
+        return (self.text.value if self.text else "").strip()[:100]
+
+    def require(self) -> str | None:
+        """The name, or None with a message next to the name box asking for it."""
+        name = self.name
+        if not name:
+            self.error.value = ("Type your name first: every save records who made it "
+                                "(the browser remembers it).")
+        return name or None
+
+
+# --------------------------------------------------------------------------- places
+
+
+class DistrictPicker:
+    """Region and district dropdowns; the choice is also what the URL carries."""
+
+    def __init__(self, query: Mapping[str, str]) -> None:
+        self.regions = _region_titles()
+        region = query.get("region") or "sample"
+        self.unknown: str = ""
+        if region not in self.regions:
+            self.unknown = f"There is no region {region!r}; pick one below."
+            region = next(iter(self.regions), "sample")
+        self.region = widgets.Dropdown(
+            options=[(t, n) for n, t in self.regions.items()], value=region,
+            description="Region:", layout=widgets.Layout(width="330px"))
+        self.district = widgets.Dropdown(description="District:",
+                                         layout=widgets.Layout(width="460px"))
+        self._fill(region)
+        wanted = query.get("district", "")
+        ids = {v for _, v in self.district.options}
+        if wanted and wanted in ids:
+            self.district.value = wanted
+        elif wanted:
+            self.unknown = (f"District {wanted!r} is not in {self.regions[region]}; "
+                            "pick one below.")
+        self.widget = widgets.HBox([self.region, self.district])
+
+    def fill(self, region: str) -> None:
+        """The region's districts, none chosen."""
+        self._fill(region)
+
+    def _fill(self, region: str) -> None:
+        choices = district_choices(region)
+        self.district.options = [("Choose a district...", "")] + [
+            (f"{name} ({did})", did) for did, name in choices]
+        self.district.value = ""
+
+    @property
+    def district_id(self) -> str:
+        return self.district.value or ""
+
+    @property
+    def district_name(self) -> str:
+        for label, value in self.district.options:
+            if value == self.district.value:
+                return label.rsplit(" (", 1)[0]
+        return ""
+
+
+@functools.cache
+def _region_titles() -> dict[str, str]:
+    from workbook import paths, regions
+
+    out = {}
+    for manifest in sorted((paths.root() / "parameters" / "regions").glob("*.yaml")):
+        try:
+            out[manifest.stem] = regions.load(manifest.stem).title
+        except Exception:
+            log_exception(f"region manifest {manifest.name}")
+    return out
+
+
+@functools.cache
+def district_choices(region: str) -> tuple[tuple[str, str], ...]:
+    """(id, name) of the region's districts, sorted by name."""
+    from workbook import batch, context, regions
+
+    outcomes = context.region_outcomes(region)
+    pairs = batch.district_ids(regions.load(region), outcomes)
+    return tuple(sorted(pairs, key=lambda p: p[1]))
+
+
+def outcomes(region: str):
+    """The region's tidy outcome table (read once per kernel)."""
+    from workbook import context
+
+    return context.region_outcomes(region)
+
+
+# --------------------------------------------------------------------------- the frame
+
+
+class App:
+    """The frame every app lives in; subclasses fill `self.body`.
+
+    Subclasses set `name` and `title`, and implement `build()` (create widgets, once),
+    `load()` (fill them for `self.district_id`, from the store) and optionally
+    `url_params()`. Calls that change widgets from code wrap themselves in
+    `with self.loading():` so they do not count as unsaved edits.
+    """
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+
+    def __init__(self, store: Store, query: Mapping[str, str] | None = None, *,
+                 user: str | None = None) -> None:
+        self.store = store
+        self.query = dict(query or {})
+        self.messages = Messages()
+        self.user = UserBox(user)
+        self.picker = DistrictPicker(self.query)
+        self.url_state = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.url_state.add_class("wb-url-state")
+        self.nav = widgets.HTML()
+        self.dirty_badge = widgets.HTML()
+        self.body = widgets.VBox([])
+        self._loading = 0
+        self._dirty_parts: set[str] = set()
+        header = widgets.HBox([self.picker.widget, self.user.widget],
+                              layout=widgets.Layout(justify_content="space-between",
+                                                    flex_flow="row wrap"))
+        self.widget = widgets.VBox([self.nav, header, self.messages.widget, self.dirty_badge,
+                                    self.body, self.url_state])
+        self.widget.add_class("wb-app")
+        self.widget.add_class(f"wb-app-{self.name}")
+        with self.loading():
+            self.build()
+        self.picker.district.observe(self._district_changed, "value")
+        self.picker.region.observe(self._region_changed, "value")
+        if self.picker.unknown:
+            self.messages.info(self.picker.unknown)
+        self._open()
+
+    # -- what subclasses provide -------------------------------------------------------
+    def build(self) -> None:
+        raise NotImplementedError
+
+    def load(self) -> None:
+        raise NotImplementedError
+
+    def url_params(self) -> dict[str, str]:
+        return {}
+
+    @classmethod
+    def prepare(cls, region: str) -> None:
+        """Slow work worth doing before the request arrives (pre-heated kernels)."""
+
+    # -- state -------------------------------------------------------------------------
+    @property
+    def district_id(self) -> str:
+        return self.picker.district_id
+
+    @property
+    def district_name(self) -> str:
+        return self.picker.district_name
+
+    @property
+    def region(self) -> str:
+        return self.picker.region.value
+
+    def loading(self) -> _Loading:
+        """Context manager: widget changes inside are the app's own, not the user's."""
+        return _Loading(self)
+
+    @property
+    def is_loading(self) -> bool:
+        return self._loading > 0
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._dirty_parts)
+
+    def mark_dirty(self, *_: Any, part: str = "form") -> None:
+        """A user edit: flag it on the page (leaving asks first) until it is saved.
+
+        `part` names the form the edit belongs to, for apps with several forms that save
+        separately: the page stays flagged while any of them has unsaved edits.
+        """
+        if self.is_loading:
+            return
+        self._dirty_parts.add(part)
+        self.widget.add_class("wb-dirty")
+        self.dirty_badge.value = ("<span class='wb-dirty-badge'>Unsaved changes: press Save "
+                                  "to keep them.</span>")
+
+    def mark_clean(self, part: str | None = None) -> None:
+        """Saved (or dropped): `part` only, or every form when None."""
+        if part is None:
+            self._dirty_parts.clear()
+        else:
+            self._dirty_parts.discard(part)
+        if not self._dirty_parts:
+            self.widget.remove_class("wb-dirty")
+            self.dirty_badge.value = ""
+
+    def is_dirty(self, part: str) -> bool:
+        return part in self._dirty_parts
+
+    def watch(self, *controls: widgets.Widget, part: str = "form") -> None:
+        """Count changes to these controls as unsaved edits (of `part`)."""
+        for c in controls:
+            c.observe(lambda _ch, p=part: self.mark_dirty(part=p), "value")
+
+    # -- URL and navigation ------------------------------------------------------------
+    def update_url(self) -> None:
+        params = {"region": self.region} if self.region != "sample" else {}
+        if self.district_id:
+            params["district"] = self.district_id
+        params.update({k: v for k, v in self.url_params().items() if v})
+        query = urlencode(params)
+        self.url_state.value = f"<span data-query='{esc(query)}'></span>"
+        suffix = "?" + esc(query) if query else ""
+        here = " class='wb-here' aria-current='page'"
+        links = "".join(f"<a href='{name}.ipynb{suffix}'{here if name == self.name else ''}>"
+                        f"{esc(title)}</a>" for name, title in APPS)
+        home = f"../../{suffix}"
+        self.nav.value = (f"<nav class='wb-topbar' aria-label='Apps'><a class='wb-home' "
+                          f"href='{home}'>Workbook apps</a>{links}</nav>")
+
+    @property
+    def url_query(self) -> str:
+        """The query string the page shows (for tests)."""
+        value = self.url_state.value
+        return html.unescape(value.split("data-query='", 1)[1].split("'", 1)[0]) \
+            if "data-query='" in value else ""
+
+    # -- district changes --------------------------------------------------------------
+    def _district_changed(self, change: dict) -> None:
+        if self.is_loading:
+            return
+        if self.dirty and change.get("old"):
+            # keep the edits: go back and say why; nothing is dropped silently
+            with self.loading():
+                self.picker.district.value = change["old"]
+            self.messages.error("You have unsaved changes for this district: save them "
+                                "first (or reload the page to drop them), then switch.")
+            return
+        self._open()
+
+    @guard("app")
+    def _region_changed(self, change: dict) -> None:
+        if self.is_loading:
+            return
+        if self.dirty:
+            with self.loading():
+                self.picker.region.value = change["old"]
+            self.messages.error("You have unsaved changes: save them first (or reload the "
+                                "page to drop them), then switch.")
+            return
+        with self.loading():
+            self.picker.fill(change["new"])
+        self._open()
+
+    @guard("app")
+    def _open(self) -> None:
+        self.update_url()
+        if not self.district_id:
+            with self.loading():
+                self.body.children = (widgets.HTML(
+                    "<p class='wb-msg-info'>Pick a district above to begin.</p>"),)
+            return
+        with self.loading():
+            self.load()
+        self.mark_clean()
+        self.update_url()
+
+    def reload(self) -> None:
+        """Drop unsaved edits and read the district again from the store."""
+        self.mark_clean()
+        self._open()
+
+
+class _Loading:
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def __enter__(self) -> None:
+        self.app._loading += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self.app._loading -= 1
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def warm() -> Store:
+    """Everything slow that does not depend on the request: imports, data, chart engine."""
+    import vl_convert
+
+    import workbook.analysis.needs  # noqa: F401
+    import workbook.analysis.progress  # noqa: F401
+    import workbook.analysis.rootcause  # noqa: F401
+
+    vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{}]}})
+    for name in _region_titles():
+        district_choices(name)
+    return Store()
+
+
+def run(app_class: type[App]) -> App | None:
+    """Show the app in this notebook; any failure becomes a friendly message."""
+    from IPython.display import HTML, display
+
+    from workbook.apps import page
+
+    try:
+        store = warm()
+        try:
+            app_class.prepare("sample")
+        except Exception:  # only a warm-up: the app still starts without it
+            log_exception(f"preparing {app_class.__name__}")
+        if os.environ.get("VOILA_PREHEAT") == "True":  # benchmarks wait for this line
+            print(f"[workbook] {app_class.name} app warm, waiting for its request",
+                  file=sys.__stderr__, flush=True)
+        query = request_query()
+        app = app_class(store, query)
+    except Exception:
+        when = log_exception(f"starting {app_class.__name__}")
+        display(HTML(page.CSS + "<div class='wb-msg-error'>This app could not start. "
+                     f"{esc(FRIENDLY_ERROR.format(when=when))}</div>"))
+        return None
+    display(HTML(page.setup_html()))
+    display(app.widget)
+    return None

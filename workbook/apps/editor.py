@@ -1,0 +1,341 @@
+"""A form for one kind of record: pick one (or "new"), edit its fields, save it.
+
+The plan builder has six kinds of records (direction, goals, measures, strategies,
+milestones, actions), each a list to pick from and a form, each saved on its own so two
+people can work on different parts of a plan at once. `Editor` is that pattern once:
+`Spec`s say which field of the record each control edits and how typed text becomes a
+value; reading the form collects every problem before anything is saved; a conflict is
+resolved for this record only; open comments from the liaison sit under the form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ipywidgets as widgets
+
+from workbook.apps.common import App, esc, guard
+from workbook.apps.forms import (
+    SHORT_MAX,
+    Field,
+    FieldProblem,
+    Problems,
+    Saver,
+    clean_text,
+    parse_date,
+    parse_number,
+)
+from workbook.apps.panels import OpenComments
+from workbook.direction import split_theory
+from workbook.records import Record
+
+NEW = "__new__"
+TARGET_YEARS = (1, 2, 3)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One control: which record field it edits (`name`), its label and kind.
+
+    Kinds: text, area, number, int, date, choice (`options`), bool, list (comma-separated
+    words), targets (three plan-year targets), theory (if / then / and, composed into one
+    "If we ..., then ..., and ..." text).
+    """
+
+    name: str
+    label: str
+    kind: str = "text"
+    options: Sequence[tuple[str, Any]] | Callable[[], Sequence[tuple[str, Any]]] = ()
+    help: str = ""
+    required: bool = False
+    limit: int = 20_000
+    default: Any = None  # the value of a blank number field
+
+
+@dataclass
+class _Control:
+    spec: Spec
+    fields: dict[str, Field] = field(default_factory=dict)  # sub-key -> Field
+
+
+def _make(spec: Spec) -> _Control:
+    c = _Control(spec)
+    wide = widgets.Layout(width="100%")
+    if spec.kind in ("text", "number", "int", "list"):
+        c.fields[""] = Field(widgets.Text(layout=wide, continuous_update=True), spec.label,
+                             spec.help)
+    elif spec.kind == "area":
+        c.fields[""] = Field(widgets.Textarea(rows=3, layout=wide), spec.label, spec.help)
+    elif spec.kind == "date":
+        c.fields[""] = Field(widgets.DatePicker(), spec.label, spec.help)
+    elif spec.kind == "choice":
+        c.fields[""] = Field(widgets.Dropdown(layout=widgets.Layout(width="420px")),
+                             spec.label, spec.help)
+    elif spec.kind == "bool":
+        c.fields[""] = Field(widgets.Checkbox(indent=False, description=spec.help),
+                             spec.label)
+    elif spec.kind == "targets":
+        for y in TARGET_YEARS:
+            c.fields[str(y)] = Field(widgets.Text(layout=widgets.Layout(width="120px")),
+                                     f"Target, year {y}")
+    elif spec.kind == "theory":
+        for part, hint in (("if", "If we ... (what the adults will do)"),
+                           ("then", "then ... (what changes in practice)"),
+                           ("and", "and ... (what changes for students)")):
+            c.fields[part] = Field(widgets.Textarea(rows=2, layout=wide, placeholder=hint),
+                                   part.capitalize())
+    else:  # pragma: no cover - a programming error, caught by the tests
+        raise ValueError(f"unknown kind {spec.kind!r}")
+    for key, f in c.fields.items():
+        f.control.add_class(f"wb-f-{spec.name}{'-' + key if key else ''}")
+    return c
+
+
+def _box(c: _Control) -> widgets.Widget:
+    parts = [f.widget for f in c.fields.values()]
+    if c.spec.kind == "targets":
+        return widgets.HBox(parts)
+    return widgets.VBox(parts) if len(parts) > 1 else parts[0]
+
+
+class Editor:
+    """Pick a record of one kind (optionally under a parent), edit it, save it."""
+
+    def __init__(self, app: App, comments: OpenComments, *, key: str, title: str,
+                 model: type[Record], specs: Sequence[Spec],
+                 records: Callable[[], list[Record]], new_values: Callable[[], dict],
+                 label: Callable[[Record], str], single: bool = False,
+                 aliases: dict[str, str] | None = None,
+                 on_saved: Callable[[Record], None] | None = None,
+                 on_show: Callable[[], None] | None = None,
+                 on_change: Callable[[], None] | None = None) -> None:
+        self.app, self.comments, self.key, self.title = app, comments, key, title
+        self.model, self.specs, self.records_of = model, list(specs), records
+        self.new_values, self.label, self.single = new_values, label, single
+        self.aliases = aliases or {}
+        self.on_saved, self.on_show, self.on_change = on_saved, on_show, on_change
+        self.record: Record | None = None
+        self.controls = {s.name: _make(s) for s in self.specs}
+        self.pick = widgets.Dropdown(description=f"{title}:",
+                                     style={"description_width": "initial"},
+                                     layout=widgets.Layout(width="560px"))
+        self.pick.add_class(f"wb-pick-{key}")
+        self.pick.observe(self._picked, "value")
+        self.save_button = widgets.Button(description=f"Save {title.lower()}",
+                                          button_style="primary",
+                                          layout=widgets.Layout(width="auto"))
+        self.save_button.add_class(f"wb-save-{key}")
+        self.save_button.on_click(lambda _: self.save())
+        self.note = widgets.HTML()
+        self.comment_box = widgets.VBox([])
+        self.saver = Saver(app, retry=self.save, part=key, reload=self.reload)
+        for c in self.controls.values():
+            for f in c.fields.values():
+                app.watch(f.control, part=key)
+                if on_change:
+                    f.control.observe(lambda _ch: self._changed(), "value")
+        form = [_box(c) for c in self.controls.values()]
+        self.widget = widgets.VBox(([] if single else [self.pick]) + [
+            self.note, *form, self.comment_box, self.save_button])
+        self.widget.add_class("wb-card")
+        self.widget.add_class(f"wb-editor-{key}")
+
+    # -- choosing ----------------------------------------------------------------------
+    def refresh(self, keep: str | None = None) -> None:
+        """Fill the list of records again and show `keep` (or the current, or the first)."""
+        items = self.records_of()
+        options = [(self.label(r), r.id) for r in items]
+        if not self.single or not items:
+            options.append((f"New {self.title.lower()}...", NEW))
+        wanted = keep or self.pick.value
+        ids = [v for _, v in options]
+        with self.app.loading():
+            self.pick.options = options
+            self.pick.value = wanted if wanted in ids else ids[0]
+        self.show(self.pick.value)
+
+    def show(self, record_id: str) -> None:
+        self.record = next((r for r in self.records_of() if r.id == record_id), None)
+        with self.app.loading():
+            for c in self.controls.values():
+                self._set(c, getattr(self.record, c.spec.name, None) if self.record
+                          else self.new_values().get(c.spec.name))
+                for f in c.fields.values():
+                    f.clear()
+        self.note.value = "" if self.record else (
+            f"<p><i>A new {esc(self.title.lower())}: fill it in and save.</i></p>")
+        self.comment_box.children = (
+            self.comments.box(self.record.id),) if self.record else ()
+        self.app.mark_clean(self.key)
+        if self.on_show:
+            self.on_show()
+
+    def enable(self, ok: bool, why: str = "") -> None:
+        """Allow editing (or not, saying why: e.g. its parent is not saved yet)."""
+        self.save_button.disabled = not ok
+        self.pick.disabled = not ok
+        if not ok:
+            self.note.value = f"<p class='wb-msg-info'>{esc(why)}</p>"
+
+    def _set(self, c: _Control, value: Any) -> None:
+        kind = c.spec.kind
+        f = c.fields.get("")
+        if kind == "choice":
+            opts = c.spec.options() if callable(c.spec.options) else c.spec.options
+            f.control.options = list(opts)
+            values = [v for _, v in opts]
+            f.value = value if value in values else (values[0] if values else None)
+        elif kind in ("number", "int"):
+            f.value = "" if value is None else f"{value:g}"
+        elif kind == "list":
+            f.value = ", ".join(value or [])
+        elif kind == "bool":
+            f.value = bool(value) if value is not None else True
+        elif kind == "date":
+            f.value = value
+        elif kind == "targets":
+            for y in TARGET_YEARS:
+                t = (value or {}).get(y)
+                c.fields[str(y)].value = "" if t is None else f"{t:g}"
+        elif kind == "theory":
+            parts = split_theory(value or "")
+            for key, text in zip(("if", "then", "and"), parts, strict=True):
+                c.fields[key].value = text
+        else:
+            f.value = value or ""
+
+    @guard("editor")
+    def _picked(self, change: dict) -> None:
+        if self.app.is_loading:
+            return
+        if self.app.is_dirty(self.key):
+            with self.app.loading():
+                self.pick.value = change["old"]
+            self.app.messages.error(f"Save (or reload the page to drop) your changes to this "
+                                    f"{self.title.lower()} before opening another.")
+            return
+        self.show(change["new"])
+        self._changed()
+        self.app.update_url()
+
+    def _changed(self) -> None:
+        if self.on_change and not self.app.is_loading:
+            self.on_change()
+
+    def reload(self) -> None:
+        """After "use theirs": read the records again, keep this one."""
+        self.app.refresh_doc()
+        self.refresh(self.record.id if self.record else None)
+        self._changed()
+
+    # -- reading and saving ------------------------------------------------------------
+    def _value(self, c: _Control, p: Problems) -> Any:
+        s, name = c.spec, c.spec.name
+        f = c.fields.get("")
+        kind = s.kind
+        if kind in ("text", "area"):
+            limit = min(s.limit, SHORT_MAX) if kind == "text" else s.limit
+            text = p.read(name, lambda: clean_text(f.value, limit))
+            if s.required and text == "":
+                p.add(name, f"Write the {s.label.lower()}.")
+            return text or ""
+        if kind == "number":
+            number = p.read(name, lambda: parse_number(f.value))
+            return s.default if number is None else number
+        if kind == "int":
+            number = p.read(name, lambda: parse_number(f.value))
+            if number is not None and number != int(number):
+                p.add(name, "This must be a whole number, e.g. 2024.")
+                return None
+            return None if number is None else int(number)
+        if kind == "date":
+            return p.read(name, lambda: parse_date(f.value))
+        if kind == "list":
+            text = p.read(name, lambda: clean_text(f.value))
+            return [w.strip() for w in (text or "").split(",") if w.strip()]
+        if kind == "targets":
+            out = {}
+            for y in TARGET_YEARS:
+                key = f"{name}.{y}"
+                v = p.read(key, lambda y=y: _target(c.fields[str(y)].value, y))
+                if v is not None:
+                    out[y] = v
+            return out
+        if kind == "theory":
+            parts = [p.read(f"{name}.{k}", lambda k=k: clean_text(c.fields[k].value))
+                     for k in ("if", "then", "and")]
+            return _theory(*[x or "" for x in parts])
+        return f.value if f else None
+
+    def problems(self) -> Problems:
+        fields = {}
+        for c in self.controls.values():
+            for key, f in c.fields.items():
+                fields[f"{c.spec.name}.{key}" if key else c.spec.name] = f
+        return Problems(fields)
+
+    def read(self) -> tuple[Record | None, Problems]:
+        p = self.problems()
+        values = {c.spec.name: self._value(c, p) for c in self.controls.values()}
+        base = self.record.model_dump() if self.record else {
+            "org_id": self.app.district_id, **self.new_values()}
+        record = p.model(self.model, {**base, **values}, self.aliases)
+        return (None if p else record), p
+
+    def draft(self) -> Record | None:
+        """The record as typed now, if it is valid (for live findings); no messages."""
+        p = self.problems()
+        values = {c.spec.name: self._value(c, p) for c in self.controls.values()}
+        for f in p.fields.values():
+            f.clear()
+        if p:
+            return self.record
+        base = self.record.model_dump() if self.record else {
+            "org_id": self.app.district_id, "id": f"draft-{self.key}", **self.new_values()}
+        try:
+            return self.model.model_validate({**base, **values})
+        except Exception:
+            return self.record
+
+    @guard("editor")
+    def save(self) -> None:
+        record, problems = self.read()
+        if record is None:
+            self.app.messages.error(problems.summary())
+            return
+        saved = self.saver([record], what=f"the {self.title.lower()}")
+        if saved is None:
+            return
+        self.app.refresh_doc()
+        self.refresh(saved[0].id)
+        if self.on_saved:
+            self.on_saved(saved[0])
+        self._changed()
+        self.app.update_url()
+
+
+def _target(value: str, year: int) -> float | None:
+    try:
+        return parse_number(value)
+    except FieldProblem:
+        raise FieldProblem(f"The target for year {year} must be a number, e.g. 45.5 (or "
+                           "leave it blank).") from None
+
+
+def _theory(if_: str, then: str, and_: str) -> str:
+    """Compose "If we ..., then ..., and ..." from its parts (blank parts left out)."""
+    parts = []
+    if if_:
+        parts.append(if_ if if_.lower().startswith("if ") else f"If {if_}")
+    if then:
+        parts.append(then if then.lower().startswith("then ") else f"then {then}")
+    if and_:
+        parts.append(and_ if and_.lower().startswith("and ") else f"and {and_}")
+    return ", ".join(p.rstrip(".,; ") for p in parts) + ("." if parts else "")
+
+
+def today() -> dt.date:
+    return dt.date.today()

@@ -1,0 +1,215 @@
+"""Needs assessment explorer: choose an indicator and a student group, the charts follow.
+
+Three views of the district's Dashboard results, the same analysis the needs-assessment
+workbook prints (workbook.analysis.needs):
+
+* the colour grid of every indicator x student group; the chosen row and column stand out
+  and the chosen cell is outlined. The grid is drawn once per district; the highlight is a
+  CSS rule on the drawing, so moving it costs nothing;
+* the gap chart of the chosen indicator (each group against all students);
+* the trend of the chosen indicator for the chosen group, over every year the files give.
+
+Changing the indicator redraws the gap chart first (what the user is looking at), then
+the trend. Drawings are cached per district, so going back to a choice is instant.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import ipywidgets as widgets
+import pandas as pd
+
+from workbook.analysis import needs as an
+from workbook.apps.common import App, Chart, guard, outcomes, run
+
+#: Groups that are test-taker populations, not student groups: left out of the menu.
+NOT_GROUPS = {"SBA", "CAA", "CAST"}
+
+
+@functools.lru_cache(maxsize=16)
+def frames(region: str, district_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(snapshot, gaps) of the district's latest year."""
+    data = outcomes(region)
+    return an.district_snapshot(data, district_id), an.gaps(data, district_id)
+
+
+@functools.lru_cache(maxsize=16)
+def grid_svg(region: str, district_id: str) -> str:
+    from workbook import show
+
+    return show.svg(an.color_grid(frames(region, district_id)[0]))
+
+
+@functools.lru_cache(maxsize=256)
+def gap_svg(region: str, district_id: str, indicator: str) -> str:
+    from workbook import show
+
+    return show.svg(an.gap_chart(frames(region, district_id)[1], indicator))
+
+
+@functools.lru_cache(maxsize=256)
+def group_trend(region: str, district_id: str, group: str) -> pd.DataFrame:
+    """The district's results over time for one student group (all indicators)."""
+    data = outcomes(region)
+    rows = data[(data["org_id"] == district_id) & (data["student_group"] == group)]
+    if rows.empty:
+        return pd.DataFrame(columns=["indicator", "year", "status", "not_reported"])
+    return an.trend(rows, district_id)
+
+
+@functools.lru_cache(maxsize=256)
+def trend_svg(region: str, district_id: str, indicator: str, group: str,
+              group_label: str) -> str:
+    from workbook import show
+
+    tr = group_trend(region, district_id, group)
+    tr = tr[tr["indicator"] == indicator]
+    title = f"{an.indicator_name(indicator, short=True)} over time: {group_label}"
+    if tr.empty or tr["status"].notna().sum() == 0:
+        return show.svg(an.empty_chart(title, "No reported results over time for this "
+                                              "group and indicator."))
+    return show.svg(an.trend_chart(tr, title=title, indicators=[indicator]))
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def highlight_css(indicator_short: str, group_name: str) -> str:
+    """CSS that dims the grid except the chosen row and column and outlines the cell.
+
+    Vega labels each cell `Student group: G; indicator_short: I; ...`, so the rule finds
+    cells by that label without drawing the grid again.
+    """
+    g = f"Student group: {group_name};"
+    i = f"indicator_short: {indicator_short};"
+    cells = ".wb-chart-grid g.layer_0_marks path"
+    return (f"<style>{cells}{{opacity:.35}}"
+            f"{cells}[aria-label^={_css_string(g)}],"
+            f"{cells}[aria-label*={_css_string(' ' + i)}]{{opacity:1}}"
+            f"{cells}[aria-label^={_css_string(g + ' ' + i)}]"
+            "{stroke:#000;stroke-width:3px;opacity:1}</style>")
+
+
+class NeedsApp(App):
+    """The explorer; read-only (nothing here is saved)."""
+
+    name = "needs"
+    title = "Needs assessment explorer"
+
+    def build(self) -> None:
+        self.indicator = widgets.Dropdown(description="Indicator:",
+                                          layout=widgets.Layout(width="420px"))
+        self.group = widgets.Dropdown(description="Student group:",
+                                      style={"description_width": "initial"},
+                                      layout=widgets.Layout(width="380px"))
+        self.indicator.add_class("wb-indicator")
+        self.group.add_class("wb-group")
+        self.grid, self.gap, self.trend = Chart("grid"), Chart("gap"), Chart("trend")
+        self.indicator.observe(self._indicator_changed, "value")
+        self.group.observe(self._group_changed, "value")
+        self.view = widgets.VBox([
+            widgets.HBox([self.indicator, self.group]), self.grid.widget,
+            widgets.HBox([self.gap.widget, self.trend.widget],
+                         layout=widgets.Layout(flex_flow="row wrap"))])
+
+    # -- loading -----------------------------------------------------------------------
+    def load(self) -> None:
+        snap, gaps = frames(self.region, self.district_id)
+        self.snapshot, self.gaps = snap, gaps
+        names = dict(zip(snap["indicator"], snap["indicator_name"], strict=False))
+        order = an.gap_indicators(gaps) + [i for i in dict.fromkeys(snap["indicator"])
+                                           if i not in an.gap_indicators(gaps)]
+        wanted = self.query.pop("indicator", "") or self.indicator.value
+        self.indicator.options = [(names.get(i, i), i) for i in order]
+        self.indicator.value = wanted if wanted in order else (order[0] if order else None)
+        self._fill_groups(self.query.pop("group", "") or self.group.value)
+        self.body.children = (self.view,)
+        self.draw_grid()
+        self.draw_gap()
+        self.draw_trend()
+
+    def _fill_groups(self, wanted: str | None) -> None:
+        rows = self.snapshot[self.snapshot["indicator"] == self.indicator.value]
+        pairs = [(n, g) for g, n in dict.fromkeys(zip(rows["student_group"],
+                                                      rows["student_group_name"],
+                                                      strict=True))
+                 if g not in NOT_GROUPS]
+        codes = [g for _, g in pairs]
+        self.group.options = pairs
+        default = "ALL" if "ALL" in codes else (codes[0] if codes else None)
+        self.group.value = wanted if wanted in codes else default
+
+    @classmethod
+    def prepare(cls, region: str) -> None:
+        """Before the request: draw one district so the chart engine is warm."""
+        from workbook.apps.common import district_choices
+
+        for did, _name in district_choices(region)[:2]:
+            _snap, gaps = frames(region, did)
+            grid_svg(region, did)
+            for ind in an.gap_indicators(gaps)[:3]:
+                gap_svg(region, did, ind)
+                trend_svg(region, did, ind, "ALL", "All Students")
+
+    def url_params(self) -> dict[str, str]:
+        return {"indicator": self.indicator.value or "", "group": self.group.value or ""}
+
+    # -- reacting ----------------------------------------------------------------------
+    @guard("needs")
+    def _indicator_changed(self, _: dict) -> None:
+        if self.is_loading or not self.district_id:
+            return
+        import sys, time
+        t0 = time.perf_counter()
+        self.draw_gap()  # what the user is looking at, first
+        open("/tmp/spike/timing.log","a").write(f"gap {1000*(time.perf_counter()-t0):.0f} ms {self.indicator.value}\n")
+        with self.loading():
+            self._fill_groups(self.group.value)
+        self.update_url()
+        self.draw_trend()
+        self.draw_grid()
+
+    @guard("needs")
+    def _group_changed(self, _: dict) -> None:
+        if self.is_loading or not self.district_id:
+            return
+        self.update_url()
+        self.draw_trend()
+        self.draw_grid()
+
+    # -- drawing -----------------------------------------------------------------------
+    def _group_label(self) -> str:
+        for label, code in self.group.options:
+            if code == self.group.value:
+                return label
+        return self.group.value or ""
+
+    def draw_grid(self) -> None:
+        svg = grid_svg(self.region, self.district_id)
+        ind = self.indicator.value or ""
+        css = highlight_css(an.indicator_name(ind, short=True), self._group_label())
+        self.grid.show_svg(css + svg, an.grid_summary(self.snapshot))
+
+    def draw_gap(self) -> None:
+        ind = self.indicator.value
+        if not ind:
+            self.gap.empty("No indicator to show.")
+            return
+        self.gap.show_svg(gap_svg(self.region, self.district_id, ind),
+                          an.gap_summary(self.gaps, ind))
+
+    def draw_trend(self) -> None:
+        ind, group = self.indicator.value, self.group.value
+        if not ind or not group:
+            self.trend.empty("Choose an indicator and a student group.")
+            return
+        label = self._group_label()
+        self.trend.show_svg(trend_svg(self.region, self.district_id, ind, group, label),
+                            f"{an.indicator_name(ind)} over time for {label}.")
+
+
+def app() -> None:
+    """Show the needs assessment explorer (the one call its notebook makes)."""
+    run(NeedsApp)

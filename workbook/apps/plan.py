@@ -1,0 +1,200 @@
+"""Plan builder: direction, goals and measures, strategies, milestones and actions.
+
+The plan is built the way the guide orders it, one tab per step, each record saved on its
+own (so a team can split the work). Beside the form, the plan-quality findings a coach
+would point out (workbook.improvement.findings: a strategy without a measure, a theory of
+action without its "then", a measure with fewer than two targets, an action without an
+owner or a due date...) are recomputed from what is typed now, so a finding disappears as
+the team fixes it, before they save. Open comments from the liaison sit under the record
+they are about.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+
+from workbook.apps.common import App, esc, guard, run
+from workbook.apps.editor import Editor, Spec
+from workbook.apps.panels import OpenComments, coaching_panel, practice_options
+from workbook.direction import Direction, Goal, Measure
+from workbook.improvement import PlanDocument, findings
+from workbook.plan import Action, Milestone, Strategy
+from workbook.records import Record
+
+
+def _short(text: str, n: int = 70) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+MEASURE_SPECS = [
+    Spec("indicator", "Indicator", required=True, help="what is measured, e.g. ELA distance "
+         "from standard"),
+    Spec("data_source", "Data source"),
+    Spec("student_group", "Student group", help="ALL, or a group code such as EL"),
+    Spec("baseline", "Baseline", "number"),
+    Spec("baseline_year", "Baseline year", "int"),
+    Spec("targets", "Targets", "targets"),
+    Spec("higher_is_better", "Direction", "bool", help="higher is better"),
+]
+
+
+class PlanApp(App):
+    name = "plan"
+    title = "Plan builder"
+
+    def build(self) -> None:
+        self.doc = PlanDocument("")
+        self.comments = OpenComments(self)
+        live = self.update_findings
+        self.direction = Editor(
+            self, self.comments, key="direction", title="Direction", model=Direction,
+            single=True, records=lambda: self.doc.of("direction"), new_values=dict,
+            label=lambda r: "Direction",
+            specs=[Spec("mission", "Mission", "area"), Spec("vision", "Vision", "area"),
+                   Spec("purpose", "Purpose (theory of action)", "theory")],
+            on_change=live)
+        self.goal = Editor(
+            self, self.comments, key="goal", title="Goal", model=Goal,
+            records=lambda: self.doc.of("goal"), new_values=dict,
+            label=lambda r: _short(r.title),
+            specs=[Spec("title", "Goal", required=True, limit=500),
+                   Spec("explanation", "Why this goal", "area")],
+            on_show=lambda: self._children(self.goal, self.goal_measure), on_change=live)
+        self.goal_measure = self._measure_editor("goal_measure", "Goal measure", self.goal)
+        self.strategy = Editor(
+            self, self.comments, key="strategy", title="Strategy", model=Strategy,
+            records=lambda: self.doc.of("strategy"), new_values=dict,
+            label=lambda r: _short(r.title),
+            specs=[Spec("title", "Strategy", required=True, limit=500),
+                   Spec("goal", "Goal it serves", "choice", options=self._goal_options),
+                   Spec("theory_of_action", "Theory of action", "theory"),
+                   Spec("practice", "Four Domains practice", "choice",
+                        options=practice_options)],
+            on_show=self._strategy_shown, on_change=live)
+        self.strategy_measure = self._measure_editor("strategy_measure", "Strategy measure",
+                                                     self.strategy)
+        self.milestone = Editor(
+            self, self.comments, key="milestone", title="Milestone", model=Milestone,
+            records=lambda: [m for m in self.doc.of("milestone")
+                             if self.strategy.record and m.strategy == self.strategy.record.id],
+            new_values=lambda: {"strategy": self.strategy.record.id
+                                if self.strategy.record else ""},
+            label=lambda r: f"Year {r.plan_year}: {_short(r.title)}",
+            specs=[Spec("title", "Milestone", required=True, limit=500),
+                   Spec("plan_year", "Plan year", "int"), Spec("due", "Due", "date")],
+            on_show=lambda: self._children(self.milestone, self.action), on_change=live)
+        self.action = Editor(
+            self, self.comments, key="action", title="Action", model=Action,
+            records=lambda: [a for a in self.doc.of("action")
+                             if self.milestone.record and a.milestone == self.milestone.record.id],
+            new_values=lambda: {"milestone": self.milestone.record.id
+                                if self.milestone.record else ""},
+            label=lambda r: _short(r.title), aliases={"": "due"},
+            specs=[Spec("title", "Action", required=True, limit=500),
+                   Spec("outputs", "Outputs", "area"), Spec("start", "Start", "date"),
+                   Spec("due", "Due", "date"),
+                   Spec("budget", "Budget", "number", default=0.0),
+                   Spec("funding_source", "Funding source"),
+                   Spec("owner", "Person responsible"),
+                   Spec("collaborators", "Collaborators", "list", help="names, commas "
+                        "between")],
+            on_change=live)
+        self.editors = [self.direction, self.goal, self.goal_measure, self.strategy,
+                        self.strategy_measure, self.milestone, self.action]
+        self.findings = widgets.HTML()
+        self.findings.add_class("wb-findings")
+        tabs = widgets.Tab(children=[
+            self.direction.widget,
+            widgets.VBox([self.goal.widget, self.goal_measure.widget]),
+            widgets.VBox([self.strategy.widget, self.strategy_measure.widget]),
+            widgets.VBox([self.milestone.widget, self.action.widget])])
+        for i, t in enumerate(["Direction", "Goals and measures", "Strategies",
+                               "Milestones and actions"]):
+            tabs.set_title(i, t)
+        self.tabs = tabs
+        side = widgets.VBox([self.findings, coaching_panel("plan", "Coaching questions")],
+                            layout=widgets.Layout(width="36%"))
+        self.view = widgets.HBox([widgets.VBox([tabs], layout=widgets.Layout(width="64%")),
+                                  side])
+
+    def _measure_editor(self, key: str, title: str, parent: Editor) -> Editor:
+        return Editor(
+            self, self.comments, key=key, title=title, model=Measure,
+            records=lambda: [m for m in self.doc.of("measure")
+                             if parent.record and m.parent == parent.record.id],
+            new_values=lambda: {"parent": parent.record.id if parent.record else "",
+                                "student_group": "ALL", "higher_is_better": True},
+            label=lambda r: _short(f"{r.indicator} ({r.student_group})"),
+            specs=MEASURE_SPECS, on_change=self.update_findings)
+
+    def _goal_options(self) -> list[tuple[str, str]]:
+        return [("no goal chosen", "")] + [(_short(g.title), g.id) for g in self.doc.of("goal")]
+
+    def _children(self, parent: Editor, child: Editor) -> None:
+        """A parent was shown: its children's list follows; no parent saved, no children."""
+        if getattr(self, "editors", None) is None:
+            return
+        child.refresh()
+        if parent.record is None:
+            child.enable(False, f"Save the {parent.title.lower()} first; then add its "
+                                f"{child.title.lower()}s here.")
+        else:
+            child.enable(True)
+
+    def _strategy_shown(self) -> None:
+        self._children(self.strategy, self.strategy_measure)
+        self._children(self.strategy, self.milestone)
+
+    # -- loading -----------------------------------------------------------------------
+    def refresh_doc(self) -> None:
+        self.doc = self.store.document(self.district_id)
+        self.comments.refresh()
+
+    def load(self) -> None:
+        self.refresh_doc()
+        for e in (self.direction, self.goal, self.strategy):
+            e.refresh()
+        self.body.children = (self.view,)
+        self.update_findings()
+
+    # -- live findings -----------------------------------------------------------------
+    def draft_document(self) -> PlanDocument:
+        """The stored plan with every form's current (valid) contents in place."""
+        drafts: dict[str, Record] = {}
+        for e in self.editors:
+            d = e.draft()
+            if d is not None:
+                drafts[d.id] = d
+        doc = PlanDocument(self.district_id)
+        for r in self.doc.all():
+            doc.add(drafts.pop(r.id, r))
+        for d in drafts.values():
+            doc.add(d)
+        return doc
+
+    @guard("plan")
+    def update_findings(self, *_: Any) -> None:
+        if not self.district_id:
+            return
+        found = findings(self.draft_document())
+        showing = {e.record.id if e.record else f"draft-{e.key}" for e in self.editors}
+        items = []
+        for f in found:
+            here = f.record_id in showing
+            style = " style='font-weight:600'" if here else ""
+            mark = "▶ " if here else ""
+            items.append(f"<li{style}>{mark}{esc(f.label)}: {esc(f.message)}</li>")
+        n = len(found)
+        head = (f"<h4>Plan quality: {n} finding{'s' if n != 1 else ''}</h4><p><small>Updated "
+                "as you type; ▶ marks the records open in the forms.</small></p>")
+        self.findings.value = head + (f"<ul>{''.join(items)}</ul>" if items else
+                                      "<p>No findings: the plan is complete.</p>")
+        self.findings.add_class("wb-side")
+        self.findings_list = found
+
+
+def app() -> None:
+    """Show the plan builder (the one call its notebook makes)."""
+    run(PlanApp)

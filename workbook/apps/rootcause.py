@@ -1,0 +1,367 @@
+"""Root cause builder: a symptom, its 5 Whys chain and fishbone causes, saved together.
+
+The team writes the symptom (the problem as the data show it), answers "why?" step by step
+with the evidence for each answer, and sorts candidate causes into the fishbone's
+categories, marking whether each is actionable and which Four Domains practice it belongs
+to. The fishbone redraws as they type, and each cause says at once when it looks like a
+symptom (no evidence, not actionable, stops at money, time or blame). Tool B's coaching
+questions sit beside the form.
+
+One Save writes the symptom, every changed why and cause, and the removals, in one
+transaction; records nobody changed are not rewritten, so two people working on different
+causes of the same symptom do not collide.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+
+from workbook.analysis import rootcause as rc
+from workbook.apps.common import App, Chart, esc, guard, run
+from workbook.apps.forms import Field, Problems, Saver, clean_text, text_field
+from workbook.apps.panels import OpenComments, coaching_panel, practice_options
+from workbook.records import Record
+from workbook.rootcause import FISHBONE_CATEGORIES, Cause, Symptom, Why, cause_flags
+
+NEW = "__new__"
+ACTIONABLE = [("not judged yet", None), ("yes, we can act on it", True),
+              ("no, beyond our control", False)]
+#: Longest text drawn on the fishbone (the full text is saved).
+DRAW_MAX = 400
+
+
+def _changed(old: Record | None, new: Record) -> bool:
+    skip = {"version", "updated_by", "updated_at"}
+    return old is None or old.model_dump(exclude=skip) != new.model_dump(exclude=skip)
+
+
+class WhyRow:
+    """One step of the 5 Whys: the answer and its evidence."""
+
+    def __init__(self, app: RootCauseApp, record: Why | None) -> None:
+        self.record = record
+        self.text = text_field("Why?", area=True, rows=2, width="46%",
+                               placeholder="Because ... (answer why the step above happens)")
+        self.evidence = text_field("Evidence", area=True, rows=2, width="46%",
+                                   placeholder="What data or observation shows this?")
+        self.remove = widgets.Button(description="Remove", layout=widgets.Layout(width="auto"))
+        self.label = widgets.HTML()
+        self.comments = app.comments.box(record.id if record else None)
+        self.widget = widgets.VBox([self.label, widgets.HBox(
+            [self.text.widget, self.evidence.widget, self.remove],
+            layout=widgets.Layout(width="100%")), self.comments])
+        self.widget.add_class("wb-card")
+        self.widget.add_class("wb-why")
+        if record:
+            self.text.value, self.evidence.value = record.text, record.evidence
+        app.watch(self.text.control, self.evidence.control)
+
+    @property
+    def blank(self) -> bool:
+        return not (self.text.value.strip() or self.evidence.value.strip())
+
+
+class CauseRow:
+    """One candidate cause on the fishbone."""
+
+    def __init__(self, app: RootCauseApp, record: Cause | None) -> None:
+        self.record = record
+        self.text = text_field("Cause", area=True, rows=2, width="46%",
+                               placeholder="A cause the district can act on")
+        self.evidence = text_field("Evidence", area=True, rows=2, width="46%",
+                                   placeholder="What shows this is a cause?")
+        self.category = Field(widgets.Dropdown(options=list(FISHBONE_CATEGORIES),
+                                               value="systems and processes"), "Category")
+        self.actionable = Field(widgets.Dropdown(options=ACTIONABLE, value=None),
+                                "Actionable?")
+        self.practice = Field(widgets.Dropdown(options=practice_options(), value="",
+                                               layout=widgets.Layout(width="300px")),
+                              "Practice (Four Domains)")
+        self.flags = widgets.HTML()
+        self.remove = widgets.Button(description="Remove", layout=widgets.Layout(width="auto"))
+        self.comments = app.comments.box(record.id if record else None)
+        self.widget = widgets.VBox([
+            widgets.HBox([self.text.widget, self.evidence.widget, self.remove]),
+            widgets.HBox([self.category.widget, self.actionable.widget,
+                          self.practice.widget]),
+            self.flags, self.comments])
+        self.widget.add_class("wb-card")
+        self.widget.add_class("wb-cause")
+        if record:
+            self.text.value, self.evidence.value = record.text, record.evidence
+            self.category.value = record.category
+            self.actionable.value = record.actionable
+            self.practice.value = record.practice or ""
+        for f in (self.text, self.evidence, self.category, self.actionable, self.practice):
+            app.watch(f.control)
+            f.control.observe(app.redraw, "value")
+
+    @property
+    def blank(self) -> bool:
+        return not (self.text.value.strip() or self.evidence.value.strip())
+
+    def sketch(self, org_id: str, symptom_id: str) -> Cause:
+        """The cause as typed so far, unvalidated, for drawing."""
+        return Cause.model_construct(
+            id=self.record.id if self.record else "new", org_id=org_id, symptom=symptom_id,
+            text=self.text.value.strip()[:DRAW_MAX] or "(no text yet)",
+            category=self.category.value, evidence=self.evidence.value.strip()[:DRAW_MAX],
+            actionable=self.actionable.value, practice=self.practice.value or None,
+            impact=self.record.impact if self.record else None, prioritised=False,
+            version=0, updated_by="", updated_at=None)
+
+
+class RootCauseApp(App):
+    name = "rootcause"
+    title = "Root cause builder"
+
+    def build(self) -> None:
+        self.comments = OpenComments(self)
+        self.pick = widgets.Dropdown(description="Symptom:",
+                                     layout=widgets.Layout(width="560px"))
+        self.pick.add_class("wb-symptom-pick")
+        self.pick.observe(self._picked, "value")
+        self.statement = text_field(
+            "Symptom", area=True, rows=2, help="the problem as the data show it",
+            placeholder="e.g. Math results for English learners fell 12 points in two years")
+        self.statement.control.add_class("wb-statement")
+        self.priority = Field(widgets.Dropdown(layout=widgets.Layout(width="420px")),
+                              "Priority area")
+        self.statement_comments = widgets.VBox([])
+        self.why_box, self.cause_box = widgets.VBox([]), widgets.VBox([])
+        self.add_why = widgets.Button(description="Add a why", icon="")
+        self.add_cause = widgets.Button(description="Add a cause")
+        self.save_button = widgets.Button(description="Save", button_style="primary")
+        self.save_button.add_class("wb-save")
+        self.add_why.on_click(lambda _: self._add_why(None, mark=True))
+        self.add_cause.on_click(lambda _: self._add_cause(None, mark=True))
+        self.save_button.on_click(lambda _: self.save())
+        self.statement.control.observe(self.redraw, "value")
+        self.watch(self.statement.control, self.priority.control)
+        self.fishbone = Chart("fishbone")
+        self.saver = Saver(self, retry=self.save)
+        form = widgets.VBox([
+            self.pick, self.statement.widget, self.statement_comments, self.priority.widget,
+            widgets.HTML("<h4>5 Whys</h4><p>Each answer explains the one above it; stop when "
+                         "the answer is something the district can act on.</p>"),
+            self.why_box, self.add_why,
+            widgets.HTML("<h4>Fishbone causes</h4>"), self.cause_box, self.add_cause,
+            self.save_button], layout=widgets.Layout(width="57%"))
+        side = widgets.VBox([self.fishbone.widget, coaching_panel("rootcause")],
+                            layout=widgets.Layout(width="43%"))
+        self.view = widgets.HBox([form, side], layout=widgets.Layout(width="100%"))
+
+    @classmethod
+    def prepare(cls, region: str) -> None:
+        """Before the request: draw a fishbone a few times so the chart engine is warm."""
+        from workbook import show
+
+        symptom = Symptom(org_id="warm", statement="Reading results fell for grade 3")
+        causes = [Cause(org_id="warm", symptom=symptom.id, text=f"Cause {i} " * 3,
+                        category=cat, evidence="e" if i % 2 else "")
+                  for i, cat in enumerate(FISHBONE_CATEGORIES)]
+        for n in (len(causes), 2, 0):
+            show.svg(rc.fishbone_chart(symptom, causes[:n]))
+
+    # -- loading -----------------------------------------------------------------------
+    def load(self) -> None:
+        self.comments.refresh()
+        doc = self.store.document(self.district_id)
+        self.symptoms = [s for s in doc.of("symptom") if isinstance(s, Symptom)]
+        self.doc = doc
+        options = [(s.statement if len(s.statement) < 80 else s.statement[:77] + "...", s.id)
+                   for s in self.symptoms]
+        self.pick.options = options + [("New symptom...", NEW)]
+        wanted = self.query.pop("symptom", "") or self.pick.value
+        ids = [v for _, v in self.pick.options]
+        self.pick.value = wanted if wanted in ids else ids[0]
+        self.priority.control.options = [("none chosen", "")] + [
+            (p.title, p.id) for p in doc.of("priority")]
+        self._show(self.pick.value)
+        self.body.children = (self.view,)
+
+    def url_params(self) -> dict[str, str]:
+        return {"symptom": self.pick.value if self.pick.value != NEW else ""}
+
+    def _show(self, symptom_id: str) -> None:
+        """Fill the form with one symptom and its chain and causes (or empty for new)."""
+        self.symptom = next((s for s in self.symptoms if s.id == symptom_id), None)
+        self.removed: list[Record] = []
+        self.statement.value = self.symptom.statement if self.symptom else ""
+        self.priority.value = self.symptom.priority if self.symptom else ""
+        self.statement_comments.children = (
+            self.comments.box(self.symptom.id),) if self.symptom else ()
+        sid = self.symptom.id if self.symptom else ""
+        whys = sorted((w for w in self.doc.of("why") if w.symptom == sid), key=lambda w: w.step)
+        causes = [c for c in self.doc.of("cause") if c.symptom == sid]
+        self.whys: list[WhyRow] = []
+        self.causes: list[CauseRow] = []
+        self.why_box.children = self.cause_box.children = ()
+        for w in whys or [None]:
+            self._add_why(w)
+        for c in causes or [None]:
+            self._add_cause(c)
+        for f in self._fields().values():
+            f.clear()
+        self.draw()
+
+    @guard("rootcause")
+    def _picked(self, change: dict) -> None:
+        if self.is_loading:
+            return
+        if self.dirty:
+            with self.loading():
+                self.pick.value = change["old"]
+            self.messages.error("Save (or reload the page to drop) your changes to this "
+                                "symptom before opening another.")
+            return
+        with self.loading():
+            self._show(change["new"])
+        self.update_url()
+
+    # -- rows --------------------------------------------------------------------------
+    def _add_why(self, record: Why | None, mark: bool = False) -> None:
+        if len(self.whys) >= 7:
+            self.messages.info("Seven whys is the most the chain holds; if the answer is "
+                               "still not actionable, reconsider the symptom.")
+            return
+        row = WhyRow(self, record)
+        row.remove.on_click(lambda _: self._remove(row, self.whys, self.why_box))
+        self.whys.append(row)
+        self.why_box.children = tuple(r.widget for r in self.whys)
+        self._number_whys()
+        if mark:
+            self.mark_dirty()
+
+    def _add_cause(self, record: Cause | None, mark: bool = False) -> None:
+        row = CauseRow(self, record)
+        row.remove.on_click(lambda _: self._remove(row, self.causes, self.cause_box))
+        self.causes.append(row)
+        self.cause_box.children = tuple(r.widget for r in self.causes)
+        if mark:
+            self.mark_dirty()
+            self.draw()
+
+    def _remove(self, row: Any, rows: list, box: widgets.VBox) -> None:
+        rows.remove(row)
+        if row.record is not None:
+            self.removed.append(row.record)
+        box.children = tuple(r.widget for r in rows)
+        self._number_whys()
+        self.mark_dirty()
+        self.draw()
+
+    def _number_whys(self) -> None:
+        for i, row in enumerate(self.whys, start=1):
+            above = "the symptom" if i == 1 else f"answer {i - 1}"
+            row.label.value = f"<b>Why {i}</b> <small>(why does {above} happen?)</small>"
+
+    # -- live drawing ------------------------------------------------------------------
+    @guard("rootcause")
+    def redraw(self, *_: Any) -> None:
+        """A field changed: redraw (changes made while loading draw once, at the end)."""
+        if not self.is_loading:
+            self.draw()
+
+    def draw(self) -> None:
+        """Draw the fishbone and each cause's flags from what is typed now."""
+        if not self.district_id or not hasattr(self, "causes"):
+            return
+        sid = self.symptom.id if self.symptom else "new"
+        statement = self.statement.value.strip()[:DRAW_MAX] or "(symptom not written yet)"
+        symptom = Symptom.model_construct(id=sid, org_id=self.district_id, priority="",
+                                          statement=statement, version=0, updated_by="",
+                                          updated_at=None)
+        sketches = [row.sketch(self.district_id, sid) for row in self.causes if not row.blank]
+        for row in self.causes:
+            flags = [] if row.blank else cause_flags(row.sketch(self.district_id, sid))
+            row.flags.value = (f"<span class='wb-flags'>May be a symptom: {esc('; '.join(flags))}"
+                               "</span>") if flags else ""
+        n = len(sketches)
+        self.fishbone.show(lambda: rc.fishbone_chart(symptom, sketches),
+                           f"Fishbone for “{statement[:120]}”: {n} cause(s).")
+
+    # -- saving ------------------------------------------------------------------------
+    def _fields(self) -> dict[str, Field]:
+        fields: dict[str, Field] = {"statement": self.statement, "priority": self.priority}
+        for i, row in enumerate(self.whys):
+            fields[f"why{i}.text"], fields[f"why{i}.evidence"] = row.text, row.evidence
+        for i, row in enumerate(self.causes):
+            fields[f"cause{i}.text"], fields[f"cause{i}.evidence"] = row.text, row.evidence
+        return fields
+
+    def read(self) -> tuple[list[Record], Problems]:
+        """The records the form describes now, and the problems found reading it."""
+        p = Problems(self._fields())
+        org = self.district_id
+        statement = p.read("statement", lambda: clean_text(self.statement.value))
+        if statement == "":
+            p.add("statement", "Write the symptom: the problem as the data show it.")
+        base = self.symptom.model_dump() if self.symptom else {"org_id": org}
+        symptom = p.model(Symptom, {**base, "statement": statement or "",
+                                    "priority": self.priority.value or ""})
+        sid = symptom.id if symptom else (self.symptom.id if self.symptom else "")
+        records: list[Record] = [symptom] if symptom else []
+        step = 0
+        for i, row in enumerate(self.whys):
+            if row.blank and row.record is None:
+                continue
+            step += 1
+            text = p.read(f"why{i}.text", lambda r=row: clean_text(r.text.value))
+            evidence = p.read(f"why{i}.evidence", lambda r=row: clean_text(r.evidence.value))
+            if text == "":
+                p.add(f"why{i}.text", "Write the answer, or remove this why.")
+            base = row.record.model_dump() if row.record else {"org_id": org}
+            why = p.model(Why, {**base, "symptom": sid, "step": step, "text": text or "",
+                                "evidence": evidence or ""},
+                          {"text": f"why{i}.text", "evidence": f"why{i}.evidence"})
+            if why:
+                records.append(why)
+        for i, row in enumerate(self.causes):
+            if row.blank and row.record is None:
+                continue
+            text = p.read(f"cause{i}.text", lambda r=row: clean_text(r.text.value))
+            evidence = p.read(f"cause{i}.evidence",
+                              lambda r=row: clean_text(r.evidence.value))
+            if text == "":
+                p.add(f"cause{i}.text", "Write the cause, or remove it.")
+            base = row.record.model_dump() if row.record else {"org_id": org}
+            cause = p.model(Cause, {**base, "symptom": sid, "text": text or "",
+                                    "evidence": evidence or "",
+                                    "category": row.category.value,
+                                    "actionable": row.actionable.value,
+                                    "practice": row.practice.value or None},
+                            {"text": f"cause{i}.text", "evidence": f"cause{i}.evidence"})
+            if cause:
+                records.append(cause)
+        return records, p
+
+    @guard("rootcause")
+    def save(self) -> None:
+        records, problems = self.read()
+        if problems:
+            self.messages.error(problems.summary())
+            return
+        old = {r.id: r for r in [self.symptom, *(w.record for w in self.whys),
+                                 *(c.record for c in self.causes)] if r is not None}
+        changed = [r for r in records if _changed(old.get(r.id), r)]
+        if not changed and not self.removed:
+            self.messages.info("Nothing to save: no changes since the last save.")
+            self.mark_clean()
+            return
+        saved = self.saver(changed, delete=self.removed, what="the root cause analysis")
+        if saved is None:
+            return
+        keep = records[0].id if records else ""
+        self.query["symptom"] = keep
+        with self.loading():
+            self.load()
+        self.mark_clean()
+        self.update_url()
+
+
+def app() -> None:
+    """Show the root cause builder (the one call its notebook makes)."""
+    run(RootCauseApp)

@@ -1,0 +1,88 @@
+// The workbook apps' page script: see workbook/apps/page.py for what it does and why.
+(function () {
+  if (window.__workbookPage) { return; }
+  window.__workbookPage = true;
+  var MAX = 200000, KEY = "workbook.user", skipped = false;
+  function config() {
+    var el = document.getElementById("jupyter-config-data");
+    try { return JSON.parse(el ? el.textContent : "{}"); } catch (e) { return {}; }
+  }
+  function tick() {
+    var state = document.querySelector(".wb-url-state [data-query]");
+    if (state) {
+      var q = state.getAttribute("data-query");
+      var want = q ? "?" + q : "";
+      if (window.location.search !== want) {
+        window.history.replaceState(null, "", window.location.pathname + want);
+      }
+    }
+    var boxes = document.querySelectorAll(
+      "textarea:not([maxlength]), input[type=text]:not([maxlength])");
+    for (var i = 0; i < boxes.length; i++) { boxes[i].setAttribute("maxlength", String(MAX)); }
+    var name = document.querySelector(".wb-user input");
+    if (name && !name.dataset.wbBound) {
+      name.dataset.wbBound = "1";
+      var saved = null;
+      try { saved = window.localStorage.getItem(KEY); } catch (e) {}
+      if (saved && !name.value) {
+        name.value = saved;
+        name.dispatchEvent(new Event("input", {bubbles: true}));
+        name.dispatchEvent(new Event("change", {bubbles: true}));
+      }
+      name.addEventListener("input", function () {
+        try { window.localStorage.setItem(KEY, name.value); } catch (e) {}
+      });
+    }
+  }
+  window.setInterval(tick, 200);
+
+  // A button press must not overtake the last keystrokes. ipywidgets sends one state
+  // update per widget at a time and holds later ones until the kernel answers, but a
+  // button's click goes at once; so "type, then Save" could save the text as it was a
+  // moment before. Hold the click until no widget holds an unsent change (at most 5 s).
+  function models() {
+    var app = window.jupyterapp, m = app && app.widgetManager;
+    var all = m && m._models ? m._models : {};
+    var list = all instanceof Map ? Array.from(all.values()) : Object.values(all);
+    return Promise.all(list.map(function (p) {
+      return Promise.resolve(p).catch(function () { return null; });
+    }));
+  }
+  function holding() {
+    return models().then(function (ms) {
+      return ms.some(function (x) { return x && x._msg_buffer; });
+    });
+  }
+  document.addEventListener("click", function (e) {
+    var b = e.target && e.target.closest ? e.target.closest(".wb-app button") : null;
+    if (!b) { return; }
+    if (b.dataset.wbFlushed === "1") { delete b.dataset.wbFlushed; return; }
+    e.stopImmediatePropagation();
+    e.preventDefault();
+    var start = Date.now();
+    (function wait() {
+      holding().then(function (busy) {
+        if (busy && Date.now() - start < 5000) { window.setTimeout(wait, 25); return; }
+        b.dataset.wbFlushed = "1";
+        b.click();
+      });
+    })();
+  }, true);
+  window.addEventListener("beforeunload", function (e) {
+    if (document.querySelector(".wb-dirty")) {
+      skipped = true;
+      e.stopImmediatePropagation();
+      e.preventDefault();
+      e.returnValue = "You have unsaved changes.";
+      return e.returnValue;
+    }
+    skipped = false;
+  }, true);
+  window.addEventListener("pagehide", function () {
+    if (!skipped) { return; }
+    var c = config();
+    if (c.kernelId && navigator.sendBeacon) {
+      navigator.sendBeacon((c.baseUrl || "/") + "voila/api/shutdown/" + c.kernelId);
+    }
+  });
+})();
