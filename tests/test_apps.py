@@ -352,3 +352,215 @@ def test_switching_district_with_unsaved_edits_is_refused(store):
     app.picker.district.value = OTHER
     assert app.district_id == DISTRICT and app.statement.value == "unsaved"
     assert "unsaved changes" in app.messages.current
+
+
+# --------------------------------------------------------------------------- monthly status
+
+
+def test_monthly_status_saves_updates_and_the_quarter_follows(store):
+    from workbook.apps.status import StatusApp
+
+    app = named(StatusApp(store, {"district": DISTRICT, "month": "2025-02"}))
+    assert app.url_query == f"district={DISTRICT}&month=2025-02"
+    assert app.rows and "quarter 3" in app.quarter.value
+    row = next(r for r in app.rows if r.status.value != "behind")
+    before = app.quarter.value
+    row.status.value = "behind"
+    row.cause.value = "Substitute shortage"
+    row.adjustment.value = "Move the training to the spring"
+    row.budget.value = "1,500"
+    app.save()
+    assert "Saved 1 status update" in app.messages.current
+    saved = [u for u in store.list(DISTRICT, kind="status") if u.action == row.action.id]
+    last = max(saved, key=lambda u: u.date)
+    assert (last.status, last.cause, last.budget_used, last.updated_by) == (
+        "behind", "Substitute shortage", 1500.0, "Ana")
+    assert app.quarter.value != before and "Substitute" not in app.quarter.value
+    # the update is now this month's: editing it again changes the same record
+    again = next(r for r in app.rows if r.action.id == row.action.id)
+    assert again.existing is not None and again.existing.id == last.id
+    again.output.value = True
+    app.save()
+    assert store.get(last.id).output_delivered is True and store.get(last.id).version == 2
+
+
+def test_monthly_status_refuses_bad_input_per_field(store):
+    from workbook.apps.status import StatusApp
+
+    app = named(StatusApp(store, {"district": DISTRICT, "month": "2025-02"}))
+    count = len(store.list(DISTRICT, kind="status"))
+    a, b = app.rows[0], app.rows[1]
+    a.status.value = "on track"
+    a.budget.value = "a lot"
+    b.status.value = "behind"
+    b.cause.value = ""
+    b.date.value = None
+    app.save()
+    assert "Nothing was saved: 3 fields" in app.messages.current
+    assert "not a number" in a.budget.message
+    assert "Say why it is behind" in b.cause.message
+    assert "Choose the date" in b.date.message
+    assert len(store.list(DISTRICT, kind="status")) == count
+
+
+# --------------------------------------------------------------------------- self-reflection
+
+
+def test_a_rater_rates_element_by_element_and_resumes(store):
+    from workbook.apps.rating import RatingApp
+
+    app = named(RatingApp(store, {"district": DISTRICT}), "New Rater")
+    assert "0 of 37" in app.progress.value and app.url_query.endswith("element=1a1")
+    app.save()
+    assert "Choose the level" in app.level.message
+    app.level.value = 3
+    app.evidence.value = "Weekly data meetings at every school"
+    app.save()
+    assert app.url_query.endswith("element=1a2") and "1 of 37" in app.progress.value
+    app.level.value = 2
+    app.save()
+    mine = [r for r in store.list(DISTRICT, kind="rating") if r.rater == "New Rater"]
+    assert sorted((r.element, r.level) for r in mine) == [("1a1", 3), ("1a2", 2)]
+    # coming back later: the app opens at the first element not yet rated
+    back = named(RatingApp(store, {"district": DISTRICT}), "New Rater")
+    assert back.url_query.endswith("element=1a3")
+    back.step(-2)
+    assert back.level.value == 3 and back.evidence.value.startswith("Weekly")
+
+
+def test_the_team_view_never_names_raters(store):
+    from workbook.apps.rating import RatingApp
+
+    app = named(RatingApp(store, {"district": DISTRICT}), "Zelda Quinn")
+    app.level.value = 4
+    app.save()
+    app.tabs.selected_index = 1
+    raters = {r.rater for r in store.list(DISTRICT, kind="rating")}
+    shown = app.team.value + app.team_chart.widget.value
+    assert f"{len(raters)} people have rated" in shown
+    for name in raters:
+        assert name not in shown
+
+
+# --------------------------------------------------------------------------- plan builder
+
+
+def _open_action(app, action_id):
+    act = app.doc.get(action_id)
+    ms = app.doc.get(act.milestone)
+    app.strategy.pick.value = ms.strategy
+    app.milestone.pick.value = ms.id
+    app.action.pick.value = action_id
+
+
+def test_plan_findings_update_as_they_type(store):
+    from workbook.apps.plan import PlanApp
+
+    app = named(PlanApp(store, {"district": DISTRICT}))
+    ownerless = next(f for f in app.findings_list
+                     if f.message == "action has no person responsible")
+    _open_action(app, ownerless.record_id)
+    assert "▶" in app.findings.value
+    app.action.controls["owner"].fields[""].value = "Maria Lopez"
+    assert all(f.record_id != ownerless.record_id for f in app.findings_list)
+    theory = app.strategy.controls["theory_of_action"].fields
+    theory["then"].value = ""
+    assert any("missing its 'then" in f.message for f in app.findings_list)
+    assert app.dirty
+
+
+def test_plan_refuses_bad_targets_and_dates_and_saves_nothing(store):
+    import datetime as dt
+
+    from workbook.apps.plan import PlanApp
+
+    app = named(PlanApp(store, {"district": DISTRICT}))
+    versions = {r.id: r.version for r in store.list(DISTRICT)}
+    m = app.goal_measure
+    m.controls["targets"].fields["2"].value = "forty"
+    m.save()
+    assert "year 2 must be a number" in m.controls["targets"].fields["2"].message
+    a = app.action
+    a.controls["start"].fields[""].value = dt.date(2025, 3, 1)
+    a.controls["due"].fields[""].value = dt.date(2025, 2, 1)
+    a.save()
+    assert "before the start" in a.controls["due"].fields[""].message
+    a.controls["title"].fields[""].value = "y" * 600
+    a.save()
+    assert "Too long: 600 characters" in a.controls["title"].fields[""].message
+    assert {r.id: r.version for r in store.list(DISTRICT)} == versions
+
+
+def test_plan_builder_adds_a_goal_and_its_measure(store):
+    from workbook.apps.editor import NEW
+    from workbook.apps.plan import PlanApp
+
+    app = named(PlanApp(store, {"district": OTHER}))
+    app.goal.pick.value = NEW
+    assert app.goal_measure.save_button.disabled  # the goal comes first
+    app.goal.controls["title"].fields[""].value = "Every student reads by grade 3"
+    app.goal.save()
+    goal = next(g for g in store.list(OTHER, kind="goal")
+                if g.title == "Every student reads by grade 3")
+    assert not app.goal_measure.save_button.disabled
+    assert any(f.record_id == goal.id and "no goal performance measure" in f.message
+               for f in app.findings_list)
+    c = app.goal_measure.controls
+    c["indicator"].fields[""].value = "ELA distance from standard"
+    c["baseline"].fields[""].value = "-45.2"
+    c["targets"].fields["1"].value = "-35"
+    c["targets"].fields["2"].value = "-25"
+    app.goal_measure.save()
+    measure = next(m for m in store.list(OTHER, kind="measure") if m.parent == goal.id)
+    assert measure.targets == {1: -35.0, 2: -25.0} and measure.baseline == -45.2
+    assert not any(f.record_id == goal.id for f in app.findings_list)
+    assert not app.dirty
+
+
+def test_plan_conflict_on_one_record_leaves_the_other_forms_alone(store):
+    from workbook.apps.plan import PlanApp
+
+    ana = named(PlanApp(store, {"district": DISTRICT}), "Ana")
+    ben = named(PlanApp(store, {"district": DISTRICT}), "Ben")
+    ana.goal.controls["title"].fields[""].value = "Ana's goal"
+    ben.goal.controls["title"].fields[""].value = "Ben's goal"
+    ben.strategy.controls["title"].fields[""].value = "Ben's strategy"
+    ana.goal.save()
+    ben.goal.save()
+    assert "changed by <b>Ana</b>" in ben.messages.current
+    assert ben.is_dirty("goal") and ben.is_dirty("strategy")
+    ben.strategy.save()
+    assert store.get(ben.strategy.record.id).title == "Ben's strategy"
+    assert ben.is_dirty("goal") and not ben.is_dirty("strategy") and ben.dirty
+    assert store.get(ana.goal.record.id).title == "Ana's goal"
+
+
+# --------------------------------------------------------------------------- coaching
+
+
+def test_liaison_comments_and_sees_what_the_district_resolved(store):
+    from workbook.apps.coaching import CoachingApp
+    from workbook.apps.plan import PlanApp
+
+    coach = named(CoachingApp(store, {"district": DISTRICT}), "Liz Liaison")
+    strategy = store.list(DISTRICT, kind="strategy")[0]
+    coach.target.value = strategy.id
+    assert f"target={strategy.id}" in coach.url_query
+    coach.text.value = "<b>How</b> will you know the coaching cycles happen?"
+    coach.save()
+    assert "Saved your comment" in coach.messages.current
+    assert "&lt;b&gt;How&lt;/b&gt;" in coach.thread.value  # escaped, never run as HTML
+    comment = next(c for c in store.list(DISTRICT, kind="comment")
+                   if c.target == strategy.id)
+    assert comment.author == "Liz Liaison" and not comment.resolved
+    # the district team sees it beside the strategy, and resolves it
+    team = named(PlanApp(store, {"district": DISTRICT}), "Dana Team")
+    team.strategy.pick.value = strategy.id
+    box = team.strategy.comment_box.children[0]
+    assert "will you know the coaching cycles" in box.children[1].children[0].value
+    box.children[1].children[1].click()
+    assert store.get(comment.id).resolved and store.get(comment.id).resolved_by == \
+        "Dana Team"
+    assert len(box.children) == 0
+    coach.load()
+    assert "resolved by Dana Team" in coach.summary.value

@@ -1,16 +1,19 @@
 """The apps in a real browser: `workbook serve` in a subprocess, Debian's Chromium, no network.
 
 One server (a temporary SQLite store holding the illustrative sample plans) serves the
-module; Playwright drives Chromium with every request that is not for that server
-aborted, so a page that needed the internet would show it. Each test says what a district
+module; Playwright drives Chromium, which can resolve no host but 127.0.0.1, and every
+request for anything but the server is recorded, so a page that needed the internet
+fails the tests. Each test says what a district
 team or liaison would do and checks what they would see, and what the store holds.
 """
 
 from __future__ import annotations
 
 import re
+import time
 import urllib.error
 import urllib.request
+from urllib.parse import urlsplit
 
 import pytest
 from pgserver import CHROMIUM_ARGS, CHROMIUM_SKIP_REASON, chromium_path
@@ -20,6 +23,8 @@ pytestmark = pytest.mark.slow
 DISTRICT = "27661590000000"  # Salinas Union High: a rich sample plan
 OTHER = "27660920000000"  # Monterey Peninsula Unified
 TIMEOUT = 90_000  # ms: the first page of a kernel that is still warming up
+#: No network for the browser but this machine: every other host name fails to resolve.
+OFFLINE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -61,7 +66,8 @@ def browser(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        b = pw.chromium.launch(executable_path=chromium_path(),
+                               args=[*CHROMIUM_ARGS, *OFFLINE_ARGS])
         yield b
         b.close()
 
@@ -73,17 +79,18 @@ class Visitor:
         self.server = server
         self.blocked: list[str] = []
         self.context = browser.new_context(viewport={"width": 1300, "height": 1000})
-        self.context.route("**/*", self._route)
+        # the browser cannot resolve any host but loopback (OFFLINE_ARGS); requests that try
+        # are recorded here, without intercepting any (interception would hold up the
+        # beacon a closing page sends)
+        self.context.on("request", self._record)
         self.context.set_default_timeout(TIMEOUT)
         self.page = self.context.new_page()
         self.page.goto(server.url)  # the token sets the login cookie
 
-    def _route(self, route) -> None:
-        if route.request.url.startswith(self.server.base + "/"):
-            route.continue_()
-        else:
-            self.blocked.append(route.request.url)
-            route.abort()
+    def _record(self, request) -> None:
+        if urlsplit(request.url).netloc != f"127.0.0.1:{self.server.port}" and \
+                not request.url.startswith(("data:", "about:", "blob:")):
+            self.blocked.append(request.url)
 
     def open(self, app: str, query: str = "") -> None:
         self.page.goto(f"{self.server.base}/voila/render/{app}.ipynb{query}")
@@ -152,6 +159,9 @@ def test_landing_page_lists_the_apps_and_keeps_the_district(visitor):
     assert "Needs assessment explorer" in titles and "Root cause builder" in titles
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     assert all(f"district={DISTRICT}" in h for h in hrefs)
+    outside = page.evaluate("() => fetch('http://example.com/').then(() => 'reached', "
+                            "() => 'blocked')")
+    assert outside == "blocked"  # the browser really is offline but for the server
     links.filter(has_text="Needs assessment explorer").click()
     page.wait_for_selector(".wb-chart-gap svg", timeout=TIMEOUT)
     assert_clean(page)
@@ -178,7 +188,7 @@ def test_pick_a_district_and_the_url_follows(visitor):
     href = page.locator("nav.wb-topbar a", has_text="Root causes").get_attribute("href")
     assert f"district={OTHER}" in href
     assert_clean(page)
-    assert all("cdn.jsdelivr.net" in u for u in visitor.blocked), visitor.blocked
+    assert visitor.blocked == [], visitor.blocked  # the page asks for nothing outside
 
 
 def test_changing_the_indicator_redraws_the_charts(visitor):
@@ -383,3 +393,136 @@ def test_save_right_after_typing_saves_every_keystroke(visitor, store_url):
     assert causes == [text]
     store.engine.dispose()
     page.wait_for_function("() => !document.querySelector('.wb-app.wb-dirty')")
+
+
+# --------------------------------------------------------------------------- every app
+
+
+READY = {"needs": ".wb-chart-gap svg", "rating": ".wb-progress b",
+         "rootcause": ".wb-chart-fishbone svg", "plan": ".wb-findings h4",
+         "coaching": ".wb-record", "status": ".wb-quarter table"}
+
+
+def test_every_app_opens_on_the_district_without_source_or_errors(visitor):
+    for app, ready in READY.items():
+        visitor.open(app, f"?district={DISTRICT}")
+        visitor.page.wait_for_selector(ready, timeout=TIMEOUT)
+        chosen = visitor.page.locator(".wb-app select").nth(1).evaluate(
+            "e => e.options[e.selectedIndex].text")
+        assert chosen.replace("\xa0", " ") == f"Salinas Union High ({DISTRICT})"
+        assert f"district={DISTRICT}" in visitor.page.url
+        assert_clean(visitor.page)
+    assert visitor.blocked == [], visitor.blocked  # the page asks for nothing outside
+
+
+def test_the_name_is_given_once(visitor):
+    visitor.open("rootcause", f"?district={DISTRICT}")
+    visitor.page.locator(".wb-user input").fill("Once Only")
+    visitor.open("status", f"?district={DISTRICT}")
+    visitor.page.wait_for_function(
+        "() => document.querySelector('.wb-user input').value === 'Once Only'")
+
+
+# --------------------------------------------------------------------------- status
+
+
+def test_monthly_status_save_updates_the_quarter(visitor, store_url):
+    visitor.open("status", f"?district={DISTRICT}&month=2025-02")
+    page = visitor.page
+    page.wait_for_selector(".wb-quarter table")
+    page.locator(".wb-user input").fill("Olga Owner")
+    row = page.locator(".wb-action-row").nth(1)
+    title = row.locator("b").first.inner_text()
+    before = page.inner_text(".wb-quarter")
+    row.locator("select").first.select_option(label="behind")
+    row.locator("textarea").nth(0).fill("The trainer left in January")
+    row.locator("textarea").nth(1).fill("Two coaches run the sessions from March")
+    page.locator(".wb-save").click()
+    assert "Saved 1 status update" in wait_message(page, "Saved")
+    page.wait_for_function("b => document.querySelector('.wb-quarter').innerText !== b",
+                           arg=before)
+    from workbook.store import Store
+
+    store = Store(store_url)
+    action = next(a for a in store.list(DISTRICT, kind="action") if a.title == title)
+    latest = max((u for u in store.list(DISTRICT, kind="status") if u.action == action.id),
+                 key=lambda u: (u.date, u.version))
+    assert (latest.status, latest.cause, latest.updated_by) == (
+        "behind", "The trainer left in January", "Olga Owner")
+    store.engine.dispose()
+    assert_clean(page)
+
+
+# --------------------------------------------------------------------------- coaching
+
+
+def test_liaison_comment_is_seen_and_resolved_by_the_district(browser, server, store_url):
+    from workbook.store import Store
+
+    store = Store(store_url)
+    strategy = store.list(OTHER, kind="strategy")[0]
+    store.engine.dispose()
+    liz, dana = Visitor(browser, server), Visitor(browser, server)
+    try:
+        liz.open("coaching", f"?district={OTHER}&target={strategy.id}")
+        liz.page.wait_for_selector(".wb-record")
+        liz.page.locator(".wb-user input").fill("Liz Liaison")
+        liz.page.locator(".wb-comment-text textarea").fill("Which schools start first?")
+        liz.page.locator(".wb-save").click()
+        wait_message(liz.page, "Saved your comment")
+        assert "Which schools start first?" in liz.page.inner_text(".wb-thread")
+
+        dana.open("plan", f"?district={OTHER}")
+        page = dana.page
+        page.wait_for_selector(".wb-findings h4")
+        page.locator(".wb-user input").fill("Dana Team")
+        page.locator(".lm-TabBar-tab", has_text="Strategies").click()
+        page.locator(".wb-pick-strategy select").select_option(
+            value=page.locator(".wb-pick-strategy select option").filter(
+                has_text=strategy.title[:40]).first.get_attribute("value"))
+        comment = page.locator(".wb-editor-strategy .wb-open-comments")
+        comment.get_by_text("Which schools start first?").wait_for()
+        comment.locator("button.wb-resolve").last.click()
+        wait_message(page, "resolved")
+        comment.get_by_text("Which schools start first?").wait_for(state="detached")
+
+        liz.page.reload()
+        liz.page.wait_for_selector(".wb-record")
+        assert "resolved by Dana Team" in liz.page.inner_text(".wb-thread")
+        assert "resolved by Dana Team" in liz.page.inner_text(".wb-coaching-summary")
+        assert_clean(liz.page)
+        assert_clean(page)
+    finally:
+        liz.close()
+        dana.close()
+
+
+def test_a_closed_page_frees_its_kernel(visitor, server):
+    """Leaving a page shuts its kernel down (after the unsaved-changes question, if any)."""
+    page = visitor.page
+
+    def kernel_id() -> str:
+        return page.evaluate("JSON.parse(document.getElementById('jupyter-config-data')"
+                             ".textContent).kernelId")
+
+    def shut_down(kid: str) -> bool:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if f"Kernel shutdown: {kid}" in server.log():
+                return True
+            time.sleep(0.5)
+        return False
+
+    visitor.open("needs", f"?district={DISTRICT}")
+    page.wait_for_selector(".wb-chart-gap svg")
+    clean = kernel_id()
+    page.goto("about:blank")
+    assert shut_down(clean)
+    visitor.open("rootcause", f"?district={DISTRICT}")
+    page.wait_for_selector(".wb-chart-fishbone svg")
+    dirty = kernel_id()
+    page.locator(".wb-statement textarea").fill("edited, then left on purpose")
+    page.wait_for_selector(".wb-app.wb-dirty")
+    page.on("dialog", lambda d: d.accept())
+    page.goto("about:blank")
+    assert shut_down(dirty)

@@ -7,8 +7,8 @@ module starts Voila with:
 
 * only `notebooks/apps/` as its root, and no tree, contents or files handlers: the only
   pages are the landing page (ours, listing the apps) and the rendered apps;
-* a token like JupyterLab's (printed once at start; the browser keeps a cookie after the
-  first visit), or none only when bound to a loopback address;
+* a token like JupyterLab's (printed once at start, or JUPYTER_TOKEN; the browser keeps a
+  cookie after the first visit), or none only when bound to a loopback address;
 * no tracebacks to clients, the template and theme fixed, sources stripped;
 * pre-heated kernels: each app notebook runs up to the point where it waits for the
   request (see `workbook.apps.common.run`), so a page opens in about a second;
@@ -276,7 +276,8 @@ def serve(host: str = "127.0.0.1", port: int = 8866, token: bool = True,
           folder: Path | None = None) -> None:
     """Serve the apps until interrupted (Ctrl-C or SIGTERM); blocks.
 
-    `token=False` is allowed only on loopback. The token is printed with the URL to open.
+    `token=False` is allowed only on loopback. The token is printed with the URL to open;
+    it is new at every start unless JUPYTER_TOKEN sets it (as for JupyterLab).
     `database_url` (else WORKBOOK_DATABASE_URL, else the embedded SQLite file) is created
     or upgraded before any kernel starts and handed to every kernel.
     """
@@ -293,7 +294,8 @@ def serve(host: str = "127.0.0.1", port: int = 8866, token: bool = True,
     os.environ["WORKBOOK_DATABASE_URL"] = url  # kernels inherit the server's environment
     Store(url).engine.dispose()  # create or upgrade the schema once, here
     _prepare_data()
-    secret = secrets.token_hex(24) if token else ""
+    # like JupyterLab: a fixed token from JUPYTER_TOKEN (links survive a restart), else new
+    secret = (os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)) if token else ""
     shown = f"[{host}]" if ":" in host else host
     link = f"http://{shown}:{port}/" + (f"?token={secret}" if secret else "")
     print(f"workbook apps: {link}", flush=True)

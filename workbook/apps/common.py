@@ -493,7 +493,7 @@ def warm() -> Store:
     return Store()
 
 
-def run(app_class: type[App]) -> App | None:
+def run(app_class: type[App]) -> None:
     """Show the app in this notebook; any failure becomes a friendly message."""
     from IPython.display import HTML, display
 
@@ -514,7 +514,6 @@ def run(app_class: type[App]) -> App | None:
         when = log_exception(f"starting {app_class.__name__}")
         display(HTML(page.CSS + "<div class='wb-msg-error'>This app could not start. "
                      f"{esc(FRIENDLY_ERROR.format(when=when))}</div>"))
-        return None
+        return
     display(HTML(page.setup_html()))
     display(app.widget)
-    return None

@@ -143,6 +143,11 @@ class Editor:
         self.widget.add_class("wb-card")
         self.widget.add_class(f"wb-editor-{key}")
 
+    @property
+    def messages(self):
+        """The app's message line (where `guard` reports an unexpected error)."""
+        return self.app.messages
+
     # -- choosing ----------------------------------------------------------------------
     def refresh(self, keep: str | None = None) -> None:
         """Fill the list of records again and show `keep` (or the current, or the first)."""

@@ -73,7 +73,9 @@ def trend_svg(region: str, district_id: str, indicator: str, group: str,
 
 
 def _css_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """`text` as a CSS string: quotes, backslashes and angle brackets escaped."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + out.replace("<", "\\3C ").replace(">", "\\3E ") + '"'
 
 
 def highlight_css(indicator_short: str, group_name: str) -> str:
@@ -161,10 +163,7 @@ class NeedsApp(App):
     def _indicator_changed(self, _: dict) -> None:
         if self.is_loading or not self.district_id:
             return
-        import sys, time
-        t0 = time.perf_counter()
         self.draw_gap()  # what the user is looking at, first
-        open("/tmp/spike/timing.log","a").write(f"gap {1000*(time.perf_counter()-t0):.0f} ms {self.indicator.value}\n")
         with self.loading():
             self._fill_groups(self.group.value)
         self.update_url()

@@ -190,7 +190,7 @@ class PlanApp(App):
         head = (f"<h4>Plan quality: {n} finding{'s' if n != 1 else ''}</h4><p><small>Updated "
                 "as you type; ▶ marks the records open in the forms.</small></p>")
         self.findings.value = head + (f"<ul>{''.join(items)}</ul>" if items else
-                                      "<p>No findings: the plan is complete.</p>")
+                                      "<p>No findings on what is written so far.</p>")
         self.findings.add_class("wb-side")
         self.findings_list = found
 
