@@ -138,8 +138,7 @@ def test_numbers_and_texts_are_read_as_people_type_them():
         parse_date("31/03/2025")
 
 
-def test_save_changes_is_all_or_nothing(store):
-    from workbook.apps.forms import save_changes
+def test_save_with_deletes_is_all_or_nothing(store):
     from workbook.store import ConflictError
 
     symptom = store.list(DISTRICT, kind="symptom")[0]
@@ -147,7 +146,7 @@ def test_save_changes_is_all_or_nothing(store):
     store.save(cause.model_copy(update={"text": "someone else"}), user="Ben")
     edited = symptom.model_copy(update={"statement": "mine"})
     with pytest.raises(ConflictError):
-        save_changes(store, [edited], user="Ana", delete=[cause])  # stale delete
+        store.save_all([edited], user="Ana", delete=[cause])  # stale delete
     assert store.get(symptom.id).statement == symptom.statement  # the save rolled back
     assert store.get(cause.id).text == "someone else"
 
@@ -220,6 +219,49 @@ def test_needs_charts_follow_the_indicator_and_group(store):
     assert app.trend.svg != trend and "Hispanic" in app.trend.svg
     assert "Student group: Hispanic;" in app.grid.widget.value
     assert not app.dirty  # exploring is not editing
+
+
+def test_needs_explorer_hides_small_groups_unless_the_audience_is_the_team(store,
+                                                                          monkeypatch):
+    """Multiple Races in Monterey Peninsula Unified: 16 graduates in 2024, shown to the
+    team; to anyone else hidden (complementary suppression: it is the smallest race group
+    beside one under 11), in the gap chart, its caption and the trend alike."""
+    from workbook.apps.needs import NeedsApp
+
+    def open_app(who: str):
+        monkeypatch.setenv("WORKBOOK_APPS_AUDIENCE", who)
+        app = NeedsApp(store, {"district": OTHER, "indicator": "GRAD", "group": "MR"})
+        return app
+
+    team = open_app("team")
+    assert "Gap (negative = worse): −1.5; Color: no color; Students (n): 16" in team.gap.svg
+    assert "<text" in team.trend.svg and "93.8" in team.trend.svg
+    row = team.snapshot.set_index(["indicator", "student_group"]).loc[("GRAD", "MR")]
+    assert row["n"] == 16 and row["status"] == 93.8
+
+    public = open_app("stakeholder")
+    assert "Students (n): 16" not in public.gap.svg and "93.8" not in public.gap.svg
+    assert "label: not reported" in public.gap.svg
+    assert "93.8" not in public.trend.svg and "93.8" not in public.gap.widget.value
+    row = public.snapshot.set_index(["indicator", "student_group"]).loc[("GRAD", "MR")]
+    assert row.isna()["n"] and row.isna()["status"]
+    assert "worked out" in row["suppressed"]
+    # nothing under the threshold is left anywhere in what the page shows
+    assert not ((public.snapshot["n"] > 0) & (public.snapshot["n"] < 11)).any()
+
+    monkeypatch.delenv("WORKBOOK_APPS_AUDIENCE")
+    default = NeedsApp(store, {"district": OTHER, "indicator": "GRAD", "group": "MR"})
+    assert "Students (n): 16" not in default.gap.svg  # hidden unless told otherwise
+
+
+def test_serve_refuses_an_unknown_audience_and_pool_size():
+    from workbook.errors import WorkbookError
+    from workbook.serve import serve
+
+    with pytest.raises(WorkbookError, match="--audience must be one of stakeholder, team"):
+        serve(audience="public")
+    with pytest.raises(WorkbookError, match="--pool-size must be between 0 and 8"):
+        serve(pool_size=-1)
 
 
 # --------------------------------------------------------------------------- root causes

@@ -187,6 +187,33 @@ def test_chart_is_svg_with_alt_text_data_and_suppressed_csv(tmp_path, shown):
     assert EVIL in details.get_text()  # user text is in the data table, as text
 
 
+def test_chart_alt_text_is_written_from_what_is_shown(shown):
+    """A summary that quotes figures sees only the suppressed frame."""
+    show.configure("stakeholder", "CA")
+
+    def summary(f: pd.DataFrame) -> str:
+        rows = f[f["status"].notna()]
+        return "; ".join(f"{g} {v:g}" for g, v in zip(rows["student_group"], rows["status"],
+                                                      strict=True))
+
+    show.chart(frame(), bar, "Status", alt_text=summary, name="alt", value_cols=["status"])
+    label = soup(shown[0]).select_one("figure.wb-chart")["aria-label"]
+    assert label == "ALL 10; HI 40; WH 50; EL 70"  # AA, AS and SWD hidden
+    show.configure("team", "CA")
+    show.chart(frame(), bar, "Status", alt_text=summary, name="alt", value_cols=["status"])
+    assert "AA 20" in soup(shown[1]).select_one("figure.wb-chart")["aria-label"]
+
+
+def test_prepare_takes_an_explicit_audience_and_state():
+    """The apps say who is looking, without touching the notebook-wide setting."""
+    f = frame()
+    team = show.prepare(f, value_cols=["status"], audience="team", state="CA")
+    pd.testing.assert_frame_equal(team, f)
+    stake = show.prepare(f, value_cols=["status"], audience="stakeholder", state="OR")
+    assert stake["n"].isna().sum() == 3
+    assert show.settings().audience == "team"  # the default was not changed
+
+
 def test_chart_svg_has_role_mark():
     svg = show.svg(bar(frame()))
     assert svg.lstrip().startswith("<svg")

@@ -229,11 +229,18 @@ def serve(
     no_token: Annotated[bool, typer.Option("--no-token", help="No token (loopback only).")]
     = False,
     database: Database = None,
+    pool_size: Annotated[int, typer.Option(
+        help="Kernels kept running ahead of requests, per app (0: none; pages open slower).")]
+    = 1,
+    audience: Annotated[str, typer.Option(
+        help="stakeholder hides small groups of students; team shows every count (only "
+             "for a server the district's own staff alone can reach).")] = "stakeholder",
 ) -> None:
     """Serve the click-through apps (Voila) for liaisons and district teams."""
     from workbook import serve as serving
 
-    serving.serve(host=host, port=port, token=not no_token, database_url=database or "")
+    serving.serve(host=host, port=port, token=not no_token, database_url=database or "",
+                  pool_size=pool_size, audience=audience)
 
 
 @app.command("demo")

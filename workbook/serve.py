@@ -236,8 +236,7 @@ def _shutdown_handler():
             self.set_status(204)
             self.finish()
             await asyncio.sleep(SHUTDOWN_GRACE)
-            connected = getattr(manager, "_kernel_connections", {}).get(kernel_id, 0)
-            if kernel_id in manager and not connected:
+            if kernel_id in manager and not manager.kernel_model(kernel_id)["connections"]:
                 await ensure_async(manager.shutdown_kernel(kernel_id))
 
     return ShutdownWhenGone
@@ -271,8 +270,13 @@ def voila_config(*, host: str, port: int, token: str, preheat: bool, pool_size: 
     return c
 
 
+#: Who the apps show student counts to: "stakeholder" hides small groups (the default),
+#: "team" shows every count, for a server only the district's own staff can reach.
+AUDIENCES = ("stakeholder", "team")
+
+
 def serve(host: str = "127.0.0.1", port: int = 8866, token: bool = True,
-          database_url: str = "", *, preheat: bool = True, pool_size: int = 1,
+          database_url: str = "", *, pool_size: int = 1, audience: str = "stakeholder",
           folder: Path | None = None) -> None:
     """Serve the apps until interrupted (Ctrl-C or SIGTERM); blocks.
 
@@ -280,11 +284,19 @@ def serve(host: str = "127.0.0.1", port: int = 8866, token: bool = True,
     it is new at every start unless JUPYTER_TOKEN sets it (as for JupyterLab).
     `database_url` (else WORKBOOK_DATABASE_URL, else the embedded SQLite file) is created
     or upgraded before any kernel starts and handed to every kernel.
+    `pool_size` kernels per app are kept running ahead of requests (0: start one per
+    page, slower to open, no memory held while idle). `audience` is handed to the kernels
+    as WORKBOOK_APPS_AUDIENCE (see AUDIENCES).
     """
     from workbook.store import Store
     from workbook.store import database_url as resolve_url
 
     check_binding(host, token)
+    if audience not in AUDIENCES:
+        raise WorkbookError(f"--audience must be one of {', '.join(AUDIENCES)}, not "
+                            f"{audience!r}")
+    if not 0 <= pool_size <= 8:
+        raise WorkbookError(f"--pool-size must be between 0 and 8, not {pool_size}")
     folder = Path(folder or APPS_DIR).resolve()
     if not app_notebooks(folder):
         raise WorkbookError(f"no app notebooks in {folder}")
@@ -292,6 +304,7 @@ def serve(host: str = "127.0.0.1", port: int = 8866, token: bool = True,
         raise WorkbookError(f"port {port} on {host} is in use; pick another with --port")
     url = resolve_url(database_url or None)
     os.environ["WORKBOOK_DATABASE_URL"] = url  # kernels inherit the server's environment
+    os.environ["WORKBOOK_APPS_AUDIENCE"] = audience
     Store(url).engine.dispose()  # create or upgrade the schema once, here
     _prepare_data()
     # like JupyterLab: a fixed token from JUPYTER_TOKEN (links survive a restart), else new
@@ -302,8 +315,10 @@ def serve(host: str = "127.0.0.1", port: int = 8866, token: bool = True,
     print(f"plan store: {_redact(url)}", flush=True)
     if not secret:
         print("no token: anyone on this machine can open the apps", flush=True)
+    print(f"audience: {audience} (" + ("small groups of students hidden" if audience ==
+          "stakeholder" else "every student count shown") + ")", flush=True)
     app = _voila_class()(config=voila_config(host=host, port=port, token=secret,
-                                             preheat=preheat, pool_size=pool_size))
+                                             preheat=pool_size > 0, pool_size=pool_size))
     app.initialize([str(folder)])
     app.start()
 

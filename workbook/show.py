@@ -71,16 +71,20 @@ DEFAULT_KEYS = ("org_id", "indicator", "year", "grade")
 
 
 def prepare(frame: pd.DataFrame, *, value_cols: Sequence[str] = (),
-            key_cols: Sequence[str] = DEFAULT_KEYS) -> pd.DataFrame:
-    """The frame as the current audience may see it (suppressed for stakeholders).
+            key_cols: Sequence[str] = DEFAULT_KEYS, audience: Audience | None = None,
+            state: str | None = None) -> pd.DataFrame:
+    """The frame as the audience may see it (suppressed for stakeholders).
 
     A frame with an `n` column is suppressed on `n` and `value_cols`; race/ethnicity groups
     get complementary suppression within `key_cols` when a `student_group` column exists.
+    `audience` and `state` default to the configured ones (`configure`).
     """
-    if _settings.audience != "stakeholder" or "n" not in frame.columns:
+    audience = audience or _settings.audience
+    if audience != "stakeholder" or "n" not in frame.columns:
         return frame
+    threshold = privacy.threshold_for(state) if state else _settings.threshold
     families = [privacy.RACE_ETHNICITY] if "student_group" in frame.columns else []
-    return privacy.suppress(frame, threshold=_settings.threshold, n_col="n",
+    return privacy.suppress(frame, threshold=threshold, n_col="n",
                             value_cols=[c for c in value_cols if c in frame.columns],
                             families=families,
                             key_cols=[c for c in key_cols if c in frame.columns])
@@ -156,14 +160,18 @@ def _stable_ids(drawing: str, spec: dict) -> str:
 
 
 def chart(frame: pd.DataFrame, build: Callable[[pd.DataFrame], alt.TopLevelMixin], title: str,
-          *, alt_text: str, name: str | None = None, value_cols: Sequence[str] = (),
-          key_cols: Sequence[str] = DEFAULT_KEYS) -> None:
+          *, alt_text: str | Callable[[pd.DataFrame], str], name: str | None = None,
+          value_cols: Sequence[str] = (), key_cols: Sequence[str] = DEFAULT_KEYS) -> None:
     """Show a chart built from `frame` (suppressed first for stakeholders), with its data.
 
     `alt_text` describes what the chart shows for screen readers and for people who
-    cannot see it; the data table follows in a collapsible section and as CSV.
+    cannot see it; the data table follows in a collapsible section and as CSV. A text
+    that quotes figures must be a function of the frame as shown, so it is computed
+    after suppression and never names a hidden group's result.
     """
     shown = prepare(frame, value_cols=value_cols, key_cols=key_cols)
+    if callable(alt_text):
+        alt_text = alt_text(shown)
     name = name or _slug(title)
     link = _save(shown, name)
     if shown.empty:

@@ -139,14 +139,23 @@ class Store:
         """Save one record; returns the saved copy (new version). Raises ConflictError."""
         return self.save_all([record], user=user)[0]
 
-    def save_all(self, records: Sequence[Record], *, user: str) -> list[Record]:
-        """Save records in one transaction: all are written, or none."""
+    def save_all(self, records: Sequence[Record], *, user: str,
+                 delete: Iterable[Record] = ()) -> list[Record]:
+        """Save records and delete others in one transaction: all of it happens, or none.
+
+        Deleting checks the version like saving does, so a record someone changed since it
+        was read is not deleted under them (ConflictError). A record never saved (version
+        0) needs no deleting and is skipped.
+        """
         if not user.strip():
             raise WorkbookError("every save needs the name of the person making it")
         saved = []
         with self.engine.begin() as conn:
             for i, record in enumerate(records):
                 saved.append(self._write(conn, record, user, order=i))
+            for record in delete:
+                if record.version != 0:
+                    self._delete(conn, record)
         return saved
 
     def _write(self, conn, record: Record, user: str, order: int = 0) -> Record:
@@ -177,13 +186,21 @@ class Store:
         row = conn.execute(sa.select(RECORDS).where(RECORDS.c.id == record_id)).first()
         return self._record(row) if row else None
 
+    def _delete(self, conn, record: Record) -> None:
+        gone = conn.execute(RECORDS.delete().where(RECORDS.c.id == record.id,
+                                                   RECORDS.c.version == record.version))
+        if gone.rowcount != 1:
+            raise ConflictError(record, self._current(conn, record.id))
+
     def delete(self, record: Record, *, user: str) -> None:
         """Delete a record the caller has seen at its current version."""
-        with self.engine.begin() as conn:
-            result = conn.execute(RECORDS.delete().where(RECORDS.c.id == record.id,
-                                                         RECORDS.c.version == record.version))
-            if result.rowcount != 1:
-                raise ConflictError(record, self._current(conn, record.id))
+        self.save_all([], user=user, delete=[record])
+
+    def version_of(self, record_id: str) -> int | None:
+        """The stored version of a record (None if absent); cheap."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(RECORDS.c.version)
+                                .where(RECORDS.c.id == record_id)).scalar()
 
     def replace_org(self, org_id: str, records: Iterable[Record], *, user: str) -> int:
         """Replace everything stored for one organisation in one transaction (plan import)."""

@@ -54,6 +54,13 @@ def hub_user() -> str:
     return os.environ.get("JUPYTERHUB_USER", "").strip()
 
 
+def audience() -> str:
+    """Who the apps show student counts to: "stakeholder" (small groups hidden, the
+    default) or "team" (every count), as `workbook serve --audience` set it."""
+    value = os.environ.get("WORKBOOK_APPS_AUDIENCE", "").strip()
+    return value if value in ("stakeholder", "team") else "stakeholder"
+
+
 def parse_query(query: str | None) -> dict[str, str]:
     """`a=1&b=2` as a dict (last value wins; blank values dropped)."""
     pairs = parse_qs((query or "").lstrip("?"), keep_blank_values=False)
@@ -273,6 +280,14 @@ def district_choices(region: str) -> tuple[tuple[str, str], ...]:
     outcomes = context.region_outcomes(region)
     pairs = batch.district_ids(regions.load(region), outcomes)
     return tuple(sorted(pairs, key=lambda p: p[1]))
+
+
+@functools.cache
+def region_state(region: str) -> str:
+    """The state a region's data come from (it sets the small-n threshold)."""
+    from workbook import regions
+
+    return regions.load(region).state
 
 
 def outcomes(region: str):

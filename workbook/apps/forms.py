@@ -21,13 +21,12 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import ipywidgets as widgets
-import sqlalchemy as sa
 from pydantic import ValidationError
 
 from workbook.apps.common import App, esc
 from workbook.errors import WorkbookError
 from workbook.records import Record
-from workbook.store import RECORDS, ConflictError, Store
+from workbook.store import ConflictError, Store
 
 #: Limits of the record fields (workbook.records Text and ShortText).
 TEXT_MAX, SHORT_MAX = 20_000, 500
@@ -220,29 +219,6 @@ def differences(mine: Record, theirs: Record | None) -> list[tuple[str, str, str
     return [(k, _describe(a.get(k)), _describe(b.get(k))) for k in a if a.get(k) != b.get(k)]
 
 
-def save_changes(store: Store, records: Sequence[Record], *, user: str,
-                 delete: Iterable[Record] = ()) -> list[Record]:
-    """Write records and deletions in one transaction: all or nothing.
-
-    Deleting checks the version like saving does, so a record someone changed since it
-    was opened is not deleted under them (ConflictError).
-    """
-    if not user.strip():
-        raise WorkbookError("every save needs the name of the person making it")
-    saved = []
-    with store.engine.begin() as conn:
-        for i, record in enumerate(records):
-            saved.append(store._write(conn, record, user, order=i))
-        for record in delete:
-            if record.version == 0:
-                continue
-            gone = conn.execute(RECORDS.delete().where(RECORDS.c.id == record.id,
-                                                       RECORDS.c.version == record.version))
-            if gone.rowcount != 1:
-                raise ConflictError(record, store._current(conn, record.id))
-    return saved
-
-
 class Saver:
     """An app's Save: names the user, writes in one transaction, handles conflicts."""
 
@@ -265,7 +241,7 @@ class Saver:
         records = [self._rebased(r) for r in records]
         delete = [self._rebased(r) for r in delete]
         try:
-            saved = save_changes(self.app.store, records, user=user, delete=delete)
+            saved = self.app.store.save_all(records, user=user, delete=delete)
         except ConflictError as err:
             self.last_conflict = err
             self._conflict(err)
@@ -328,6 +304,4 @@ class Saver:
 
 def current_version(store: Store, record_id: str) -> int | None:
     """The stored version of a record (None if absent); cheap, for tests and checks."""
-    with store.engine.connect() as conn:
-        return conn.execute(sa.select(RECORDS.c.version)
-                            .where(RECORDS.c.id == record_id)).scalar()
+    return store.version_of(record_id)

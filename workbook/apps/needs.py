@@ -11,6 +11,12 @@ workbook prints (workbook.analysis.needs):
 
 Changing the indicator redraws the gap chart first (what the user is looking at), then
 the trend. Drawings are cached per district, so going back to a choice is instant.
+
+Small groups are hidden unless the server says its audience is the district's own team
+(`workbook serve --audience team`): every frame is suppressed (workbook.privacy, with the
+region's state threshold and complementary suppression of race/ethnicity groups) before
+it is drawn, listed in a menu or summed up in a caption, exactly as in a stakeholder
+report.
 """
 
 from __future__ import annotations
@@ -20,50 +26,85 @@ import functools
 import ipywidgets as widgets
 import pandas as pd
 
+from workbook import privacy, show
 from workbook.analysis import needs as an
-from workbook.apps.common import App, Chart, guard, outcomes, run
+from workbook.apps.common import App, Chart, audience, guard, outcomes, region_state, run
 
 #: Groups that are test-taker populations, not student groups: left out of the menu.
 NOT_GROUPS = {"SBA", "CAA", "CAST"}
 
 
-@functools.lru_cache(maxsize=16)
 def frames(region: str, district_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(snapshot, gaps) of the district's latest year."""
-    data = outcomes(region)
-    return an.district_snapshot(data, district_id), an.gaps(data, district_id)
+    """(snapshot, gaps) of the district's latest year, as the server's audience may see them."""
+    return _frames(region, district_id, audience())
 
 
 @functools.lru_cache(maxsize=16)
-def grid_svg(region: str, district_id: str) -> str:
-    from workbook import show
-
-    return show.svg(an.color_grid(frames(region, district_id)[0]))
-
-
-@functools.lru_cache(maxsize=256)
-def gap_svg(region: str, district_id: str, indicator: str) -> str:
-    from workbook import show
-
-    return show.svg(an.gap_chart(frames(region, district_id)[1], indicator))
-
-
-@functools.lru_cache(maxsize=256)
-def group_trend(region: str, district_id: str, group: str) -> pd.DataFrame:
-    """The district's results over time for one student group (all indicators)."""
+def _frames(region: str, district_id: str, who: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     data = outcomes(region)
-    rows = data[(data["org_id"] == district_id) & (data["student_group"] == group)]
-    if rows.empty:
-        return pd.DataFrame(columns=["indicator", "year", "status", "not_reported"])
-    return an.trend(rows, district_id)
+    state = region_state(region)
+    snap = show.prepare(an.district_snapshot(data, district_id), value_cols=an.VALUE_COLUMNS,
+                        key_cols=["indicator"], audience=who, state=state)
+    gaps = show.prepare(an.gaps(data, district_id), value_cols=an.GAP_VALUE_COLUMNS,
+                        key_cols=["indicator"], audience=who, state=state)
+    return snap, gaps
+
+
+@functools.lru_cache(maxsize=16)
+def grid_svg(region: str, district_id: str, who: str) -> str:
+    return show.svg(an.color_grid(_frames(region, district_id, who)[0]))
+
+
+@functools.lru_cache(maxsize=256)
+def gap_svg(region: str, district_id: str, indicator: str, who: str) -> str:
+    return show.svg(an.gap_chart(_frames(region, district_id, who)[1], indicator))
+
+
+def _one_group_trend(rows: pd.DataFrame, district_id: str, group: str) -> pd.DataFrame:
+    part = rows[rows["student_group"] == group]
+    if part.empty:
+        return pd.DataFrame(columns=["indicator", "student_group", "year", "status", "n",
+                                     "color", "color_name", "not_reported"])
+    return an.trend(part, district_id)
+
+
+@functools.lru_cache(maxsize=16)
+def _race_trends(region: str, district_id: str) -> pd.DataFrame:
+    """Every race/ethnicity group's trend and all students', so suppression can compare."""
+    data = outcomes(region)
+    rows = data[data["org_id"] == district_id]
+    family = (privacy.RACE_ETHNICITY.total, *privacy.RACE_ETHNICITY.parts)
+    parts = [_one_group_trend(rows, district_id, g) for g in family]
+    return pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
+
+
+def group_trend(region: str, district_id: str, group: str) -> pd.DataFrame:
+    """The district's results over time for one student group (all indicators), suppressed
+    for the server's audience (a race/ethnicity group alongside its siblings, so a hidden
+    sibling cannot be worked out)."""
+    return _group_trend(region, district_id, group, audience())
+
+
+@functools.lru_cache(maxsize=256)
+def _group_trend(region: str, district_id: str, group: str, who: str) -> pd.DataFrame:
+    race = group in privacy.RACE_ETHNICITY.parts
+    if race and who == "stakeholder":
+        frame = _race_trends(region, district_id)
+    else:
+        data = outcomes(region)
+        frame = _one_group_trend(data[data["org_id"] == district_id], district_id, group)
+    if frame.empty:
+        return frame
+    shown = show.prepare(frame, value_cols=an.TREND_VALUE_COLUMNS,
+                         key_cols=["indicator", "year"], audience=who,
+                         state=region_state(region))
+    return shown[shown["student_group"] == group].reset_index(drop=True)
 
 
 @functools.lru_cache(maxsize=256)
 def trend_svg(region: str, district_id: str, indicator: str, group: str,
-              group_label: str) -> str:
-    from workbook import show
-
-    tr = group_trend(region, district_id, group)
+              group_label: str, who: str) -> str:
+    tr = _group_trend(region, district_id, group, who)
     tr = tr[tr["indicator"] == indicator]
     title = f"{an.indicator_name(indicator, short=True)} over time: {group_label}"
     if tr.empty or tr["status"].notna().sum() == 0:
@@ -150,10 +191,10 @@ class NeedsApp(App):
 
         for did, _name in district_choices(region)[:2]:
             _snap, gaps = frames(region, did)
-            grid_svg(region, did)
+            grid_svg(region, did, audience())
             for ind in an.gap_indicators(gaps)[:3]:
-                gap_svg(region, did, ind)
-                trend_svg(region, did, ind, "ALL", "All Students")
+                gap_svg(region, did, ind, audience())
+                trend_svg(region, did, ind, "ALL", "All Students", audience())
 
     def url_params(self) -> dict[str, str]:
         return {"indicator": self.indicator.value or "", "group": self.group.value or ""}
@@ -186,7 +227,7 @@ class NeedsApp(App):
         return self.group.value or ""
 
     def draw_grid(self) -> None:
-        svg = grid_svg(self.region, self.district_id)
+        svg = grid_svg(self.region, self.district_id, audience())
         ind = self.indicator.value or ""
         css = highlight_css(an.indicator_name(ind, short=True), self._group_label())
         self.grid.show_svg(css + svg, an.grid_summary(self.snapshot))
@@ -196,7 +237,7 @@ class NeedsApp(App):
         if not ind:
             self.gap.empty("No indicator to show.")
             return
-        self.gap.show_svg(gap_svg(self.region, self.district_id, ind),
+        self.gap.show_svg(gap_svg(self.region, self.district_id, ind, audience()),
                           an.gap_summary(self.gaps, ind))
 
     def draw_trend(self) -> None:
@@ -205,7 +246,8 @@ class NeedsApp(App):
             self.trend.empty("Choose an indicator and a student group.")
             return
         label = self._group_label()
-        self.trend.show_svg(trend_svg(self.region, self.district_id, ind, group, label),
+        self.trend.show_svg(trend_svg(self.region, self.district_id, ind, group, label,
+                                      audience()),
                             f"{an.indicator_name(ind)} over time for {label}.")
 
 
