@@ -326,6 +326,26 @@ def test_removing_a_cause_deletes_it_on_save(store):
     assert store.get(gone.id) is None
 
 
+def test_deleting_an_analysis_takes_its_whys_and_causes_and_frees_strategies(store):
+    from workbook.apps.rootcause import RootCauseApp
+
+    doc = store.document(DISTRICT)
+    strategy = next(s for s in doc.of("strategy") if s.causes)
+    cause = doc.get(strategy.causes[0])
+    app = named(RootCauseApp(store, {"district": DISTRICT, "symptom": cause.symptom}))
+    assert app.symptom.id == cause.symptom
+    parts = {r.id for r in doc.all() if getattr(r, "symptom", None) == cause.symptom}
+    app.deleter.ask()
+    assert "1 record that points to it" in app.deleter.text.value
+    app.deleter.delete()
+    left = {r.id for r in store.list(DISTRICT)}
+    assert cause.symptom not in left and not parts & left
+    after = store.get(strategy.id)
+    assert cause.id not in after.causes and after.causes == [
+        c for c in strategy.causes if c not in parts]
+    assert cause.symptom not in [v for _, v in app.pick.options]
+
+
 def test_bad_input_is_refused_next_to_the_field_and_nothing_is_saved(store):
     from workbook.apps.rootcause import RootCauseApp
 
@@ -424,6 +444,34 @@ def test_monthly_status_saves_updates_and_the_quarter_follows(store):
     again.output.value = True
     app.save()
     assert store.get(last.id).output_delivered is True and store.get(last.id).version == 2
+
+
+def test_the_printable_quarterly_report_reads_what_was_just_saved(store):
+    import base64
+
+    from bs4 import BeautifulSoup
+
+    from workbook.apps.status import StatusApp
+
+    app = named(StatusApp(store, {"district": DISTRICT, "month": "2025-02"}))
+    row = next(r for r in app.rows if r.status.value != "behind")
+    row.status.value = "behind"
+    row.cause.value = "The bus contract lapsed in January"
+    app.build_report()  # unsaved: refused, so the report never disagrees with the form
+    assert "Save this month&#x27;s updates first" in app.messages.current
+    app.save()
+    app.build_report()
+    link = BeautifulSoup(app.report_link.value, "html.parser").select_one(
+        "a.wb-report-download")
+    assert link["download"] == f"quarterly-report-{DISTRICT}-year1-q3.html"
+    page = base64.b64decode(link["href"].split("base64,", 1)[1]).decode("utf-8")
+    assert page == app.report_html
+    report = BeautifulSoup(page, "html.parser")
+    assert "Plan year 1, quarter 3" in report.get_text()
+    assert "The bus contract lapsed in January" in report.get_text()
+    assert report.select("svg") and not report.select("script[src]")
+    assert "import " not in report.get_text()  # outputs only, no code
+    assert not app.report_button.disabled
 
 
 def test_monthly_status_refuses_bad_input_per_field(store):
@@ -575,6 +623,113 @@ def test_plan_conflict_on_one_record_leaves_the_other_forms_alone(store):
     assert store.get(ben.strategy.record.id).title == "Ben's strategy"
     assert ben.is_dirty("goal") and not ben.is_dirty("strategy") and ben.dirty
     assert store.get(ana.goal.record.id).title == "Ana's goal"
+
+
+def test_plan_builder_keeps_needs_swot_priorities_and_glossary(store):
+    from workbook.apps.editor import NEW
+    from workbook.apps.plan import PlanApp
+
+    app = named(PlanApp(store, {"district": OTHER}))
+    na = app.needs_assessment
+    assert na.record is not None and na.record.elements  # the stored one, opened
+    na.controls["elements"].fields[""].value = "student outcomes, school climate , "
+    na.controls["participants"].fields[""].value = "Principals and two parents"
+    na.save()
+    stored = store.get(na.record.id)
+    assert stored.elements == ["student outcomes", "school climate"]
+    assert stored.participants == "Principals and two parents" and stored.updated_by == "Ana"
+
+    app.swot.pick.value = NEW
+    app.swot.controls["quadrant"].fields[""].value = "threat"
+    app.swot.save()  # no text yet: refused next to the field
+    assert "Write the entry." in app.swot.controls["text"].fields[""].message
+    app.swot.controls["text"].fields[""].value = "Two principals retire in June"
+    app.swot.controls["evidence"].fields[""].value = "HR notices"
+    app.swot.save()
+    entry = next(e for e in store.list(OTHER, kind="swot")
+                 if e.text == "Two principals retire in June")
+    assert entry.quadrant == "threat" and entry.evidence == "HR notices"
+    assert app.swot.pick.value == entry.id
+
+    before = len(store.list(OTHER, kind="priority"))
+    app.priority.pick.value = NEW
+    assert app.priority.controls["rank"].fields[""].value == str(before + 1)
+    app.priority.controls["title"].fields[""].value = "Ninth-grade transition"
+    app.priority.save()
+    assert len(store.list(OTHER, kind="priority")) == before + 1
+    if before + 1 > 4:
+        assert any("priority areas; the guide recommends at most four" in f.message
+                   for f in app.findings_list)
+
+    app.glossary.pick.value = NEW
+    app.glossary.controls["term"].fields[""].value = "MTSS"
+    app.glossary.controls["definition"].fields[""].value = "Multi-tiered system of supports"
+    app.glossary.save()
+    assert any(t.term == "MTSS" for t in store.list(OTHER, kind="glossary"))
+    assert not app.dirty
+
+
+def test_deleting_a_strategy_takes_its_parts_after_a_question(store):
+    from workbook.apps.plan import PlanApp
+
+    app = named(PlanApp(store, {"district": DISTRICT}))
+    strategy = app.strategy.record
+    doc = store.document(DISTRICT)
+    milestones = [m.id for m in doc.of("milestone") if m.strategy == strategy.id]
+    actions = [a.id for a in doc.of("action") if a.milestone in milestones]
+    updates = [u.id for u in doc.of("status") if u.action in actions]
+    measures = [m.id for m in doc.of("measure") if m.parent == strategy.id]
+    assert milestones and actions and updates and measures
+    others = {r.id for r in doc.all()} - {strategy.id, *milestones, *actions, *updates,
+                                          *measures}
+    app.strategy.ask_delete()
+    question = app.strategy.confirm_text.value
+    assert f"{len(milestones)} milestones" in question and f"{len(actions)} actions" in question
+    app.strategy.cancel_delete()  # "keep it": nothing happens
+    assert store.get(strategy.id) is not None
+    app.strategy.ask_delete()
+    app.strategy.delete()
+    assert "Saved the deletion of strategy" in app.messages.current
+    left = {r.id for r in store.list(DISTRICT)}
+    comments_on_gone = {c.id for c in doc.of("comment")
+                        if c.target in {strategy.id, *milestones, *actions, *measures}}
+    assert left == others - comments_on_gone
+    assert strategy.id not in [v for _, v in app.strategy.pick.options]
+    assert not app.dirty
+
+
+def test_deleting_a_goal_unlinks_its_strategies(store):
+    from workbook.apps.plan import PlanApp
+
+    app = named(PlanApp(store, {"district": DISTRICT}))
+    goal = app.goal.record
+    linked = [s for s in store.list(DISTRICT, kind="strategy") if s.goal == goal.id]
+    assert linked
+    app.goal.ask_delete()
+    assert "stay, unlinked" in app.goal.confirm_text.value or \
+        "stays, unlinked" in app.goal.confirm_text.value
+    app.goal.delete()
+    assert store.get(goal.id) is None
+    for s in linked:
+        after = store.get(s.id)
+        assert after is not None and after.goal == "" and after.version == s.version + 1
+        assert after.updated_by == "Ana"
+
+
+def test_a_delete_changed_under_you_deletes_nothing(store):
+    from workbook.apps.plan import PlanApp
+
+    ana = named(PlanApp(store, {"district": DISTRICT}), "Ana")
+    strategy = ana.strategy.record
+    ana.strategy.ask_delete()  # Ana is asked; meanwhile Ben edits one of its actions
+    ms = next(m for m in store.list(DISTRICT, kind="milestone") if m.strategy == strategy.id)
+    act = next(a for a in store.list(DISTRICT, kind="action") if a.milestone == ms.id)
+    store.save(act.model_copy(update={"owner": "Ben Boss"}), user="Ben")
+    count = len(store.list(DISTRICT))
+    ana.strategy.delete()
+    assert "changed by <b>Ben</b>" in ana.messages.current
+    assert len(store.list(DISTRICT)) == count  # nothing deleted
+    assert store.get(act.id).owner == "Ben Boss"
 
 
 # --------------------------------------------------------------------------- coaching

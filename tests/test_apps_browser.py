@@ -114,6 +114,18 @@ def wait_message(page, pattern: str) -> str:
     return page.inner_text(".wb-messages")
 
 
+def saved(store_url: str, district: str, kind: str, **fields):
+    """The stored record of `kind` whose fields have these values (None if there is none)."""
+    from workbook.store import Store
+
+    store = Store(store_url)
+    try:
+        return next((r for r in store.list(district, kind=kind)
+                     if all(getattr(r, k) == v for k, v in fields.items())), None)
+    finally:
+        store.engine.dispose()
+
+
 def assert_clean(page) -> None:
     """No Python source and no traceback anywhere in the page."""
     text = page.inner_text("body")
@@ -384,14 +396,8 @@ def test_save_right_after_typing_saves_every_keystroke(visitor, store_url):
     page.locator(".wb-statement textarea").fill("Typed then saved at once")
     page.locator(".wb-save").click()
     wait_message(page, "Saved")
-    from workbook.store import Store
-
-    store = Store(store_url)
-    symptom = next(s for s in store.list(OTHER, kind="symptom")
-                   if s.statement == "Typed then saved at once")
-    causes = [c.text for c in store.list(OTHER, kind="cause") if c.symptom == symptom.id]
-    assert causes == [text]
-    store.engine.dispose()
+    symptom = saved(store_url, OTHER, "symptom", statement="Typed then saved at once")
+    assert saved(store_url, OTHER, "cause", symptom=symptom.id).text == text
     page.wait_for_function("() => !document.querySelector('.wb-app.wb-dirty')")
 
 
@@ -453,6 +459,55 @@ def test_monthly_status_save_updates_the_quarter(visitor, store_url):
     assert_clean(page)
 
 
+def test_the_quarterly_report_is_built_and_downloaded_from_the_page(visitor):
+    visitor.open("status", f"?district={DISTRICT}&month=2025-02")
+    page = visitor.page
+    page.wait_for_selector(".wb-quarter table")
+    page.locator(".wb-build-report").click()
+    link = page.locator("a.wb-report-download")
+    link.wait_for(timeout=TIMEOUT)
+    with page.expect_download() as got:
+        link.click()
+    download = got.value
+    assert download.suggested_filename == f"quarterly-report-{DISTRICT}-year1-q3.html"
+    text = open(download.path(), encoding="utf-8").read()
+    assert "Quarterly implementation report: Salinas Union High" in text
+    assert "Plan year 1, quarter 3" in text and "<svg" in text
+    assert_clean(page)
+    assert visitor.blocked == [], visitor.blocked
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def test_plan_builder_adds_a_swot_entry_and_deletes_it_after_asking(visitor, store_url):
+    visitor.open("plan", f"?district={OTHER}")
+    page = visitor.page
+    page.wait_for_selector(".wb-findings h4")
+    page.locator(".wb-user input").fill("Sam Swot")
+    page.get_by_role("tab", name="Needs and priorities").click()
+    editor = page.locator(".wb-editor-swot")
+    editor.locator(".wb-pick-swot select").select_option(label="New swot entry...")
+    editor.locator(".wb-f-quadrant select").select_option(label="Threat")
+    editor.locator(".wb-f-text textarea").fill("Bus routes cut in the east valley")
+    editor.locator(".wb-f-evidence textarea").fill("Transport department letter, May")
+    editor.locator(".wb-save-swot").click()
+    wait_message(page, "Saved the swot entry")
+    entry = saved(store_url, OTHER, "swot", text="Bus routes cut in the east valley")
+    assert (entry.quadrant, entry.updated_by) == ("threat", "Sam Swot")
+
+    editor.locator(".wb-delete-swot").click()
+    editor.locator(".wb-confirm").get_by_text("cannot be undone").wait_for()
+    assert saved(store_url, OTHER, "swot", id=entry.id) is not None  # asking deletes nothing
+    editor.locator(".wb-confirm-delete-swot").click()
+    wait_message(page, "Saved the deletion of swot")
+    assert saved(store_url, OTHER, "swot", id=entry.id) is None
+    page.wait_for_function(  # the list is refilled just after the message
+        "() => !document.querySelector('.wb-pick-swot select').innerText"
+        ".includes('Bus routes')")
+    assert_clean(page)
+
+
 # --------------------------------------------------------------------------- coaching
 
 
@@ -470,7 +525,10 @@ def test_liaison_comment_is_seen_and_resolved_by_the_district(browser, server, s
         liz.page.locator(".wb-comment-text textarea").fill("Which schools start first?")
         liz.page.locator(".wb-save").click()
         wait_message(liz.page, "Saved your comment")
-        assert "Which schools start first?" in liz.page.inner_text(".wb-thread")
+        # the thread is redrawn just after the message: wait for it, do not race it
+        liz.page.wait_for_function(
+            "() => document.querySelector('.wb-thread').innerText"
+            ".includes('Which schools start first?')")
 
         dana.open("plan", f"?district={OTHER}")
         page = dana.page

@@ -117,3 +117,39 @@ def test_ratings_aggregate_without_rater_names():
     assert by_domain.loc["1", "ratings"] == 4 and by_domain.loc["3", "mean_level"] == 1
     # a practice only one person rated is hidden when at least two raters are required
     assert list(aggregate_ratings(ratings, "practice", min_raters=2)["practice"]) == ["1a"]
+
+
+def test_removal_takes_parts_and_unlinks_references():
+    from workbook.improvement import removal
+    from workbook.progress import Comment, StatusUpdate
+    from workbook.rootcause import Symptom
+
+    doc = PlanDocument(ORG)
+    prio = doc.add(Priority(org_id=ORG, title="Attendance"))
+    symptom = doc.add(Symptom(org_id=ORG, priority=prio.id, statement="Ninth graders miss"))
+    cause = doc.add(Cause(org_id=ORG, symptom=symptom.id, text="No routine"))
+    goal = doc.add(Goal(org_id=ORG, title="Attend"))
+    gm = doc.add(Measure(org_id=ORG, parent=goal.id, indicator="CHRO"))
+    strat = doc.add(Strategy(org_id=ORG, goal=goal.id, title="Mentors"))
+    ms = doc.add(Milestone(org_id=ORG, strategy=strat.id, title="Mentors hired"))
+    act = doc.add(Action(org_id=ORG, milestone=ms.id, title="Post jobs"))
+    upd = doc.add(StatusUpdate(org_id=ORG, action=act.id, date=dt.date(2025, 1, 1),
+                               status="on track"))
+    note = doc.add(Comment(org_id=ORG, target=act.id, author="Liz", text="Who hires?",
+                           created=dt.datetime(2025, 1, 2, tzinfo=dt.UTC)))
+
+    gone = removal(doc, goal)
+    assert [r.id for r in gone.delete] == [goal.id, gm.id]
+    assert [(r.id, r.goal) for r in gone.unlink] == [(strat.id, "")]
+    assert gone.summary().endswith("with 1 measure; 1 record that points to it "
+                                   "(strategy 'Mentors') stays, unlinked")
+
+    gone = removal(doc, strat)
+    assert {r.id for r in gone.delete} == {strat.id, ms.id, act.id, upd.id, note.id}
+    assert gone.unlink == []
+    assert "1 milestone, 1 action, 1 status update and 1 comment" in gone.summary()
+
+    gone = removal(doc, prio)  # the root cause analysis stays, without its priority
+    assert [r.id for r in gone.delete] == [prio.id]
+    assert [(r.id, r.priority) for r in gone.unlink] == [(symptom.id, "")]
+    assert cause.id not in {r.id for r in gone.delete}

@@ -130,7 +130,8 @@ def plan_jobs(region: regions.Region, out_root: Path, *, only: Iterable[str] = (
                  "audience": region.audience, "database_url": database_url,
                  "data_dir": str(out_dir / "data" / nb)}
             if nb == "04_quarterly_report":
-                p |= {"quarter": region.quarter, "plan_start": region.plan_start}
+                p |= {"quarter": region.quarter, "plan_year": region.plan_year,
+                      "plan_start": region.plan_start}
             params[nb] = p
             blob = json.dumps([VERSION, nb_fp[nb], data_fp, plan_fp, p], sort_keys=True)
             fps[nb] = hashlib.sha256(blob.encode()).hexdigest()[:20]
@@ -238,6 +239,32 @@ def run_job(job: Job, *, resume: bool) -> list[Outcome]:
             results.append(Outcome(job.district_id, nb, "failed",
                                    round(time.perf_counter() - start, 3), last))
     return results
+
+
+def report_now(region_name: str, district_id: str, notebook: str, *,
+               overrides: dict[str, Any] | None = None, database_url: str = "") -> str:
+    """Run one workbook for one district now, on a kernel of its own, and return the HTML
+    report (for the apps' "printable report" button). Nothing is written to outputs/; the
+    region's audience applies unless `overrides` says otherwise. Raises WorkbookError with
+    the notebook's first error if it fails."""
+    import tempfile
+
+    from workbook.kernels import WarmKernel, first_error
+    from workbook.report import page_meta, render
+
+    region = regions.load(region_name)
+    if notebook not in region.notebooks:
+        raise WorkbookError(f"region {region.name!r} does not run {notebook}")
+    with tempfile.TemporaryDirectory(prefix="workbook-report-") as tmp:
+        jobs = plan_jobs(region, Path(tmp), only=[district_id], database_url=database_url)
+        params = {**jobs[0].parameters[notebook], "data_dir": "", **(overrides or {})}
+        with WarmKernel(cwd=notebooks.NOTEBOOK_DIR,
+                        env={"WORKBOOK_HOME": str(paths.root())}) as kernel:
+            done = kernel.execute(notebooks.path_of(notebook), params)
+    error = first_error(done)
+    if error:
+        raise WorkbookError(f"{notebook} failed for {district_id}: {error}")
+    return render(done, **_page_args(page_meta(done), notebook))
 
 
 def _page_args(meta: dict, nb: str) -> dict:

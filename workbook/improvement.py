@@ -70,6 +70,80 @@ class PlanDocument:
         return [c for c in self.of("comment") if not c.resolved]  # type: ignore[misc]
 
 
+#: Links that point at a record without belonging to it: deleting the record clears the
+#: link (the strategy stays, without a goal; the analysis stays, without a priority area).
+#: Every other parent link means "part of": the part goes with the whole.
+REFERENCE_LINKS = {("strategy", "goal"), ("symptom", "priority")}
+
+
+@dataclass
+class Removal:
+    """What deleting one record does to the plan: what goes with it, what is unlinked."""
+
+    record: Record
+    delete: list[Record]  # the record first, then everything that belongs to it
+    unlink: list[Record]  # copies with the link to a deleted record cleared
+
+    def summary(self) -> str:
+        """"the strategy, 2 measures, 3 milestones ..." in words."""
+        counts: dict[str, int] = {}
+        for r in self.delete[1:]:
+            counts[r.kind] = counts.get(r.kind, 0) + 1
+        words = [f"{n} {_NOUNS.get(k, k)[n != 1]}" for k, n in counts.items()]
+        text = f"{self.record.label()}" + (f", with {_join(words)}" if words else "")
+        if self.unlink:
+            n = len(self.unlink)
+            verbs = ("points", "stays") if n == 1 else ("point", "stay")
+            text += (f"; {n} record{'s' if n != 1 else ''} that {verbs[0]} to it "
+                     f"({_join(sorted({r.label() for r in self.unlink}))}) {verbs[1]}, "
+                     "unlinked")
+        return text
+
+
+_NOUNS = {"measure": ("measure", "measures"), "milestone": ("milestone", "milestones"),
+          "action": ("action", "actions"), "status": ("status update", "status updates"),
+          "milestone_review": ("milestone review", "milestone reviews"),
+          "result": ("annual result", "annual results"), "comment": ("comment", "comments"),
+          "why": ("why", "whys"), "cause": ("cause", "causes")}
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def removal(doc: PlanDocument, record: Record) -> Removal:
+    """Everything deleting `record` from `doc` deletes (its parts, their parts, comments
+    on any of them) and the records whose reference to it is cleared (REFERENCE_LINKS)."""
+    children: dict[str, list[Record]] = {}
+    for r in doc.all():
+        pid = r.parent_id
+        if pid:
+            children.setdefault(pid, []).append(r)
+    delete, unlink, seen = [record], [], {record.id}
+    i = 0
+    while i < len(delete):
+        for child in children.get(delete[i].id, []):
+            if child.id in seen:
+                continue
+            if (child.kind, child.parent_field) in REFERENCE_LINKS:
+                unlink.append(child.model_copy(update={child.parent_field: ""}))
+            else:
+                delete.append(child)
+            seen.add(child.id)
+        i += 1
+    gone = {d.id for d in delete}
+    unlink = [u for u in unlink if u.id not in gone]
+    # strategies name the root causes they address: a deleted cause leaves that list
+    kept = {u.id: u for u in unlink}
+    for s in doc.of("strategy"):
+        causes = getattr(s, "causes", [])
+        if s.id not in gone and any(c in gone for c in causes):
+            base = kept.get(s.id, s)
+            kept[s.id] = base.model_copy(update={"causes": [c for c in causes
+                                                            if c not in gone]})
+    return Removal(record, delete, list(kept.values()))
+
+
 @dataclass(frozen=True)
 class Finding:
     """Something a coach would point out, with the record it is about."""

@@ -35,6 +35,7 @@ class WorkbookParams(BaseModel):
 
 class QuarterlyParams(WorkbookParams):
     quarter: int = Field(ge=1, le=4)
+    plan_year: int = Field(default=1, ge=1, le=5)  # the plan year the quarter is in
     plan_start: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")  # first day of plan year 1
 
 

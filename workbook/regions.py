@@ -43,6 +43,7 @@ class Region(BaseModel):
     notebooks: list[Literal[tuple(ALL_NOTEBOOKS)]] = Field(  # type: ignore[valid-type]
         default_factory=lambda: list(ALL_NOTEBOOKS))
     quarter: int = Field(default=1, ge=1, le=4)
+    plan_year: int = Field(default=1, ge=1, le=5)
     plan_start: str = Field(default="2024-08-01", pattern=r"^\d{4}-\d{2}-\d{2}$")
     audience: Literal["team", "stakeholder"] = "stakeholder"
     base: Path = Field(default=Path("."), exclude=True)

@@ -6,6 +6,12 @@ people can work on different parts of a plan at once. `Editor` is that pattern o
 `Spec`s say which field of the record each control edits and how typed text becomes a
 value; reading the form collects every problem before anything is saved; a conflict is
 resolved for this record only; open comments from the liaison sit under the form.
+
+Deleting asks first and says what goes with the record (its measures, milestones,
+actions, status updates and comments: `workbook.improvement.removal`) and what stays but
+is unlinked (a strategy whose goal is deleted). The parts are read afresh when the
+question is asked, and the deletion is one transaction with version checks: if anyone
+changed any of them since, nothing is deleted and the conflict is shown.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from workbook.apps.forms import (
 )
 from workbook.apps.panels import OpenComments
 from workbook.direction import split_theory
+from workbook.improvement import Removal, removal
 from workbook.records import Record
 
 NEW = "__new__"
@@ -129,6 +136,8 @@ class Editor:
                                           layout=widgets.Layout(width="auto"))
         self.save_button.add_class(f"wb-save-{key}")
         self.save_button.on_click(lambda _: self.save())
+        self.deleter = Deleter(app, key=key, title=title, current=lambda: self.record,
+                               after=self._deleted, reload=self.reload)
         self.note = widgets.HTML()
         self.comment_box = widgets.VBox([])
         self.saver = Saver(app, retry=self.save, part=key, reload=self.reload)
@@ -138,8 +147,10 @@ class Editor:
                 if on_change:
                     f.control.observe(lambda _ch: self._changed(), "value")
         form = [_box(c) for c in self.controls.values()]
+        buttons = [self.save_button] if single else [self.save_button, self.deleter.button]
         self.widget = widgets.VBox(([] if single else [self.pick]) + [
-            self.note, *form, self.comment_box, self.save_button])
+            self.note, *form, self.comment_box,
+            widgets.HBox(buttons), self.deleter.widget])
         self.widget.add_class("wb-card")
         self.widget.add_class(f"wb-editor-{key}")
 
@@ -175,6 +186,7 @@ class Editor:
         self.comment_box.children = (
             self.comments.box(self.record.id),) if self.record else ()
         self.app.mark_clean(self.key)
+        self.deleter.reset()
         if self.on_show:
             self.on_show()
 
@@ -182,6 +194,7 @@ class Editor:
         """Allow editing (or not, saying why: e.g. its parent is not saved yet)."""
         self.save_button.disabled = not ok
         self.pick.disabled = not ok
+        self.deleter.button.disabled = not ok or self.record is None
         if not ok:
             self.note.value = f"<p class='wb-msg-info'>{esc(why)}</p>"
 
@@ -320,6 +333,87 @@ class Editor:
             self.on_saved(saved[0])
         self._changed()
         self.app.update_url()
+
+
+    def _deleted(self) -> None:
+        self.app.refresh_doc()
+        self.app.mark_clean(self.key)
+        self.refresh()
+        self._changed()
+        self.app.update_url()
+
+    # tests and callers speak to the editor
+    def ask_delete(self) -> None:
+        self.deleter.ask()
+
+    def delete(self) -> None:
+        self.deleter.delete()
+
+    def cancel_delete(self) -> None:
+        self.deleter.reset()
+
+    @property
+    def confirm_text(self) -> widgets.HTML:
+        return self.deleter.text
+
+
+class Deleter:
+    """A Delete button that asks first, saying what goes with the record, then deletes it
+    and its parts (and unlinks what only points to it) in one transaction."""
+
+    def __init__(self, app: App, *, key: str, title: str,
+                 current: Callable[[], Record | None], after: Callable[[], None],
+                 reload: Callable[[], None]) -> None:
+        self.app, self.current, self.after = app, current, after
+        self.messages = app.messages
+        self.button = widgets.Button(description=f"Delete {title.lower()}...",
+                                     layout=widgets.Layout(width="auto"))
+        self.button.add_class(f"wb-delete-{key}")
+        self.button.on_click(lambda _: self.ask())
+        self.text = widgets.HTML()
+        yes = widgets.Button(description="Yes, delete", button_style="danger",
+                             layout=widgets.Layout(width="auto"))
+        no = widgets.Button(description="Keep it", layout=widgets.Layout(width="auto"))
+        yes.add_class(f"wb-confirm-delete-{key}")
+        yes.on_click(lambda _: self.delete())
+        no.on_click(lambda _: self.reset())
+        self.choices = widgets.HBox([yes, no])
+        self.widget = widgets.VBox([])
+        self.widget.add_class("wb-confirm")
+        self.pending: Removal | None = None
+        self.saver = Saver(app, retry=self.delete, part=key, reload=reload)
+
+    @guard("delete")
+    def ask(self) -> None:
+        """Say what deleting the open record takes with it; wait for yes or no."""
+        record = self.current()
+        if record is None:
+            return
+        stored = self.app.store.document(self.app.district_id)
+        self.pending = removal(stored, record)
+        self.text.value = (
+            f"<p class='wb-msg-conflict'><b>Delete {esc(self.pending.summary())}?</b> This "
+            "cannot be undone. If you are changing course, consider recording an adjustment "
+            "instead.</p>")
+        self.widget.children = (self.text, self.choices)
+
+    def reset(self) -> None:
+        """Nothing pending (after "keep it", a deletion, or another record opened)."""
+        self.pending = None
+        self.widget.children = ()
+        self.button.disabled = self.current() is None
+
+    @guard("delete")
+    def delete(self) -> None:
+        if self.pending is None:
+            return
+        gone = self.pending
+        done = self.saver(gone.unlink, delete=gone.delete,
+                          what=f"the deletion of {gone.record.label()}")
+        if done is None:
+            return
+        self.reset()
+        self.after()
 
 
 def _target(value: str, year: int) -> float | None:

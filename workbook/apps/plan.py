@@ -1,7 +1,12 @@
-"""Plan builder: direction, goals and measures, strategies, milestones and actions.
+"""Plan builder: direction, needs and priorities, goals and measures, strategies,
+milestones and actions.
 
 The plan is built the way the guide orders it, one tab per step, each record saved on its
-own (so a team can split the work). Beside the form, the plan-quality findings a coach
+own (so a team can split the work): direction and glossary; the needs assessment (its
+elements, process, participants and stakeholder input), the SWOT with evidence and the
+ranked priority areas; goals and their measures; strategies and theirs; milestones and
+actions. Any record but the direction and the needs assessment can be deleted, after a
+question that says what goes with it. Beside the form, the plan-quality findings a coach
 would point out (workbook.improvement.findings: a strategy without a measure, a theory of
 action without its "then", a measure with fewer than two targets, an action without an
 owner or a due date...) are recomputed from what is typed now, so a finding disappears as
@@ -18,8 +23,9 @@ import ipywidgets as widgets
 from workbook.apps.common import App, esc, guard, run
 from workbook.apps.editor import Editor, Spec
 from workbook.apps.panels import OpenComments, coaching_panel, practice_options
-from workbook.direction import Direction, Goal, Measure
+from workbook.direction import Direction, GlossaryTerm, Goal, Measure
 from workbook.improvement import PlanDocument, findings
+from workbook.needs import NeedsAssessment, Priority, SwotEntry
 from workbook.plan import Action, Milestone, Strategy
 from workbook.records import Record
 
@@ -40,6 +46,9 @@ MEASURE_SPECS = [
 ]
 
 
+SWOT_ORDER = ["strength", "weakness", "opportunity", "threat"]
+
+
 class PlanApp(App):
     name = "plan"
     title = "Plan builder"
@@ -54,6 +63,46 @@ class PlanApp(App):
             label=lambda r: "Direction",
             specs=[Spec("mission", "Mission", "area"), Spec("vision", "Vision", "area"),
                    Spec("purpose", "Purpose (theory of action)", "theory")],
+            on_change=live)
+        self.glossary = Editor(
+            self, self.comments, key="glossary", title="Glossary term", model=GlossaryTerm,
+            records=lambda: sorted(self.doc.of("glossary"), key=lambda t: t.term.lower()),
+            new_values=dict, label=lambda r: _short(r.term),
+            specs=[Spec("term", "Term", required=True, limit=200),
+                   Spec("definition", "Definition", "area", required=True)],
+            on_change=live)
+        self.needs_assessment = Editor(
+            self, self.comments, key="needs_assessment", title="Needs assessment",
+            model=NeedsAssessment, single=True,
+            records=lambda: self.doc.of("needs_assessment"), new_values=dict,
+            label=lambda r: "Needs assessment",
+            specs=[Spec("elements", "Elements assessed", "list", help="e.g. student "
+                        "outcomes, school climate, staff capacity (commas between)"),
+                   Spec("process", "How the assessment was done", "area"),
+                   Spec("participants", "Who took part", "area"),
+                   Spec("stakeholder_input", "What staff, families and students said",
+                        "area")],
+            on_change=live)
+        self.swot = Editor(
+            self, self.comments, key="swot", title="SWOT entry", model=SwotEntry,
+            records=lambda: sorted(self.doc.of("swot"),
+                                   key=lambda e: SWOT_ORDER.index(e.quadrant)),
+            new_values=lambda: {"quadrant": "strength"},
+            label=lambda r: f"{r.quadrant.capitalize()}: {_short(r.text, 60)}",
+            specs=[Spec("quadrant", "Quadrant", "choice",
+                        options=[(q.capitalize(), q) for q in SWOT_ORDER]),
+                   Spec("text", "Entry", "area", required=True),
+                   Spec("evidence", "Evidence", "area", help="the data or observation "
+                        "behind it")],
+            on_change=live)
+        self.priority = Editor(
+            self, self.comments, key="priority", title="Priority area", model=Priority,
+            records=lambda: sorted(self.doc.of("priority"), key=lambda p: p.rank),
+            new_values=lambda: {"rank": len(self.doc.of("priority")) + 1},
+            label=lambda r: f"{r.rank}. {_short(r.title)}",
+            specs=[Spec("title", "Priority area", required=True, limit=500),
+                   Spec("evidence", "Evidence", "area"),
+                   Spec("rank", "Rank", "int", help="1 is the most urgent")],
             on_change=live)
         self.goal = Editor(
             self, self.comments, key="goal", title="Goal", model=Goal,
@@ -101,17 +150,20 @@ class PlanApp(App):
                    Spec("collaborators", "Collaborators", "list", help="names, commas "
                         "between")],
             on_change=live)
-        self.editors = [self.direction, self.goal, self.goal_measure, self.strategy,
+        self.editors = [self.direction, self.glossary, self.needs_assessment, self.swot,
+                        self.priority, self.goal, self.goal_measure, self.strategy,
                         self.strategy_measure, self.milestone, self.action]
         self.findings = widgets.HTML()
         self.findings.add_class("wb-findings")
         tabs = widgets.Tab(children=[
-            self.direction.widget,
+            widgets.VBox([self.direction.widget, self.glossary.widget]),
+            widgets.VBox([self.needs_assessment.widget, self.swot.widget,
+                          self.priority.widget]),
             widgets.VBox([self.goal.widget, self.goal_measure.widget]),
             widgets.VBox([self.strategy.widget, self.strategy_measure.widget]),
             widgets.VBox([self.milestone.widget, self.action.widget])])
-        for i, t in enumerate(["Direction", "Goals and measures", "Strategies",
-                               "Milestones and actions"]):
+        for i, t in enumerate(["Direction", "Needs and priorities", "Goals and measures",
+                               "Strategies", "Milestones and actions"]):
             tabs.set_title(i, t)
         self.tabs = tabs
         side = widgets.VBox([self.findings, coaching_panel("plan", "Coaching questions")],
@@ -154,7 +206,8 @@ class PlanApp(App):
 
     def load(self) -> None:
         self.refresh_doc()
-        for e in (self.direction, self.goal, self.strategy):
+        for e in (self.direction, self.glossary, self.needs_assessment, self.swot,
+                  self.priority, self.goal, self.strategy):
             e.refresh()
         self.body.children = (self.view,)
         self.update_findings()

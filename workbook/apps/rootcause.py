@@ -20,6 +20,7 @@ import ipywidgets as widgets
 
 from workbook.analysis import rootcause as rc
 from workbook.apps.common import App, Chart, esc, guard, run
+from workbook.apps.editor import Deleter
 from workbook.apps.forms import Field, Problems, Saver, clean_text, text_field
 from workbook.apps.panels import OpenComments, coaching_panel, practice_options
 from workbook.records import Record
@@ -142,13 +143,17 @@ class RootCauseApp(App):
         self.watch(self.statement.control, self.priority.control)
         self.fishbone = Chart("fishbone")
         self.saver = Saver(self, retry=self.save)
+        self.deleter = Deleter(self, key="symptom", title="this analysis",
+                               current=lambda: self.symptom, after=self.reload,
+                               reload=self.reload)
         form = widgets.VBox([
             self.pick, self.statement.widget, self.statement_comments, self.priority.widget,
             widgets.HTML("<h4>5 Whys</h4><p>Each answer explains the one above it; stop when "
                          "the answer is something the district can act on.</p>"),
             self.why_box, self.add_why,
             widgets.HTML("<h4>Fishbone causes</h4>"), self.cause_box, self.add_cause,
-            self.save_button], layout=widgets.Layout(width="57%"))
+            widgets.HBox([self.save_button, self.deleter.button]), self.deleter.widget],
+            layout=widgets.Layout(width="57%"))
         side = widgets.VBox([self.fishbone.widget, coaching_panel("rootcause")],
                             layout=widgets.Layout(width="43%"))
         self.view = widgets.HBox([form, side], layout=widgets.Layout(width="100%"))
@@ -205,6 +210,7 @@ class RootCauseApp(App):
             self._add_cause(c)
         for f in self._fields().values():
             f.clear()
+        self.deleter.reset()
         self.draw()
 
     @guard("rootcause")

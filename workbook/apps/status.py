@@ -123,10 +123,22 @@ class StatusApp(App):
         self.quarter.add_class("wb-quarter")
         self.chart = Chart("status-over-time")
         self.saver = Saver(self, retry=self.save)
+        self.report_button = widgets.Button(description="Build the printable quarterly report",
+                                            layout=widgets.Layout(width="auto"))
+        self.report_button.add_class("wb-build-report")
+        self.report_button.on_click(lambda _: self.build_report())
+        self.report_link = widgets.HTML()
+        self.report_link.add_class("wb-report-link")
         self.view = widgets.VBox([
             self.month, widgets.HTML("<h4>Actions open this month</h4>"), self.rows_box,
             self.save_button, widgets.HTML("<h4>The quarter so far</h4>"), self.quarter,
-            self.chart.widget])
+            self.chart.widget,
+            widgets.HTML("<h4>Quarterly report</h4><p>The quarterly implementation report "
+                         "for staff, families and boards, built from what is saved now: the "
+                         "same report the regional batch writes, with small groups of "
+                         "students hidden. It opens in any browser, with no network, and "
+                         "prints.</p>"),
+            self.report_button, self.report_link])
 
     def url_params(self) -> dict[str, str]:
         return {"month": self.month.value.strftime("%Y-%m") if self.month.value else ""}
@@ -203,6 +215,43 @@ class StatusApp(App):
             f"{esc(pg.summary_sentence(tables))}</p>" + _table(frame))
         self.chart.show(lambda: pg.status_over_time_chart(self.doc),
                         "How many actions were in each status at the end of each month.")
+
+    # -- the printable report ----------------------------------------------------------
+    @guard("status")
+    def build_report(self) -> None:
+        """Run the quarterly report workbook for the chosen month's quarter; offer the page
+        as a download (the server serves no files, so it travels inside the link)."""
+        import base64
+
+        from workbook import batch
+        from workbook.errors import WorkbookError
+
+        if self.dirty:
+            self.messages.info("Save this month's updates first: the report reads what is "
+                               "saved.")
+            return
+        plan_year, quarter = quarter_of(self.start, month_end(self.month.value))
+        self.report_button.disabled = True
+        self.report_link.value = (f"<p class='wb-msg-info'>Building the report for plan year "
+                                  f"{plan_year}, quarter {quarter} (about ten seconds)...</p>")
+        try:
+            page = batch.report_now(self.region, self.district_id, "04_quarterly_report",
+                                    overrides={"quarter": quarter, "plan_year": plan_year,
+                                               "plan_start": self.start.isoformat(),
+                                               "audience": "stakeholder"},
+                                    database_url=self.store.url)
+        except WorkbookError as err:
+            self.report_link.value = f"<p class='wb-msg-error'>No report: {esc(err)}</p>"
+            return
+        finally:
+            self.report_button.disabled = False
+        data = base64.b64encode(page.encode("utf-8")).decode("ascii")
+        name = f"quarterly-report-{self.district_id}-year{plan_year}-q{quarter}.html"
+        self.report_link.value = (
+            f"<p><a class='wb-report-download' download='{esc(name)}' "
+            f"href='data:text/html;charset=utf-8;base64,{data}'>Download the quarterly report "
+            f"(plan year {plan_year}, quarter {quarter}, {len(page) // 1024} KB)</a></p>")
+        self.report_html = page
 
     # -- saving ------------------------------------------------------------------------
     def read(self) -> tuple[list[StatusUpdate], Problems]:
