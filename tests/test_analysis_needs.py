@@ -82,7 +82,7 @@ def test_snapshot_rows_are_the_published_district_rows(sample_outcomes, suhsd):
 def test_snapshot_defaults_to_the_latest_year_and_explains_bad_ids(sample_outcomes, suhsd):
     pd.testing.assert_frame_equal(N.district_snapshot(sample_outcomes, SUHSD), suhsd[0])
     assert set(N.district_snapshot(sample_outcomes, SUHSD, 2017)["year"]) == {2017}
-    with pytest.raises(WorkbookError, match="no district rows for '99999990000000'"):
+    with pytest.raises(WorkbookError, match="no district or school rows for '99999990000000'"):
         N.district_snapshot(sample_outcomes, "99999990000000")
     with pytest.raises(WorkbookError, match="no rows for 2020; years present: 2017, 2018, 2024"):
         N.district_snapshot(sample_outcomes, SUHSD, 2020)

@@ -254,6 +254,31 @@ def test_needs_explorer_hides_small_groups_unless_the_audience_is_the_team(store
     assert "Students (n): 16" not in default.gap.svg  # hidden unless told otherwise
 
 
+def test_needs_explorer_opens_a_school_of_the_district(store, outcomes):
+    from workbook.apps.needs import NeedsApp
+
+    school = "27661592730109"  # Alisal High, a school of Salinas Union High
+    app = NeedsApp(store, {"district": DISTRICT, "school": school, "indicator": "GRAD"})
+    assert app.school.value == school and app.org_id == school
+    assert "school=27661592730109" in app.url_query
+    mine = outcomes[outcomes["org_id"] == school]
+    latest = mine["year"].max()  # the sample files give this school's rows up to 2018
+    rows = mine[(mine["year"] == latest) & (mine["indicator"] == "GRAD")
+                & (mine["student_group"] == "ALL")]
+    assert app.snapshot["org_id"].eq(school).all() and app.snapshot["year"].eq(latest).all()
+    shown = app.snapshot.set_index(["indicator", "student_group"]).loc[("GRAD", "ALL"),
+                                                                         "status"]
+    assert shown == rows["status"].iloc[0]
+    assert f"All students: {rows['status'].iloc[0]:g};" in app.gap.svg
+    district_gap = app.gap.svg
+    app.school.value = ""  # back to the whole district
+    assert app.org_id == DISTRICT and app.gap.svg != district_gap
+    assert "school=" not in app.url_query
+
+    lost = NeedsApp(store, {"district": DISTRICT, "school": "27660920000001"})
+    assert lost.school.value == "" and "not in this district" in lost.messages.current
+
+
 def test_serve_refuses_an_unknown_audience_and_pool_size():
     from workbook.errors import WorkbookError
     from workbook.serve import serve

@@ -226,6 +226,12 @@ def test_changing_the_indicator_redraws_the_charts(visitor):
     page.wait_for_function(
         "() => document.querySelector('.wb-chart-grid style').textContent"
         ".includes('Student group: English Learner;')")
+    # a school of the district: its own results, and the link says which
+    grid = page.inner_html(".wb-chart-grid")
+    page.locator(".wb-school select").select_option(label="Alisal High")
+    page.wait_for_function("b => document.querySelector('.wb-chart-grid').innerHTML !== b",
+                           arg=grid)
+    page.wait_for_function("() => location.search.includes('school=27661592730109')")
     assert_clean(page)
 
 

@@ -142,12 +142,23 @@ def empty_chart(title: str, message: str) -> alt.LayerChart:
 
 
 def _district_rows(frame: pd.DataFrame, district_id: str) -> pd.DataFrame:
-    rows = frame[(frame["org_level"] == "district") & (frame["org_id"] == district_id)]
+    """The rows of one district, or of one school (its own CDS code): the same analysis
+    reads either."""
+    rows = frame[(frame["org_level"].isin(["district", "school"]))
+                 & (frame["org_id"] == district_id)]
     if rows.empty:
         known = sorted(frame.loc[frame["org_level"] == "district", "org_id"].dropna().unique())
-        raise WorkbookError(f"no district rows for {district_id!r} in the data; districts "
-                            f"present: {', '.join(known[:40]) or 'none'}")
+        raise WorkbookError(f"no district or school rows for {district_id!r} in the data; "
+                            f"districts present: {', '.join(known[:40]) or 'none'}")
     return rows
+
+
+def schools(frame: pd.DataFrame, district_id: str) -> list[tuple[str, str]]:
+    """(school id, name) of the district's schools that have rows, sorted by name."""
+    rows = frame[(frame["org_level"] == "school") & (frame["district_id"] == district_id)]
+    pairs = rows[["org_id", "org_name"]].dropna().drop_duplicates("org_id")
+    return sorted(((str(i), str(n)) for i, n in pairs.itertuples(index=False)),
+                  key=lambda p: (p[1].lower(), p[0]))
 
 
 def district_snapshot(frame: pd.DataFrame, district_id: str,

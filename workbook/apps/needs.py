@@ -1,6 +1,7 @@
 """Needs assessment explorer: choose an indicator and a student group, the charts follow.
 
-Three views of the district's Dashboard results, the same analysis the needs-assessment
+The whole district, or one of its schools (`?school=` in the URL). Three views of its
+Dashboard results, the same analysis the needs-assessment
 workbook prints (workbook.analysis.needs):
 
 * the colour grid of every indicator x student group; the chosen row and column stand out
@@ -135,6 +136,11 @@ def highlight_css(indicator_short: str, group_name: str) -> str:
             "{stroke:#000;stroke-width:3px;opacity:1}</style>")
 
 
+@functools.lru_cache(maxsize=64)
+def school_choices(region: str, district_id: str) -> tuple[tuple[str, str], ...]:
+    return tuple(an.schools(outcomes(region), district_id))
+
+
 class NeedsApp(App):
     """The explorer; read-only (nothing here is saved)."""
 
@@ -142,6 +148,10 @@ class NeedsApp(App):
     title = "Needs assessment explorer"
 
     def build(self) -> None:
+        self.school = widgets.Dropdown(description="School:",
+                                       layout=widgets.Layout(width="460px"))
+        self.school.add_class("wb-school")
+        self.school.observe(self._school_changed, "value")
         self.indicator = widgets.Dropdown(description="Indicator:",
                                           layout=widgets.Layout(width="420px"))
         self.group = widgets.Dropdown(description="Student group:",
@@ -153,13 +163,29 @@ class NeedsApp(App):
         self.indicator.observe(self._indicator_changed, "value")
         self.group.observe(self._group_changed, "value")
         self.view = widgets.VBox([
-            widgets.HBox([self.indicator, self.group]), self.grid.widget,
+            self.school, widgets.HBox([self.indicator, self.group]), self.grid.widget,
             widgets.HBox([self.gap.widget, self.trend.widget],
                          layout=widgets.Layout(flex_flow="row wrap"))])
 
     # -- loading -----------------------------------------------------------------------
+    @property
+    def org_id(self) -> str:
+        """The school chosen, or the district."""
+        return self.school.value or self.district_id
+
     def load(self) -> None:
-        snap, gaps = frames(self.region, self.district_id)
+        choices = school_choices(self.region, self.district_id)
+        asked = self.query.pop("school", "")
+        wanted = asked or self.school.value
+        self.school.options = [("Whole district", "")] + [(n, i) for i, n in choices]
+        self.school.value = wanted if wanted in {i for i, _ in choices} else ""
+        if asked and self.school.value != asked:
+            self.messages.info(f"School {wanted!r} is not in this district; showing the "
+                               "whole district.")
+        self._load_org()
+
+    def _load_org(self) -> None:
+        snap, gaps = frames(self.region, self.org_id)
         self.snapshot, self.gaps = snap, gaps
         names = dict(zip(snap["indicator"], snap["indicator_name"], strict=False))
         order = an.gap_indicators(gaps) + [i for i in dict.fromkeys(snap["indicator"])
@@ -197,9 +223,18 @@ class NeedsApp(App):
                 trend_svg(region, did, ind, "ALL", "All Students", audience())
 
     def url_params(self) -> dict[str, str]:
-        return {"indicator": self.indicator.value or "", "group": self.group.value or ""}
+        return {"school": self.school.value or "", "indicator": self.indicator.value or "",
+                "group": self.group.value or ""}
 
     # -- reacting ----------------------------------------------------------------------
+    @guard("needs")
+    def _school_changed(self, _: dict) -> None:
+        if self.is_loading or not self.district_id:
+            return
+        with self.loading():
+            self._load_org()
+        self.update_url()
+
     @guard("needs")
     def _indicator_changed(self, _: dict) -> None:
         if self.is_loading or not self.district_id:
@@ -227,7 +262,7 @@ class NeedsApp(App):
         return self.group.value or ""
 
     def draw_grid(self) -> None:
-        svg = grid_svg(self.region, self.district_id, audience())
+        svg = grid_svg(self.region, self.org_id, audience())
         ind = self.indicator.value or ""
         css = highlight_css(an.indicator_name(ind, short=True), self._group_label())
         self.grid.show_svg(css + svg, an.grid_summary(self.snapshot))
@@ -237,7 +272,7 @@ class NeedsApp(App):
         if not ind:
             self.gap.empty("No indicator to show.")
             return
-        self.gap.show_svg(gap_svg(self.region, self.district_id, ind, audience()),
+        self.gap.show_svg(gap_svg(self.region, self.org_id, ind, audience()),
                           an.gap_summary(self.gaps, ind))
 
     def draw_trend(self) -> None:
@@ -246,7 +281,7 @@ class NeedsApp(App):
             self.trend.empty("Choose an indicator and a student group.")
             return
         label = self._group_label()
-        self.trend.show_svg(trend_svg(self.region, self.district_id, ind, group, label,
+        self.trend.show_svg(trend_svg(self.region, self.org_id, ind, group, label,
                                       audience()),
                             f"{an.indicator_name(ind)} over time for {label}.")
 
