@@ -129,6 +129,9 @@ def main() -> None:
             used = dict.fromkeys(READY, 0)
             wait_warm(server, used)
             results = run(server, args.trials, used, sync_playwright, chromium)
+        except Exception:
+            print(f"server log (last lines):\n{server.log()[-4000:]}", file=sys.stderr)
+            raise
         finally:
             server.stop()
     print(f"apps in Chromium, {args.trials} trials each, pre-heated kernels, "

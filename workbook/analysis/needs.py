@@ -426,43 +426,56 @@ def trend(frame: pd.DataFrame, district_id: str) -> pd.DataFrame:
     changed between years (`METHOD_NOTES`).
     """
     rows = _district_rows(frame, district_id)
-    pieces = []
-    for indicator, part in rows.groupby("indicator", sort=False):
-        groups = set(part["student_group"])
-        group = "ALL" if "ALL" in groups else ("EL" if "EL" in groups else sorted(groups)[0])
-        part = part[part["student_group"] == group]
-        nr = _not_reported(part)
-        cur = pd.DataFrame({
-            "indicator": indicator, "student_group": group,
-            "year": part["year"].astype("Int64"),
-            "status": part["status"].astype("Float64").where(~nr),
-            "n": _n(part["denominator"]),
-            "color": part["color"].astype("Int64").fillna(0).where(~nr, 0),
-            "not_reported": nr, "basis": "reported", "_pref": 0})
-        prior = pd.DataFrame({
-            "indicator": indicator, "student_group": group,
-            "year": (part["year"] - 1).astype("Int64"),
-            "status": part["prior_status"].astype("Float64"),
-            "n": _n(part["prior_denominator"]),
-            "color": pd.Series(0, index=part.index, dtype="Int64"),
-            "not_reported": False,
-            "basis": "prior year, from the " + part["year"].astype(str) + " file", "_pref": 1})
-        prior = prior[prior["status"].notna()]
-        pieces += [cur, prior]
+    chosen = {}
+    for indicator, groups in rows.groupby("indicator", sort=False)["student_group"]:
+        present = set(groups)
+        chosen[indicator] = ("ALL" if "ALL" in present else
+                             "EL" if "EL" in present else sorted(present)[0])
+    keep = rows["student_group"] == rows["indicator"].map(chosen)
+    return _trend_rows(rows[keep])
+
+
+def group_trends(frame: pd.DataFrame, org_id: str, groups: Iterable[str]) -> pd.DataFrame:
+    """Like `trend`, for each of `groups` (one row per indicator, group and year)."""
+    rows = _district_rows(frame, org_id)
+    return _trend_rows(rows[rows["student_group"].isin(list(groups))])
+
+
+def _trend_rows(part: pd.DataFrame) -> pd.DataFrame:
+    """Status by indicator, student group and year from the rows given, all at once."""
     cols = ["indicator", "indicator_name", "student_group", "year", "status", "n", "color",
             "color_name", "not_reported", "basis", "note"]
-    if not pieces:
+    if part.empty:
         return pd.DataFrame(columns=cols)
-    out = pd.concat([p for p in pieces if len(p)], ignore_index=True)
-    out = out.sort_values(["indicator", "year", "_pref"]).drop_duplicates(
-        ["indicator", "year"], keep="first")
+    nr = _not_reported(part)
+    labels = {"indicator": part["indicator"].astype(str),
+              "student_group": part["student_group"].astype(str)}
+    cur = pd.DataFrame({
+        **labels,
+        "year": part["year"].astype("Int64"),
+        "status": part["status"].astype("Float64").where(~nr),
+        "n": _n(part["denominator"]),
+        "color": part["color"].astype("Int64").fillna(0).where(~nr, 0),
+        "not_reported": nr, "basis": "reported", "_pref": 0})
+    prior = pd.DataFrame({
+        **labels,
+        "year": (part["year"] - 1).astype("Int64"),
+        "status": part["prior_status"].astype("Float64"),
+        "n": _n(part["prior_denominator"]),
+        "color": pd.Series(0, index=part.index, dtype="Int64"),
+        "not_reported": False,
+        "basis": "prior year, from the " + part["year"].astype(str) + " file", "_pref": 1})
+    prior = prior[prior["status"].notna()]
+    out = pd.concat([p for p in (cur, prior) if len(p)], ignore_index=True)
+    out = out.sort_values(["indicator", "student_group", "year", "_pref"]).drop_duplicates(
+        ["indicator", "student_group", "year"], keep="first")
     out["indicator_name"] = out["indicator"].map(indicator_name)
     out["color_name"] = [_color_name(c if c else None, r)
                          for c, r in zip(out["color"], out["not_reported"], strict=True)]
     out["note"] = out["indicator"].map(METHOD_NOTES).fillna("")
     out["not_reported"] = out["not_reported"].astype(bool)
     out = out.assign(_i=out["indicator"].map(_indicator_rank))
-    out = out.sort_values(["_i", "indicator", "year"], kind="stable")
+    out = out.sort_values(["_i", "indicator", "student_group", "year"], kind="stable")
     return out[cols].reset_index(drop=True)
 
 

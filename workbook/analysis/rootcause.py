@@ -230,34 +230,35 @@ def fishbone_chart(symptom: Symptom, causes: Iterable[Cause],
 
     bones = alt.Chart(chart_data(pd.DataFrame(lines))).mark_rule(
         color="#444444").encode(
-        x=X(), y=Y(), x2="x2:Q", y2="y2:Q",
-        strokeWidth=alt.condition("datum.what == 'spine'", alt.value(4), alt.value(2)),
+        x=X(), y=Y(), x2=alt.X2("x2"), y2=alt.Y2("y2"),
+        strokeWidth=alt.StrokeWidthValue(2, condition={"test": "datum.what == 'spine'",
+                                                       "value": 4}),
         tooltip=[alt.Tooltip("label:N", title="")]).properties(name="bones")
     head_box = alt.Chart(chart_data(box)).mark_rect(
         fill="#fee8c8", stroke="#d7191c", cornerRadius=8).encode(
-        x=X(), x2="x2:Q", y=Y(), y2="y2:Q",
+        x=X(), x2=alt.X2("x2"), y=Y(), y2=alt.Y2("y2"),
         tooltip=[alt.Tooltip("statement:N", title="Symptom")]).properties(name="head_box")
     head_mark = alt.Chart(chart_data(head)).mark_text(
         align="left", baseline="top", fontSize=11, fontWeight="bold", lineBreak="\n",
         lineHeight=_HEAD_LINE_PX, color="#222222").encode(
-        x=X(), y=Y(), text="text:N",
+        x=X(), y=Y(), text=alt.Text("text", type="nominal"),
         tooltip=[alt.Tooltip("statement:N", title="Symptom")]).properties(name="head")
     cat_mark = alt.Chart(chart_data(pd.DataFrame(cat_rows))).mark_text(
         align="center", baseline="top", fontSize=11, fontWeight="bold", lineBreak="\n",
         lineHeight=_LINE_PX, color="#2c7bb6").encode(
-        x=X(), y=Y(), text="text:N",
+        x=X(), y=Y(), text=alt.Text("text", type="nominal"),
         tooltip=[alt.Tooltip("category:N", title="Category"),
                  alt.Tooltip("causes:Q", title="Causes")]).properties(name="categories")
     cause_cols = ["x", "y", "text", "font", "cause", "category", "evidence", "actionable",
                   "practice", "impact", "flags", "is_root"]
     cause_data = chart_data(pd.DataFrame(cause_rows, columns=cause_cols))
-    grey = alt.condition("datum.is_root", alt.value("#222222"), alt.value("#8a8a8a"))
+    grey = alt.ColorValue("#8a8a8a", condition={"test": "datum.is_root", "value": "#222222"})
     points = alt.Chart(cause_data).mark_circle(size=30).encode(
         x=X(), y=Y(), color=grey, tooltip=_cause_tooltip()).properties(name="cause_points")
     labels = alt.Chart(cause_data).mark_text(
         align="right", baseline="middle", dx=-6, lineBreak="\n",
         lineHeight=_LINE_PX - 1).encode(
-        x=X(), y=Y(), text="text:N", color=grey,
+        x=X(), y=Y(), text=alt.Text("text", type="nominal"), color=grey,
         size=alt.Size("font:Q", scale=None, legend=None),
         tooltip=_cause_tooltip()).properties(name="causes")
     n = len(causes)

@@ -61,22 +61,11 @@ def gap_svg(region: str, district_id: str, indicator: str, who: str) -> str:
     return show.svg(an.gap_chart(_frames(region, district_id, who)[1], indicator))
 
 
-def _one_group_trend(rows: pd.DataFrame, district_id: str, group: str) -> pd.DataFrame:
-    part = rows[rows["student_group"] == group]
-    if part.empty:
-        return pd.DataFrame(columns=["indicator", "student_group", "year", "status", "n",
-                                     "color", "color_name", "not_reported"])
-    return an.trend(part, district_id)
-
-
 @functools.lru_cache(maxsize=16)
 def _race_trends(region: str, district_id: str) -> pd.DataFrame:
     """Every race/ethnicity group's trend and all students', so suppression can compare."""
-    data = outcomes(region)
-    rows = data[data["org_id"] == district_id]
     family = (privacy.RACE_ETHNICITY.total, *privacy.RACE_ETHNICITY.parts)
-    parts = [_one_group_trend(rows, district_id, g) for g in family]
-    return pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
+    return an.group_trends(outcomes(region), district_id, family)
 
 
 def group_trend(region: str, district_id: str, group: str) -> pd.DataFrame:
@@ -92,8 +81,7 @@ def _group_trend(region: str, district_id: str, group: str, who: str) -> pd.Data
     if race and who == "stakeholder":
         frame = _race_trends(region, district_id)
     else:
-        data = outcomes(region)
-        frame = _one_group_trend(data[data["org_id"] == district_id], district_id, group)
+        frame = an.group_trends(outcomes(region), district_id, [group])
     if frame.empty:
         return frame
     shown = show.prepare(frame, value_cols=an.TREND_VALUE_COLUMNS,
