@@ -707,13 +707,13 @@ def test_deleting_a_strategy_takes_its_parts_after_a_question(store):
     assert milestones and actions and updates and measures
     others = {r.id for r in doc.all()} - {strategy.id, *milestones, *actions, *updates,
                                           *measures}
-    app.strategy.ask_delete()
-    question = app.strategy.confirm_text.value
+    app.strategy.deleter.ask()
+    question = app.strategy.deleter.text.value
     assert f"{len(milestones)} milestones" in question and f"{len(actions)} actions" in question
-    app.strategy.cancel_delete()  # "keep it": nothing happens
+    app.strategy.deleter.reset()  # "keep it": nothing happens
     assert store.get(strategy.id) is not None
-    app.strategy.ask_delete()
-    app.strategy.delete()
+    app.strategy.deleter.ask()
+    app.strategy.deleter.delete()
     assert "Saved the deletion of strategy" in app.messages.current
     left = {r.id for r in store.list(DISTRICT)}
     comments_on_gone = {c.id for c in doc.of("comment")
@@ -730,10 +730,10 @@ def test_deleting_a_goal_unlinks_its_strategies(store):
     goal = app.goal.record
     linked = [s for s in store.list(DISTRICT, kind="strategy") if s.goal == goal.id]
     assert linked
-    app.goal.ask_delete()
-    assert "stay, unlinked" in app.goal.confirm_text.value or \
-        "stays, unlinked" in app.goal.confirm_text.value
-    app.goal.delete()
+    app.goal.deleter.ask()
+    assert "stay, unlinked" in app.goal.deleter.text.value or \
+        "stays, unlinked" in app.goal.deleter.text.value
+    app.goal.deleter.delete()
     assert store.get(goal.id) is None
     for s in linked:
         after = store.get(s.id)
@@ -746,12 +746,12 @@ def test_a_delete_changed_under_you_deletes_nothing(store):
 
     ana = named(PlanApp(store, {"district": DISTRICT}), "Ana")
     strategy = ana.strategy.record
-    ana.strategy.ask_delete()  # Ana is asked; meanwhile Ben edits one of its actions
+    ana.strategy.deleter.ask()  # Ana is asked; meanwhile Ben edits one of its actions
     ms = next(m for m in store.list(DISTRICT, kind="milestone") if m.strategy == strategy.id)
     act = next(a for a in store.list(DISTRICT, kind="action") if a.milestone == ms.id)
     store.save(act.model_copy(update={"owner": "Ben Boss"}), user="Ben")
     count = len(store.list(DISTRICT))
-    ana.strategy.delete()
+    ana.strategy.deleter.delete()
     assert "changed by <b>Ben</b>" in ana.messages.current
     assert len(store.list(DISTRICT)) == count  # nothing deleted
     assert store.get(act.id).owner == "Ben Boss"

@@ -99,6 +99,18 @@ def _store_state(store, district_id: str) -> str:
     return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
 
 
+def notebook_parameters(region: regions.Region, district_id: str, nb: str,
+                        out_dir: Path | None, database_url: str = "") -> dict[str, Any]:
+    """One notebook's parameters for one district of the region (`out_dir` None: no CSVs)."""
+    p = {"district_id": district_id, "region": region.manifest, "year": region.year,
+         "audience": region.audience, "database_url": database_url,
+         "data_dir": str(out_dir / "data" / nb) if out_dir else ""}
+    if nb == "04_quarterly_report":
+        p |= {"quarter": region.quarter, "plan_year": region.plan_year,
+              "plan_start": region.plan_start}
+    return p
+
+
 def plan_jobs(region: regions.Region, out_root: Path, *, only: Iterable[str] = (),
               limit: int | None = None, database_url: str = "") -> list[Job]:
     """The jobs of a run: one per selected district, with each notebook's fingerprint."""
@@ -126,13 +138,8 @@ def plan_jobs(region: regions.Region, out_root: Path, *, only: Iterable[str] = (
         plan_fp = _store_state(store, district_id)
         params, fps = {}, {}
         for nb in region.notebooks:
-            p = {"district_id": district_id, "region": region.manifest, "year": region.year,
-                 "audience": region.audience, "database_url": database_url,
-                 "data_dir": str(out_dir / "data" / nb)}
-            if nb == "04_quarterly_report":
-                p |= {"quarter": region.quarter, "plan_year": region.plan_year,
-                      "plan_start": region.plan_start}
-            params[nb] = p
+            params[nb] = p = notebook_parameters(region, district_id, nb, out_dir,
+                                                 database_url)
             blob = json.dumps([VERSION, nb_fp[nb], data_fp, plan_fp, p], sort_keys=True)
             fps[nb] = hashlib.sha256(blob.encode()).hexdigest()[:20]
         jobs.append(Job(region.name, district_id, name, list(region.notebooks), str(out_dir),
@@ -247,20 +254,17 @@ def report_now(region_name: str, district_id: str, notebook: str, *,
     report (for the apps' "printable report" button). Nothing is written to outputs/; the
     region's audience applies unless `overrides` says otherwise. Raises WorkbookError with
     the notebook's first error if it fails."""
-    import tempfile
-
     from workbook.kernels import WarmKernel, first_error
     from workbook.report import page_meta, render
 
     region = regions.load(region_name)
     if notebook not in region.notebooks:
         raise WorkbookError(f"region {region.name!r} does not run {notebook}")
-    with tempfile.TemporaryDirectory(prefix="workbook-report-") as tmp:
-        jobs = plan_jobs(region, Path(tmp), only=[district_id], database_url=database_url)
-        params = {**jobs[0].parameters[notebook], "data_dir": "", **(overrides or {})}
-        with WarmKernel(cwd=notebooks.NOTEBOOK_DIR,
-                        env={"WORKBOOK_HOME": str(paths.root())}) as kernel:
-            done = kernel.execute(notebooks.path_of(notebook), params)
+    params = {**notebook_parameters(region, district_id, notebook, None, database_url),
+              **(overrides or {})}
+    with WarmKernel(cwd=notebooks.NOTEBOOK_DIR,
+                    env={"WORKBOOK_HOME": str(paths.root())}) as kernel:
+        done = kernel.execute(notebooks.path_of(notebook), params)
     error = first_error(done)
     if error:
         raise WorkbookError(f"{notebook} failed for {district_id}: {error}")

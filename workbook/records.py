@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -28,6 +28,10 @@ def new_id() -> str:
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+#: Fields the store keeps about a record rather than in it.
+META_FIELDS = frozenset({"id", "org_id", "version", "updated_by", "updated_at"})
 
 
 class Record(BaseModel):
@@ -51,6 +55,10 @@ class Record(BaseModel):
     @property
     def practice_code(self) -> str | None:
         return getattr(self, "practice", None) or None
+
+    def content(self, **dump: Any) -> dict[str, Any]:
+        """What the record says, without the store's bookkeeping (META_FIELDS)."""
+        return self.model_dump(exclude=META_FIELDS, **dump)
 
     def label(self) -> str:
         """A short human name for messages ("strategy 'Tiered supports'")."""

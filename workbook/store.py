@@ -34,7 +34,6 @@ RECORDS = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_by", sa.String(200), nullable=False),
 )
-_META_FIELDS = {"id", "org_id", "version", "updated_by", "updated_at"}
 
 
 class ConflictError(WorkbookError):
@@ -160,7 +159,7 @@ class Store:
 
     def _write(self, conn, record: Record, user: str, order: int = 0) -> Record:
         stamp = now()
-        data = record.model_dump(mode="json", exclude=_META_FIELDS)
+        data = record.content(mode="json")
         values = dict(kind=record.kind, org_id=record.org_id, parent_id=record.parent_id,
                       practice=record.practice_code, data=data, updated_at=stamp,
                       updated_by=user)
@@ -196,12 +195,6 @@ class Store:
         """Delete a record the caller has seen at its current version."""
         self.save_all([], user=user, delete=[record])
 
-    def version_of(self, record_id: str) -> int | None:
-        """The stored version of a record (None if absent); cheap."""
-        with self.engine.connect() as conn:
-            return conn.execute(sa.select(RECORDS.c.version)
-                                .where(RECORDS.c.id == record_id)).scalar()
-
     def replace_org(self, org_id: str, records: Iterable[Record], *, user: str) -> int:
         """Replace everything stored for one organisation in one transaction (plan import)."""
         records = list(records)
@@ -235,7 +228,7 @@ def apply_document(store: Store, doc: PlanDocument, *, user: str,
             if old is None:
                 store._write(conn, record.model_copy(update={"version": 0}), user, order=i)
                 counts["added"] += 1
-            elif old.model_dump(exclude=_META_FIELDS) == record.model_dump(exclude=_META_FIELDS):
+            elif old.content() == record.content():
                 if old.version != record.version:
                     raise ConflictError(record, old)
                 counts["unchanged"] += 1
@@ -250,7 +243,6 @@ def apply_document(store: Store, doc: PlanDocument, *, user: str,
                     f"{old.label()} is in the store but not in the file, and was saved by "
                     f"{old.updated_by} after the file was exported; nothing was imported. "
                     "Export again and merge.")
-            conn.execute(RECORDS.delete().where(RECORDS.c.id == old.id,
-                                                RECORDS.c.version == old.version))
+            store._delete(conn, old)
             counts["deleted"] += 1
     return counts

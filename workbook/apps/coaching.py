@@ -129,13 +129,8 @@ class CoachingApp(App):
 
     @guard("coaching")
     def _picked(self, change: dict) -> None:
-        if self.is_loading:
-            return
-        if self.dirty:
-            with self.loading():
-                self.target.value = change["old"]
-            self.messages.error("Add (or clear) your comment before opening another part "
-                                "of the plan.")
+        if not self.may_switch(self.target, change, "Add (or clear) your comment before "
+                               "opening another part of the plan."):
             return
         self._show()
         self.update_url()

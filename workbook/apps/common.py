@@ -406,6 +406,23 @@ class App:
     def is_dirty(self, part: str) -> bool:
         return part in self._dirty_parts
 
+    def may_switch(self, control: widgets.Widget, change: dict, refusal: str, *,
+                   part: str | None = None) -> bool:
+        """Whether a picker's change (to another district, record, month...) goes ahead.
+
+        A change the app made itself (while loading) does not. With unsaved edits (of
+        `part`, or of any form) the picker goes back to `change["old"]` and `refusal` says
+        why, so no edit is ever dropped silently.
+        """
+        if self.is_loading:
+            return False
+        if not (self.is_dirty(part) if part else self.dirty):
+            return True
+        with self.loading():
+            control.value = change["old"]
+        self.messages.error(refusal)
+        return False
+
     def watch(self, *controls: widgets.Widget, part: str = "form") -> None:
         """Count changes to these controls as unsaved edits (of `part`)."""
         for c in controls:
@@ -436,26 +453,16 @@ class App:
 
     # -- district changes --------------------------------------------------------------
     def _district_changed(self, change: dict) -> None:
-        if self.is_loading:
-            return
-        if self.dirty and change.get("old"):
-            # keep the edits: go back and say why; nothing is dropped silently
-            with self.loading():
-                self.picker.district.value = change["old"]
-            self.messages.error("You have unsaved changes for this district: save them "
-                                "first (or reload the page to drop them), then switch.")
+        if self.is_loading or (change.get("old") and not self.may_switch(
+                self.picker.district, change, "You have unsaved changes for this district: "
+                "save them first (or reload the page to drop them), then switch.")):
             return
         self._open()
 
     @guard("app")
     def _region_changed(self, change: dict) -> None:
-        if self.is_loading:
-            return
-        if self.dirty:
-            with self.loading():
-                self.picker.region.value = change["old"]
-            self.messages.error("You have unsaved changes: save them first (or reload the "
-                                "page to drop them), then switch.")
+        if not self.may_switch(self.picker.region, change, "You have unsaved changes: save "
+                               "them first (or reload the page to drop them), then switch."):
             return
         with self.loading():
             self.picker.fill(change["new"])

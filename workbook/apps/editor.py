@@ -16,7 +16,6 @@ changed any of them since, nothing is deleted and the conflict is shown.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -227,13 +226,9 @@ class Editor:
 
     @guard("editor")
     def _picked(self, change: dict) -> None:
-        if self.app.is_loading:
-            return
-        if self.app.is_dirty(self.key):
-            with self.app.loading():
-                self.pick.value = change["old"]
-            self.app.messages.error(f"Save (or reload the page to drop) your changes to this "
-                                    f"{self.title.lower()} before opening another.")
+        if not self.app.may_switch(self.pick, change, "Save (or reload the page to drop) "
+                                   f"your changes to this {self.title.lower()} before opening "
+                                   "another.", part=self.key):
             return
         self.show(change["new"])
         self._changed()
@@ -295,26 +290,30 @@ class Editor:
                 fields[f"{c.spec.name}.{key}" if key else c.spec.name] = f
         return Problems(fields)
 
-    def read(self) -> tuple[Record | None, Problems]:
+    def _typed(self, draft_id: str | None = None) -> tuple[dict[str, Any], Problems]:
+        """The record's values as typed (over the stored record, or a new one's defaults)
+        and the problems found reading them."""
         p = self.problems()
         values = {c.spec.name: self._value(c, p) for c in self.controls.values()}
         base = self.record.model_dump() if self.record else {
-            "org_id": self.app.district_id, **self.new_values()}
-        record = p.model(self.model, {**base, **values}, self.aliases)
+            "org_id": self.app.district_id, **({"id": draft_id} if draft_id else {}),
+            **self.new_values()}
+        return {**base, **values}, p
+
+    def read(self) -> tuple[Record | None, Problems]:
+        values, p = self._typed()
+        record = p.model(self.model, values, self.aliases)
         return (None if p else record), p
 
     def draft(self) -> Record | None:
         """The record as typed now, if it is valid (for live findings); no messages."""
-        p = self.problems()
-        values = {c.spec.name: self._value(c, p) for c in self.controls.values()}
+        values, p = self._typed(draft_id=f"draft-{self.key}")
         for f in p.fields.values():
             f.clear()
         if p:
             return self.record
-        base = self.record.model_dump() if self.record else {
-            "org_id": self.app.district_id, "id": f"draft-{self.key}", **self.new_values()}
         try:
-            return self.model.model_validate({**base, **values})
+            return self.model.model_validate(values)
         except Exception:
             return self.record
 
@@ -341,20 +340,6 @@ class Editor:
         self.refresh()
         self._changed()
         self.app.update_url()
-
-    # tests and callers speak to the editor
-    def ask_delete(self) -> None:
-        self.deleter.ask()
-
-    def delete(self) -> None:
-        self.deleter.delete()
-
-    def cancel_delete(self) -> None:
-        self.deleter.reset()
-
-    @property
-    def confirm_text(self) -> widgets.HTML:
-        return self.deleter.text
 
 
 class Deleter:
@@ -434,7 +419,3 @@ def _theory(if_: str, then: str, and_: str) -> str:
     if and_:
         parts.append(and_ if and_.lower().startswith("and ") else f"and {and_}")
     return ", ".join(p.rstrip(".,; ") for p in parts) + ("." if parts else "")
-
-
-def today() -> dt.date:
-    return dt.date.today()

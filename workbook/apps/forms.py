@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from workbook.apps.common import App, esc
 from workbook.errors import WorkbookError
 from workbook.records import Record
-from workbook.store import ConflictError, Store
+from workbook.store import ConflictError
 
 #: Limits of the record fields (workbook.records Text and ShortText).
 TEXT_MAX, SHORT_MAX = 20_000, 500
@@ -93,13 +93,6 @@ def clean_text(value: str, limit: int = TEXT_MAX) -> str:
     if len(text) > limit:
         raise FieldProblem(f"Too long: {len(text):,} characters; this field takes at most "
                            f"{limit:,}. Shorten it (or link to a document) and save again.")
-    return text
-
-
-def required(value: str, what: str, limit: int = TEXT_MAX) -> str:
-    text = clean_text(value, limit)
-    if not text:
-        raise FieldProblem(f"Write the {what} here.")
     return text
 
 
@@ -213,9 +206,8 @@ def _describe(value: Any) -> str:
 
 def differences(mine: Record, theirs: Record | None) -> list[tuple[str, str, str]]:
     """(field, mine, theirs) for every field that differs."""
-    skip = {"id", "org_id", "version", "updated_by", "updated_at"}
-    a = mine.model_dump(exclude=skip)
-    b = theirs.model_dump(exclude=skip) if theirs is not None else {}
+    a = mine.content()
+    b = theirs.content() if theirs is not None else {}
     return [(k, _describe(a.get(k)), _describe(b.get(k))) for k in a if a.get(k) != b.get(k)]
 
 
@@ -300,8 +292,3 @@ class Saver:
         keep_theirs.on_click(use_theirs)
         keep_mine.on_click(save_mine)
         self.app.messages.html("conflict", f"<p>{head}</p>{table}", [keep_theirs, keep_mine])
-
-
-def current_version(store: Store, record_id: str) -> int | None:
-    """The stored version of a record (None if absent); cheap, for tests and checks."""
-    return store.version_of(record_id)

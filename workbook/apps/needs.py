@@ -68,15 +68,11 @@ def _race_trends(region: str, district_id: str) -> pd.DataFrame:
     return an.group_trends(outcomes(region), district_id, family)
 
 
-def group_trend(region: str, district_id: str, group: str) -> pd.DataFrame:
-    """The district's results over time for one student group (all indicators), suppressed
-    for the server's audience (a race/ethnicity group alongside its siblings, so a hidden
-    sibling cannot be worked out)."""
-    return _group_trend(region, district_id, group, audience())
-
-
 @functools.lru_cache(maxsize=256)
 def _group_trend(region: str, district_id: str, group: str, who: str) -> pd.DataFrame:
+    """The results over time of one student group (all indicators), as `who` may see
+    them: a race/ethnicity group is suppressed alongside its siblings, so a hidden sibling
+    cannot be worked out."""
     race = group in privacy.RACE_ETHNICITY.parts
     if race and who == "stakeholder":
         frame = _race_trends(region, district_id)

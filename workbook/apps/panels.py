@@ -8,7 +8,6 @@ app then shows who resolved it and when.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 import ipywidgets as widgets
@@ -104,7 +103,3 @@ class OpenComments:
         saver = Saver(self.app, retry=lambda: resolve(None), part="comments",
                       reload=lambda: (self.refresh(), self._fill(out, target_id)))
         return resolve
-
-
-def today() -> dt.date:
-    return dt.date.today()

@@ -160,12 +160,8 @@ class RatingApp(App):
 
     @guard("rating")
     def _practice_picked(self, change: dict) -> None:
-        if self.is_loading:
-            return
-        if self.dirty:
-            with self.loading():
-                self.practice.value = change["old"]
-            self.messages.error("Save this rating (or go back to it) before moving on.")
+        if not self.may_switch(self.practice, change, "Save this rating (or go back to it) "
+                               "before moving on."):
             return
         first = next(i for i, c in enumerate(self.codes) if c.startswith(change["new"]))
         self._go(first)

@@ -34,45 +34,50 @@ DRAW_MAX = 400
 
 
 def _changed(old: Record | None, new: Record) -> bool:
-    skip = {"version", "updated_by", "updated_at"}
-    return old is None or old.model_dump(exclude=skip) != new.model_dump(exclude=skip)
+    return old is None or old.content() != new.content()
 
 
-class WhyRow:
-    """One step of the 5 Whys: the answer and its evidence."""
+class _Row:
+    """A text and its evidence side by side, a Remove button, and the liaison's comments."""
 
-    def __init__(self, app: RootCauseApp, record: Why | None) -> None:
+    def __init__(self, app: RootCauseApp, record: Why | Cause | None, label: str,
+                 placeholder: str, evidence_placeholder: str) -> None:
         self.record = record
-        self.text = text_field("Why?", area=True, rows=2, width="46%",
-                               placeholder="Because ... (answer why the step above happens)")
+        self.text = text_field(label, area=True, rows=2, width="46%", placeholder=placeholder)
         self.evidence = text_field("Evidence", area=True, rows=2, width="46%",
-                                   placeholder="What data or observation shows this?")
+                                   placeholder=evidence_placeholder)
         self.remove = widgets.Button(description="Remove", layout=widgets.Layout(width="auto"))
-        self.label = widgets.HTML()
         self.comments = app.comments.box(record.id if record else None)
-        self.widget = widgets.VBox([self.label, widgets.HBox(
-            [self.text.widget, self.evidence.widget, self.remove],
-            layout=widgets.Layout(width="100%")), self.comments])
-        self.widget.add_class("wb-card")
-        self.widget.add_class("wb-why")
+        self.line = widgets.HBox([self.text.widget, self.evidence.widget, self.remove],
+                                 layout=widgets.Layout(width="100%"))
         if record:
             self.text.value, self.evidence.value = record.text, record.evidence
-        app.watch(self.text.control, self.evidence.control)
 
     @property
     def blank(self) -> bool:
         return not (self.text.value.strip() or self.evidence.value.strip())
 
 
-class CauseRow:
+class WhyRow(_Row):
+    """One step of the 5 Whys: the answer and its evidence."""
+
+    def __init__(self, app: RootCauseApp, record: Why | None) -> None:
+        super().__init__(app, record, "Why?",
+                         "Because ... (answer why the step above happens)",
+                         "What data or observation shows this?")
+        self.label = widgets.HTML()
+        self.widget = widgets.VBox([self.label, self.line, self.comments])
+        self.widget.add_class("wb-card")
+        self.widget.add_class("wb-why")
+        app.watch(self.text.control, self.evidence.control)
+
+
+class CauseRow(_Row):
     """One candidate cause on the fishbone."""
 
     def __init__(self, app: RootCauseApp, record: Cause | None) -> None:
-        self.record = record
-        self.text = text_field("Cause", area=True, rows=2, width="46%",
-                               placeholder="A cause the district can act on")
-        self.evidence = text_field("Evidence", area=True, rows=2, width="46%",
-                                   placeholder="What shows this is a cause?")
+        super().__init__(app, record, "Cause", "A cause the district can act on",
+                         "What shows this is a cause?")
         self.category = Field(widgets.Dropdown(options=list(FISHBONE_CATEGORIES),
                                                value="systems and processes"), "Category")
         self.actionable = Field(widgets.Dropdown(options=ACTIONABLE, value=None),
@@ -81,27 +86,20 @@ class CauseRow:
                                                layout=widgets.Layout(width="300px")),
                               "Practice (Four Domains)")
         self.flags = widgets.HTML()
-        self.remove = widgets.Button(description="Remove", layout=widgets.Layout(width="auto"))
-        self.comments = app.comments.box(record.id if record else None)
         self.widget = widgets.VBox([
-            widgets.HBox([self.text.widget, self.evidence.widget, self.remove]),
+            self.line,
             widgets.HBox([self.category.widget, self.actionable.widget,
                           self.practice.widget]),
             self.flags, self.comments])
         self.widget.add_class("wb-card")
         self.widget.add_class("wb-cause")
         if record:
-            self.text.value, self.evidence.value = record.text, record.evidence
             self.category.value = record.category
             self.actionable.value = record.actionable
             self.practice.value = record.practice or ""
         for f in (self.text, self.evidence, self.category, self.actionable, self.practice):
             app.watch(f.control)
             f.control.observe(app.redraw, "value")
-
-    @property
-    def blank(self) -> bool:
-        return not (self.text.value.strip() or self.evidence.value.strip())
 
     def sketch(self, org_id: str, symptom_id: str) -> Cause:
         """The cause as typed so far, unvalidated, for drawing."""
@@ -215,13 +213,8 @@ class RootCauseApp(App):
 
     @guard("rootcause")
     def _picked(self, change: dict) -> None:
-        if self.is_loading:
-            return
-        if self.dirty:
-            with self.loading():
-                self.pick.value = change["old"]
-            self.messages.error("Save (or reload the page to drop) your changes to this "
-                                "symptom before opening another.")
+        if not self.may_switch(self.pick, change, "Save (or reload the page to drop) your "
+                               "changes to this symptom before opening another."):
             return
         with self.loading():
             self._show(change["new"])
@@ -280,11 +273,14 @@ class RootCauseApp(App):
         symptom = Symptom.model_construct(id=sid, org_id=self.district_id, priority="",
                                           statement=statement, version=0, updated_by="",
                                           updated_at=None)
-        sketches = [row.sketch(self.district_id, sid) for row in self.causes if not row.blank]
+        sketches = []
         for row in self.causes:
-            flags = [] if row.blank else cause_flags(row.sketch(self.district_id, sid))
+            sketch = None if row.blank else row.sketch(self.district_id, sid)
+            flags = cause_flags(sketch) if sketch else []
             row.flags.value = (f"<span class='wb-flags'>May be a symptom: {esc('; '.join(flags))}"
                                "</span>") if flags else ""
+            if sketch:
+                sketches.append(sketch)
         n = len(sketches)
         self.fishbone.show(lambda: rc.fishbone_chart(symptom, sketches),
                            f"Fishbone for “{statement[:120]}”: {n} cause(s).")

@@ -189,13 +189,9 @@ class StatusApp(App):
 
     @guard("status")
     def _month_changed(self, change: dict) -> None:
-        if self.is_loading or not self.district_id:
-            return
-        if self.dirty:
-            with self.loading():
-                self.month.value = change["old"]
-            self.messages.error("Save (or reload the page to drop) this month's updates "
-                                "before opening another month.")
+        if not self.district_id or not self.may_switch(
+                self.month, change, "Save (or reload the page to drop) this month's updates "
+                "before opening another month."):
             return
         with self.loading():
             self._fill()
