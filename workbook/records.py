@@ -62,7 +62,7 @@ class Record(BaseModel):
 
     def label(self) -> str:
         """A short human name for messages ("strategy 'Tiered supports'")."""
-        for name in ("title", "name", "text", "statement", "indicator", "element"):
+        for name in ("title", "name", "text", "statement", "indicator", "element", "term"):
             value = getattr(self, name, None)
             if value:
                 short = value if len(value) <= 60 else value[:57] + "..."

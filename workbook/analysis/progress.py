@@ -95,6 +95,14 @@ def quarter_bounds(plan_start: dt.date, quarter: int, plan_year: int = 1
     return start, end
 
 
+def quarter_of(plan_start: dt.date, day: dt.date) -> tuple[int, int]:
+    """(plan year, quarter) that `day` falls in, counted in whole months from
+    `plan_start` (before it: plan year 1, quarter 1; plan year at most 5)."""
+    months = (day.year - plan_start.year) * 12 + day.month - plan_start.month
+    months = max(0, months)
+    return min(5, months // 12 + 1), (months % 12) // 3 + 1
+
+
 def plan_year_for(plan_start: dt.date, year: int) -> int:
     """The plan year (1-5) of school year `year` (spring: 2025 = 2024-25).
 

@@ -23,16 +23,21 @@ from workbook.progress import Comment
 from workbook.records import Record
 
 #: What a liaison comments on, in plan order, with the name shown for each kind.
-TARGET_KINDS = {"direction": "Direction", "goal": "Goal", "measure": "Measure",
-                "strategy": "Strategy", "milestone": "Milestone", "action": "Action",
-                "priority": "Priority", "symptom": "Symptom", "cause": "Cause"}
-SKIP_FIELDS = {"id", "org_id", "version", "updated_by", "updated_at"}
+#: What a liaison can comment on, in the order of the cycle (ratings stay anonymous).
+TARGET_KINDS = {"direction": "Direction", "glossary": "Glossary",
+                "needs_assessment": "Needs assessment", "swot": "SWOT",
+                "priority": "Priority", "symptom": "Symptom", "why": "Why", "cause": "Cause",
+                "goal": "Goal", "measure": "Measure", "strategy": "Strategy",
+                "milestone": "Milestone", "action": "Action"}
+#: Records of which a plan has one: named for what they hold.
+WHOLE = {"direction": "mission, vision and purpose",
+         "needs_assessment": "elements, process, participants and input"}
 
 
 def record_html(r: Record) -> str:
     """A record's fields as a small table (every value escaped)."""
     rows = []
-    for name, value in r.model_dump(exclude=SKIP_FIELDS).items():
+    for name, value in r.content().items():
         if value in (None, "", [], {}):
             continue
         rows.append(f"<tr><th>{esc(name.replace('_', ' '))}</th><td>{esc(value)}</td></tr>")
@@ -83,8 +88,7 @@ class CoachingApp(App):
         for kind, name in TARGET_KINDS.items():
             for r in self.doc.of(kind):
                 n = sum(1 for c in self.comments if c.target == r.id and not c.resolved)
-                label = r.label().split(" ", 1)[-1].strip("'\"") if r.kind != "direction" \
-                    else "mission, vision and purpose"
+                label = WHOLE.get(r.kind) or r.label().split(" ", 1)[-1].strip("'\"")
                 options.append((f"{name}: {label[:70]}{f'  [{n} open]' if n else ''}", r.id))
         wanted = self.query.pop("target", "") or self.target.value
         ids = [v for _, v in options]

@@ -14,6 +14,7 @@ import ipywidgets as widgets
 
 from workbook import catalogue
 from workbook.apps.common import App, esc
+from workbook.improvement import PlanDocument
 from workbook.progress import Comment
 
 
@@ -57,9 +58,11 @@ class OpenComments:
         self.app = app
         self.comments: list[Comment] = []
 
-    def refresh(self) -> None:
-        self.comments = [c for c in self.app.store.list(self.app.district_id, kind="comment")
-                         if isinstance(c, Comment)]
+    def refresh(self, doc: PlanDocument | None = None) -> None:
+        """Read the district's comments (from `doc` when the caller has just read it)."""
+        found = doc.of("comment") if doc is not None else self.app.store.list(
+            self.app.district_id, kind="comment")
+        self.comments = [c for c in found if isinstance(c, Comment)]
 
     def open_for(self, target_id: str) -> list[Comment]:
         return [c for c in self.comments if c.target == target_id and not c.resolved]

@@ -202,7 +202,7 @@ class PlanApp(App):
     # -- loading -----------------------------------------------------------------------
     def refresh_doc(self) -> None:
         self.doc = self.store.document(self.district_id)
-        self.comments.refresh()
+        self.comments.refresh(self.doc)
 
     def load(self) -> None:
         self.refresh_doc()

@@ -170,8 +170,8 @@ class RootCauseApp(App):
 
     # -- loading -----------------------------------------------------------------------
     def load(self) -> None:
-        self.comments.refresh()
         doc = self.store.document(self.district_id)
+        self.comments.refresh(doc)
         self.symptoms = [s for s in doc.of("symptom") if isinstance(s, Symptom)]
         self.doc = doc
         options = [(s.statement if len(s.statement) < 80 else s.statement[:77] + "...", s.id)

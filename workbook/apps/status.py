@@ -45,13 +45,6 @@ def plan_dates(doc: PlanDocument, default_start: dt.date) -> tuple[dt.date, dt.d
     return start, end
 
 
-def quarter_of(plan_start: dt.date, day: dt.date) -> tuple[int, int]:
-    """(plan year, quarter) that `day` falls in."""
-    months = (day.year - plan_start.year) * 12 + day.month - plan_start.month
-    months = max(0, months)
-    return min(5, months // 12 + 1), (months % 12) // 3 + 1
-
-
 class ActionRow:
     """One action's update for the month."""
 
@@ -200,7 +193,7 @@ class StatusApp(App):
     # -- the quarter -------------------------------------------------------------------
     def draw_quarter(self) -> None:
         as_of = month_end(self.month.value)
-        plan_year, quarter = quarter_of(self.start, as_of)
+        plan_year, quarter = pg.quarter_of(self.start, as_of)
         tables = pg.quarterly_tables(self.doc, self.start, quarter, plan_year, as_of=as_of)
         cols = ["strategy", "milestones", "milestones_completed", "milestones_behind",
                 "actions", "actions_completed", "actions_behind", "budget_planned",
@@ -226,7 +219,7 @@ class StatusApp(App):
             self.messages.info("Save this month's updates first: the report reads what is "
                                "saved.")
             return
-        plan_year, quarter = quarter_of(self.start, month_end(self.month.value))
+        plan_year, quarter = pg.quarter_of(self.start, month_end(self.month.value))
         self.report_button.disabled = True
         self.report_link.value = (f"<p class='wb-msg-info'>Building the report for plan year "
                                   f"{plan_year}, quarter {quarter} (about ten seconds)...</p>")
