@@ -270,3 +270,16 @@ def test_progress_chart():
     assert spec["spec"]["encoding"]["x"]["field"] == "value"
     assert {x["field"] for x in spec["spec"]["encoding"]["tooltip"]} >= {"measure", "value"}
     assert spec["title"]
+
+
+@pytest.mark.parametrize("start", ["2024-08-01", "2024-08-15", "2024-01-31"])
+def test_quarter_of_is_the_inverse_of_quarter_bounds(start):
+    from workbook.analysis.progress import quarter_bounds, quarter_of
+
+    plan_start = dt.date.fromisoformat(start)
+    for offset in range(3 * 365):
+        day = plan_start + dt.timedelta(days=offset)
+        plan_year, quarter = quarter_of(plan_start, day)
+        first, last = quarter_bounds(plan_start, quarter, plan_year)
+        assert first <= day <= last, (day, plan_year, quarter, first, last)
+    assert quarter_of(plan_start, plan_start - dt.timedelta(days=40)) == (1, 1)

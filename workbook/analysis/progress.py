@@ -96,9 +96,11 @@ def quarter_bounds(plan_start: dt.date, quarter: int, plan_year: int = 1
 
 
 def quarter_of(plan_start: dt.date, day: dt.date) -> tuple[int, int]:
-    """(plan year, quarter) that `day` falls in, counted in whole months from
-    `plan_start` (before it: plan year 1, quarter 1; plan year at most 5)."""
+    """(plan year, quarter) that `day` falls in: the inverse of `quarter_bounds`
+    (before `plan_start`: plan year 1, quarter 1; plan year at most 5)."""
     months = (day.year - plan_start.year) * 12 + day.month - plan_start.month
+    if months > 0 and day < add_months(plan_start, months):
+        months -= 1  # a plan that starts mid-month moves on on that day of the month
     months = max(0, months)
     return min(5, months // 12 + 1), (months % 12) // 3 + 1
 
