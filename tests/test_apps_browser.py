@@ -298,11 +298,7 @@ def test_root_cause_is_saved_and_survives_a_restart(visitor, server, store_url):
 
 
 def test_two_people_saving_the_same_symptom_get_a_conflict(browser, server, store_url):
-    from workbook.store import Store
-
-    store = Store(store_url)
-    symptom = store.list(DISTRICT, kind="symptom")[0]
-    store.engine.dispose()
+    symptom = saved(store_url, DISTRICT, "symptom")  # the first one
     ana, ben = Visitor(browser, server), Visitor(browser, server)
     try:
         for v, name in ((ana, "Ana"), (ben, "Ben")):
@@ -322,15 +318,14 @@ def test_two_people_saving_the_same_symptom_get_a_conflict(browser, server, stor
         # Ben's text is still in his form; the store has Ana's
         assert ben.page.locator(".wb-statement textarea").input_value() == \
             "Ben's wording of the symptom"
-        store = Store(store_url)
-        assert store.get(symptom.id).statement == "Ana's wording of the symptom"
+        assert saved(store_url, DISTRICT, "symptom", id=symptom.id).statement == \
+            "Ana's wording of the symptom"
         # choosing theirs reloads Ana's version; nothing was overwritten
         ben.page.locator(".wb-use-theirs").click()
         ben.page.wait_for_function(
             "() => document.querySelector('.wb-statement textarea').value"
             ".startsWith(\"Ana's\")")
-        assert store.get(symptom.id).updated_by == "Ana"
-        store.engine.dispose()
+        assert saved(store_url, DISTRICT, "symptom", id=symptom.id).updated_by == "Ana"
         assert_clean(ben.page)
     finally:
         ana.close()
@@ -518,11 +513,7 @@ def test_plan_builder_adds_a_swot_entry_and_deletes_it_after_asking(visitor, sto
 
 
 def test_liaison_comment_is_seen_and_resolved_by_the_district(browser, server, store_url):
-    from workbook.store import Store
-
-    store = Store(store_url)
-    strategy = store.list(OTHER, kind="strategy")[0]
-    store.engine.dispose()
+    strategy = saved(store_url, OTHER, "strategy")  # the first one
     liz, dana = Visitor(browser, server), Visitor(browser, server)
     try:
         liz.open("coaching", f"?district={OTHER}&target={strategy.id}")
