@@ -109,8 +109,9 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from workbook import context, sample_plans
-    from workbook.serve import Background
+    from workbook.apps.serve import Background
+    from workbook.run import context
+    from workbook.samples import plans as sample_plans
     from workbook.store import Store
 
     chromium = "/usr/bin/chromium"

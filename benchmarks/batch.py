@@ -9,7 +9,7 @@ are run three ways, one after another, and each is timed by the wall clock:
    time; every notebook starts Python, a fresh kernel and re-imports pandas, altair, ...
 2. papermill API: `papermill.execute_notebook` in a loop in this process; still a fresh
    kernel per notebook, but no interpreter start for papermill itself.
-3. workbook run: `workbook.batch.run` with --workers warm kernels, a fresh output folder,
+3. workbook run: `workbook.run.batch.run` with --workers warm kernels, a fresh output folder,
    no resume. Its time includes planning, the HTML report of every notebook and the
    landing page; the papermill ways write notebooks only.
 
@@ -38,7 +38,8 @@ def setup(tmp: Path) -> str:
     os.environ["WORKBOOK_CACHE_DIR"] = str(tmp / "cache")
     url = f"sqlite:///{tmp / 'bench.db'}"
     os.environ["WORKBOOK_DATABASE_URL"] = url  # inherited by papermill and the kernels
-    from workbook import context, sample_plans
+    from workbook.run import context
+    from workbook.samples import plans as sample_plans
     from workbook.store import Store
 
     outcomes = context.region_outcomes(REGION)
@@ -50,7 +51,7 @@ def setup(tmp: Path) -> str:
 
 def plan(tmp: Path, districts: int, url: str):
     """The jobs `workbook run` would run: districts, notebooks and their parameters."""
-    from workbook import batch, regions
+    from workbook.run import batch, regions
 
     jobs = batch.plan_jobs(regions.load(REGION), tmp / "plan", limit=districts,
                            database_url=url)
@@ -71,7 +72,7 @@ def tasks(jobs, out: Path):
 def check_notebook(path: Path, label: str) -> None:
     import nbformat
 
-    from workbook.kernels import first_error
+    from workbook.run.kernels import first_error
 
     error = first_error(nbformat.read(path, as_version=4))
     if error:
@@ -80,7 +81,7 @@ def check_notebook(path: Path, label: str) -> None:
 
 def papermill_cli(jobs, out: Path) -> int:
     """One papermill process per notebook, like a shell loop would run them."""
-    from workbook import notebooks
+    from workbook.run import notebooks
 
     exe = Path(sys.executable).with_name("papermill")
     count = 0
@@ -104,7 +105,7 @@ def papermill_api(jobs, out: Path) -> int:
     """papermill.execute_notebook in a loop, in this process."""
     import papermill
 
-    from workbook import notebooks
+    from workbook.run import notebooks
 
     count = 0
     for nb, params, output in tasks(jobs, out):
@@ -123,7 +124,7 @@ def papermill_api(jobs, out: Path) -> int:
 
 def workbook_run(jobs, out: Path, workers: int, url: str) -> int:
     """`workbook run` on the same districts: warm kernels, HTML reports included."""
-    from workbook import batch
+    from workbook.run import batch
 
     result = batch.run(REGION, only=[j.district_id for j in jobs], workers=workers,
                        out_root=out, database_url=url)

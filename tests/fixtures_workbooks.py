@@ -23,9 +23,11 @@ from typing import Any
 import nbformat
 import pytest
 
-from workbook import context, notebooks, regions, report, sample_plans
 from workbook.data import cache
-from workbook.params import NOTEBOOK_PARAMS
+from workbook.report import page as report
+from workbook.run import context, notebooks, regions
+from workbook.run.params import NOTEBOOK_PARAMS
+from workbook.samples import plans as sample_plans
 from workbook.store import Store
 
 NOTEBOOKS = list(NOTEBOOK_PARAMS)

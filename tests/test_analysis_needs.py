@@ -8,10 +8,10 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from workbook.analysis import needs as N
 from workbook.data import cache
 from workbook.errors import WorkbookError
-from workbook.needs import Rating
+from workbook.needs import tables as N
+from workbook.needs.model import Rating
 
 SUHSD = "27661590000000"  # Salinas Union High
 LAGUNITA = "27660760000000"  # Lagunita Elementary: 63 students, mostly not reported

@@ -8,14 +8,14 @@ import math
 import pandas as pd
 
 from workbook import catalogue
-from workbook.analysis import plan as ap
 from workbook.data.model import conform
-from workbook.direction import Direction, Goal, Measure
-from workbook.improvement import PlanDocument
-from workbook.needs import Priority
-from workbook.plan import Action, Milestone, Strategy
-from workbook.progress import StatusUpdate
-from workbook.rootcause import Cause, Symptom
+from workbook.direction.model import Direction, Goal, Measure
+from workbook.needs.model import Priority
+from workbook.plan import tables as ap
+from workbook.plan.model import Action, Milestone, Strategy
+from workbook.progress.model import StatusUpdate
+from workbook.records.document import PlanDocument
+from workbook.rootcause.model import Cause, Symptom
 
 ORG = "2766159"
 D = dt.date

@@ -8,12 +8,12 @@ import math
 import pandas as pd
 import pytest
 
-from workbook.analysis import progress as pr
-from workbook.direction import Goal, Measure
+from workbook.direction.model import Goal, Measure
 from workbook.errors import WorkbookError
-from workbook.improvement import PlanDocument
-from workbook.plan import Action, Milestone, Strategy
-from workbook.progress import Adjustment, MilestoneReview, Result, StatusUpdate, Support
+from workbook.plan.model import Action, Milestone, Strategy
+from workbook.progress import tables as pr
+from workbook.progress.model import Adjustment, MilestoneReview, Result, StatusUpdate, Support
+from workbook.records.document import PlanDocument
 
 ORG = "27661590000000"
 START = dt.date(2024, 7, 1)
@@ -274,7 +274,7 @@ def test_progress_chart():
 
 @pytest.mark.parametrize("start", ["2024-08-01", "2024-08-15", "2024-01-31"])
 def test_quarter_of_is_the_inverse_of_quarter_bounds(start):
-    from workbook.analysis.progress import quarter_bounds, quarter_of
+    from workbook.progress.tables import quarter_bounds, quarter_of
 
     plan_start = dt.date.fromisoformat(start)
     for offset in range(3 * 365):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from workbook.analysis import rootcause as R
-from workbook.rootcause import FISHBONE_CATEGORIES, Cause, Symptom, Why
+from workbook.rootcause import tables as R
+from workbook.rootcause.model import FISHBONE_CATEGORIES, Cause, Symptom, Why
 
 ORG = "27661590000000"
 STATEMENT = "Students with disabilities: 23.4% chronically absent (all students 13.7%)"

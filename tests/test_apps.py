@@ -24,14 +24,14 @@ def cache_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def outcomes(cache_dir):
-    from workbook import context
+    from workbook.run import context
 
     return context.region_outcomes("sample")
 
 
 @pytest.fixture()
 def store(tmp_path, outcomes):
-    from workbook import sample_plans
+    from workbook.samples import plans as sample_plans
     from workbook.store import Store
 
     s = Store(f"sqlite:///{tmp_path / 'apps.db'}")
@@ -50,8 +50,8 @@ def named(app, name: str = "Ana"):
 
 
 def test_no_token_only_on_loopback():
+    from workbook.apps.serve import check_binding, is_loopback
     from workbook.errors import WorkbookError
-    from workbook.serve import check_binding, is_loopback
 
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("10.1.2.3")
@@ -72,7 +72,7 @@ def test_cli_refuses_no_token_on_a_public_address():
 
 
 def test_voila_is_configured_to_show_no_source_and_no_tracebacks():
-    from workbook.serve import voila_config
+    from workbook.apps.serve import voila_config
 
     c = voila_config(host="127.0.0.1", port=1, token="t", preheat=True, pool_size=1)
     v = c.VoilaConfiguration
@@ -85,7 +85,7 @@ def test_voila_is_configured_to_show_no_source_and_no_tracebacks():
 def test_landing_page_lists_apps_in_order_and_escapes_the_query(tmp_path):
     import shutil
 
-    from workbook.serve import APPS_DIR, app_notebooks, landing_page
+    from workbook.apps.serve import APPS_DIR, app_notebooks, landing_page
 
     for nb in app_notebooks(APPS_DIR):
         shutil.copy(nb, tmp_path / nb.name)
@@ -101,7 +101,7 @@ def test_landing_page_lists_apps_in_order_and_escapes_the_query(tmp_path):
 def test_every_app_notebook_is_one_call():
     import json
 
-    from workbook.serve import APPS_DIR, app_notebooks
+    from workbook.apps.serve import APPS_DIR, app_notebooks
 
     for nb in app_notebooks(APPS_DIR):
         cells = json.loads(nb.read_text())["cells"]
@@ -280,8 +280,8 @@ def test_needs_explorer_opens_a_school_of_the_district(store, outcomes):
 
 
 def test_serve_refuses_an_unknown_audience_and_pool_size():
+    from workbook.apps.serve import serve
     from workbook.errors import WorkbookError
-    from workbook.serve import serve
 
     with pytest.raises(WorkbookError, match="--audience must be one of stakeholder, team"):
         serve(audience="public")

@@ -37,7 +37,8 @@ def cache_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def store_url(tmp_path_factory):
-    from workbook import context, sample_plans
+    from workbook.run import context
+    from workbook.samples import plans as sample_plans
     from workbook.store import Store
 
     url = f"sqlite:///{tmp_path_factory.mktemp('apps-store') / 'workbook.db'}"
@@ -49,7 +50,7 @@ def store_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(store_url, tmp_path_factory):
-    from workbook.serve import Background
+    from workbook.apps.serve import Background
 
     if chromium_path() is None:
         pytest.skip(CHROMIUM_SKIP_REASON)

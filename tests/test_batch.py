@@ -14,8 +14,9 @@ import nbformat
 import pytest
 import sqlalchemy as sa
 
-from workbook import batch, context, notebooks, regions, sample_plans
 from workbook.errors import WorkbookError
+from workbook.run import batch, context, notebooks, regions
+from workbook.samples import plans as sample_plans
 from workbook.store import RECORDS, Store
 
 pytestmark = pytest.mark.slow

@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 from openpyxl.workbook import Workbook
 
-from workbook.direction import Direction, GlossaryTerm, Goal, Measure
+from workbook.direction.model import Direction, GlossaryTerm, Goal, Measure
 from workbook.errors import WorkbookError
-from workbook.excel import (
+from workbook.exchange.excel import (
     BANNER,
     SHEETS,
     STATUS_SHEET,
@@ -19,12 +19,12 @@ from workbook.excel import (
     import_action_status,
     latest_statuses,
 )
-from workbook.improvement import PlanDocument
-from workbook.needs import NeedsAssessment, Priority, SwotEntry
-from workbook.organisation import Organisation
-from workbook.plan import Action, Milestone, Strategy
-from workbook.progress import StatusUpdate, Support
-from workbook.rootcause import Cause, Symptom, Why
+from workbook.needs.model import NeedsAssessment, Priority, SwotEntry
+from workbook.plan.model import Action, Milestone, Strategy
+from workbook.progress.model import StatusUpdate, Support
+from workbook.records.document import PlanDocument
+from workbook.records.organisation import Organisation
+from workbook.rootcause.model import Cause, Symptom, Why
 from workbook.store import Store
 
 ORG = "27661590000000"

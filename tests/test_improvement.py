@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from workbook.direction import Direction, Goal, Measure, split_theory
-from workbook.improvement import PlanDocument, findings
-from workbook.needs import Priority, Rating, aggregate_ratings
-from workbook.plan import Action, Milestone, Strategy
-from workbook.rootcause import Cause, cause_flags
+from workbook.direction.model import Direction, Goal, Measure, split_theory
+from workbook.needs.model import Priority, Rating, aggregate_ratings
+from workbook.plan.model import Action, Milestone, Strategy
+from workbook.records.document import PlanDocument, findings
+from workbook.rootcause.model import Cause, cause_flags
 
 ORG = "27661590000000"
 TOA = ("If we give teachers weekly time to study student work, then they adjust lessons to "
@@ -120,9 +120,9 @@ def test_ratings_aggregate_without_rater_names():
 
 
 def test_removal_takes_parts_and_unlinks_references():
-    from workbook.improvement import removal
-    from workbook.progress import Comment, StatusUpdate
-    from workbook.rootcause import Symptom
+    from workbook.progress.model import Comment, StatusUpdate
+    from workbook.records.document import removal
+    from workbook.rootcause.model import Symptom
 
     doc = PlanDocument(ORG)
     prio = doc.add(Priority(org_id=ORG, title="Attendance"))

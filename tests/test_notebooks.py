@@ -16,9 +16,10 @@ import papermill
 import pytest
 from bs4 import BeautifulSoup
 
-from workbook import notebooks, report
-from workbook.analysis import needs
-from workbook.params import NOTEBOOK_PARAMS, ParameterError
+from workbook.needs import tables as needs
+from workbook.report import page as report
+from workbook.run import notebooks
+from workbook.run.params import NOTEBOOK_PARAMS, ParameterError
 from workbook.store import Store
 
 pytest_plugins = ["fixtures_workbooks"]  # the `workbooks` session fixture, shared

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from test_improvement import ORG, _plan
 
-from workbook.planfile import PlanFileError, export_yaml, read_yaml
+from workbook.exchange.yamlfile import PlanFileError, export_yaml, read_yaml
 from workbook.store import ConflictError, Store, apply_document
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from pgserver import CHROMIUM_ARGS, CHROMIUM_SKIP_REASON, chromium_path
 
-from workbook import report
-from workbook.params import NOTEBOOK_PARAMS
+from workbook.report import page as report
+from workbook.run.params import NOTEBOOK_PARAMS
 from workbook.store import Store
 
 pytest_plugins = ["fixtures_workbooks"]  # the `workbooks` session fixture, shared

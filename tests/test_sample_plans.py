@@ -7,11 +7,12 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from workbook import catalogue, data, planfile
-from workbook.direction import split_theory
+from workbook import catalogue, data
+from workbook.direction.model import split_theory
 from workbook.errors import WorkbookError
-from workbook.improvement import PlanDocument, findings
-from workbook.sample_plans import (
+from workbook.exchange import yamlfile as planfile
+from workbook.records.document import PlanDocument, findings
+from workbook.samples.plans import (
     DELIBERATE_FINDINGS,
     ILLUSTRATIVE,
     NO_DATA_FINDINGS,

@@ -1,4 +1,4 @@
-"""workbook.show and workbook.report without a kernel: suppression, CSVs, escaping, charts."""
+"""workbook.report (blocks and page) without a kernel: suppression, CSVs, escaping, charts."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from workbook import report, show
 from workbook.errors import WorkbookError
+from workbook.report import blocks as show
+from workbook.report import page as report
 
 EVIL = "<script>alert(1)</script><b>bold</b>"
 

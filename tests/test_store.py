@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from pgserver import SKIP_REASON, postgres_url
 
-from workbook.direction import Goal, Measure
+from workbook.direction.model import Goal, Measure
 from workbook.errors import WorkbookError
-from workbook.plan import Strategy
+from workbook.plan.model import Strategy
 from workbook.store import RECORDS, ConflictError, Store
 
 

@@ -62,7 +62,8 @@ def data_levels(
     output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
 ) -> None:
     """Compute Dashboard status levels, change levels and colors for every row of CA files."""
-    from workbook import dashboard, data
+    from workbook import data
+    from workbook.dashboard import levels as dashboard
     from workbook.files import write_csv
 
     frame = data.load_outcomes(paths)
@@ -93,11 +94,11 @@ def plan_export(
     if not doc.all():
         raise WorkbookError(f"no plan stored for {district!r}; stored: {Store(database).orgs()}")
     if output.suffix.lower() == ".xlsx":
-        from workbook.excel import export_plan
+        from workbook.exchange.excel import export_plan
 
         export_plan(doc, output)
     else:
-        from workbook.planfile import export_yaml
+        from workbook.exchange.yamlfile import export_yaml
 
         export_yaml(doc, output)
     typer.echo(f"wrote {len(doc.all())} records to {output}", err=True)
@@ -110,7 +111,7 @@ def plan_import(
     user: User = "",
 ) -> None:
     """Validate a plan file and apply it; on any problem nothing changes (exit 1)."""
-    from workbook.planfile import PlanFileError, read_yaml
+    from workbook.exchange.yamlfile import PlanFileError, read_yaml
     from workbook.store import Store, apply_document
 
     try:
@@ -133,7 +134,7 @@ def plan_import_status(
     user: User = "",
 ) -> None:
     """Import the monthly action status typed into the Excel export; all rows or none."""
-    from workbook.excel import ActionStatusError, import_action_status
+    from workbook.exchange.excel import ActionStatusError, import_action_status
     from workbook.store import Store
 
     store = Store(database)
@@ -151,7 +152,7 @@ def plan_import_status(
 @plan_app.command("findings")
 def plan_findings(district: str, database: Database = None) -> None:
     """List the coach's plan-quality findings for a district."""
-    from workbook.improvement import findings
+    from workbook.records.document import findings
     from workbook.store import Store
 
     for f in findings(Store(database).document(district)):
@@ -165,7 +166,7 @@ def report(
                                                 help="HTML file; default: beside it")] = None,
 ) -> None:
     """Write the stakeholder HTML report of an executed workbook (no code, offline charts)."""
-    from workbook.report import write_report
+    from workbook.report.page import write_report
 
     out = write_report(notebook, output or notebook.with_suffix(".html"))
     typer.echo(f"wrote {out} ({out.stat().st_size / 1024:.0f} KB)", err=True)
@@ -191,7 +192,7 @@ def run(
     """Run the region's workbooks for every district; exit 1 if any failed."""
     from tqdm import tqdm
 
-    from workbook import batch
+    from workbook.run import batch
 
     bar = tqdm(unit="notebook", desc=region, file=sys.stderr, dynamic_ncols=True)
     counts = {"done": 0, "failed": 0, "skipped": 0}
@@ -237,7 +238,7 @@ def serve(
              "for a server the district's own staff alone can reach).")] = "stakeholder",
 ) -> None:
     """Serve the click-through apps (Voila) for liaisons and district teams."""
-    from workbook import serve as serving
+    from workbook.apps import serve as serving
 
     serving.serve(host=host, port=port, token=not no_token, database_url=database or "",
                   pool_size=pool_size, audience=audience)
@@ -250,8 +251,10 @@ def demo(
 ) -> None:
     """The main job on the bundled sample region: check the data, load the illustrative
     plans into the store, and write every district's four reports."""
-    from workbook import batch, context, paths, sample_plans
+    from workbook import paths
     from workbook.data import sample_sources
+    from workbook.run import batch, context
+    from workbook.samples import plans as sample_plans
     from workbook.store import Store
 
     sources = sample_sources()

@@ -18,9 +18,9 @@ import ipywidgets as widgets
 from workbook.apps.common import App, esc, guard, run
 from workbook.apps.forms import Field, Problems, Saver, clean_text
 from workbook.apps.panels import coaching_panel, comment_html
-from workbook.improvement import findings
-from workbook.progress import Comment
-from workbook.records import Record
+from workbook.progress.model import Comment
+from workbook.records.base import Record
+from workbook.records.document import findings
 
 #: What a liaison comments on, in plan order, with the name shown for each kind.
 #: What a liaison can comment on, in the order of the cycle (ratings stay anonymous).

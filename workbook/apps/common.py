@@ -151,7 +151,7 @@ class Chart:
         self.svg = ""
 
     def show(self, build: Callable[[], Any], alt_text: str) -> None:
-        from workbook import show
+        from workbook.report import blocks as show
 
         try:
             svg = show.svg(build())
@@ -261,7 +261,8 @@ class DistrictPicker:
 
 @functools.cache
 def _region_titles() -> dict[str, str]:
-    from workbook import paths, regions
+    from workbook import paths
+    from workbook.run import regions
 
     out = {}
     for manifest in sorted((paths.root() / "parameters" / "regions").glob("*.yaml")):
@@ -275,7 +276,7 @@ def _region_titles() -> dict[str, str]:
 @functools.cache
 def district_choices(region: str) -> tuple[tuple[str, str], ...]:
     """(id, name) of the region's districts, sorted by name."""
-    from workbook import batch, context, regions
+    from workbook.run import batch, context, regions
 
     outcomes = context.region_outcomes(region)
     pairs = batch.district_ids(regions.load(region), outcomes)
@@ -285,14 +286,14 @@ def district_choices(region: str) -> tuple[tuple[str, str], ...]:
 @functools.cache
 def region_state(region: str) -> str:
     """The state a region's data come from (it sets the small-n threshold)."""
-    from workbook import regions
+    from workbook.run import regions
 
     return regions.load(region).state
 
 
 def outcomes(region: str):
     """The region's tidy outcome table (read once per kernel)."""
-    from workbook import context
+    from workbook.run import context
 
     return context.region_outcomes(region)
 
@@ -505,9 +506,9 @@ def warm() -> Store:
     """Everything slow that does not depend on the request: imports, data, chart engine."""
     import vl_convert
 
-    import workbook.analysis.needs  # noqa: F401
-    import workbook.analysis.progress  # noqa: F401
-    import workbook.analysis.rootcause  # noqa: F401
+    import workbook.needs.tables  # noqa: F401
+    import workbook.progress.tables  # noqa: F401
+    import workbook.rootcause.tables  # noqa: F401
 
     vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{}]}})
     for name in _region_titles():

@@ -8,7 +8,7 @@ value; reading the form collects every problem before anything is saved; a confl
 resolved for this record only; open comments from the liaison sit under the form.
 
 Deleting asks first and says what goes with the record (its measures, milestones,
-actions, status updates and comments: `workbook.improvement.removal`) and what stays but
+actions, status updates and comments: `workbook.records.document.removal`) and what stays but
 is unlinked (a strategy whose goal is deleted). The parts are read afresh when the
 question is asked, and the deletion is one transaction with version checks: if anyone
 changed any of them since, nothing is deleted and the conflict is shown.
@@ -34,9 +34,9 @@ from workbook.apps.forms import (
     parse_number,
 )
 from workbook.apps.panels import OpenComments
-from workbook.direction import split_theory
-from workbook.improvement import Removal, removal
-from workbook.records import Record
+from workbook.direction.model import split_theory
+from workbook.records.base import Record
+from workbook.records.document import Removal, removal
 
 NEW = "__new__"
 TARGET_YEARS = (1, 2, 3)

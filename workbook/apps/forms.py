@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from workbook.apps.common import App, esc
 from workbook.errors import WorkbookError
-from workbook.records import Record
+from workbook.records.base import Record
 from workbook.store import ConflictError
 
 #: Limits of the record fields (workbook.records Text and ShortText).

@@ -2,7 +2,7 @@
 
 The whole district, or one of its schools (`?school=` in the URL). Three views of its
 Dashboard results, the same analysis the needs-assessment
-workbook prints (workbook.analysis.needs):
+workbook prints (workbook.needs.tables):
 
 * the colour grid of every indicator x student group; the chosen row and column stand out
   and the chosen cell is outlined. The grid is drawn once per district; the highlight is a
@@ -27,9 +27,10 @@ import functools
 import ipywidgets as widgets
 import pandas as pd
 
-from workbook import privacy, show
-from workbook.analysis import needs as an
+from workbook import privacy
 from workbook.apps.common import App, Chart, audience, guard, outcomes, region_state, run
+from workbook.needs import tables as an
+from workbook.report import blocks as show
 
 #: Groups that are test-taker populations, not student groups: left out of the menu.
 NOT_GROUPS = {"SBA", "CAA", "CAST"}

@@ -51,7 +51,7 @@ vertical-align:top;text-align:left}
 </style>
 """
 
-#: The Voila template the server uses (workbook.serve puts it first on the template path).
+#: The Voila template the server uses (workbook.apps.serve puts it first on the template path).
 TEMPLATE_DIR = Path(__file__).resolve().parent / "template"
 
 

@@ -14,8 +14,8 @@ import ipywidgets as widgets
 
 from workbook import catalogue
 from workbook.apps.common import App, esc
-from workbook.improvement import PlanDocument
-from workbook.progress import Comment
+from workbook.progress.model import Comment
+from workbook.records.document import PlanDocument
 
 
 def coaching_panel(stage: str, title: str = "Coaching questions") -> widgets.HTML:

@@ -7,7 +7,7 @@ elements, process, participants and stakeholder input), the SWOT with evidence a
 ranked priority areas; goals and their measures; strategies and theirs; milestones and
 actions. Any record but the direction and the needs assessment can be deleted, after a
 question that says what goes with it. Beside the form, the plan-quality findings a coach
-would point out (workbook.improvement.findings: a strategy without a measure, a theory of
+would point out (workbook.records.document.findings: a strategy without a measure, a theory of
 action without its "then", a measure with fewer than two targets, an action without an
 owner or a due date...) are recomputed from what is typed now, so a finding disappears as
 the team fixes it, before they save. Open comments from the liaison sit under the record
@@ -23,11 +23,11 @@ import ipywidgets as widgets
 from workbook.apps.common import App, esc, guard, run
 from workbook.apps.editor import Editor, Spec
 from workbook.apps.panels import OpenComments, coaching_panel, practice_options
-from workbook.direction import Direction, GlossaryTerm, Goal, Measure
-from workbook.improvement import PlanDocument, findings
-from workbook.needs import NeedsAssessment, Priority, SwotEntry
-from workbook.plan import Action, Milestone, Strategy
-from workbook.records import Record
+from workbook.direction.model import Direction, GlossaryTerm, Goal, Measure
+from workbook.needs.model import NeedsAssessment, Priority, SwotEntry
+from workbook.plan.model import Action, Milestone, Strategy
+from workbook.records.base import Record
+from workbook.records.document import PlanDocument, findings
 
 
 def _short(text: str, n: int = 70) -> str:

@@ -5,7 +5,7 @@ performance levels, a choice of level and a box for the evidence. "Save and next
 that one rating (so stopping at any point loses nothing) and moves on; opening the app
 again continues at the first element not yet rated.
 
-The team view shows the team's ratings together (workbook.analysis.needs.rubric_profile):
+The team view shows the team's ratings together (workbook.needs.tables.rubric_profile):
 mean level, spread and agreement per practice and domain, with no rater named and any
 practice rated by fewer than two people blanked, so one person's view cannot be read off
 the summary.
@@ -19,10 +19,10 @@ import ipywidgets as widgets
 import pandas as pd
 
 from workbook import catalogue
-from workbook.analysis import needs as an
 from workbook.apps.common import App, Chart, esc, guard, run
 from workbook.apps.forms import Field, Problems, Saver, clean_text
-from workbook.needs import Rating
+from workbook.needs import tables as an
+from workbook.needs.model import Rating
 
 #: Fewer raters than this and a practice's figures are hidden in the team view.
 MIN_RATERS = 2

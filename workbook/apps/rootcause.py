@@ -18,13 +18,13 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from workbook.analysis import rootcause as rc
 from workbook.apps.common import App, Chart, esc, guard, run
 from workbook.apps.editor import Deleter
 from workbook.apps.forms import Field, Problems, Saver, clean_text, text_field
 from workbook.apps.panels import OpenComments, coaching_panel, practice_options
-from workbook.records import Record
-from workbook.rootcause import FISHBONE_CATEGORIES, Cause, Symptom, Why, cause_flags
+from workbook.records.base import Record
+from workbook.rootcause import tables as rc
+from workbook.rootcause.model import FISHBONE_CATEGORIES, Cause, Symptom, Why, cause_flags
 
 NEW = "__new__"
 ACTIONABLE = [("not judged yet", None), ("yes, we can act on it", True),
@@ -159,7 +159,7 @@ class RootCauseApp(App):
     @classmethod
     def prepare(cls, region: str) -> None:
         """Before the request: draw a fishbone a few times so the chart engine is warm."""
-        from workbook import show
+        from workbook.report import blocks as show
 
         symptom = Symptom(org_id="warm", statement="Reading results fell for grade 3")
         causes = [Cause(org_id="warm", symptom=symptom.id, text=f"Cause {i} " * 3,

@@ -5,7 +5,7 @@ stands: its status, the date, whether the output was delivered, the budget used 
 (cumulative, as the quarterly report reads it), and, when it is behind, why and what the
 team will change. Saving writes one StatusUpdate per action touched, all in one
 transaction, and the quarterly view below (the same tables as the quarterly report,
-workbook.analysis.progress) updates at once.
+workbook.progress.tables) updates at once.
 
 An action already updated this month is edited in place (so two people updating the same
 action in the same month get a conflict, not two competing rows); otherwise a new update
@@ -20,13 +20,13 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from workbook.analysis import progress as pg
-from workbook.analysis.plan import ordered_actions, title_of
 from workbook.apps.common import App, Chart, esc, guard, run
 from workbook.apps.forms import Field, Problems, Saver, clean_text, parse_date, parse_number
-from workbook.improvement import PlanDocument
-from workbook.plan import Action
-from workbook.progress import STATUSES, StatusUpdate
+from workbook.plan.model import Action
+from workbook.plan.tables import ordered_actions, title_of
+from workbook.progress import tables as pg
+from workbook.progress.model import STATUSES, StatusUpdate
+from workbook.records.document import PlanDocument
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -212,8 +212,8 @@ class StatusApp(App):
         as a download (the server serves no files, so it travels inside the link)."""
         import base64
 
-        from workbook import batch
         from workbook.errors import WorkbookError
+        from workbook.run import batch
 
         if self.dirty:
             self.messages.info("Save this month's updates first: the report reads what is "

@@ -33,7 +33,7 @@ __all__ = [
     "read", "check", "load_outcomes", "sample_sources", "SAMPLE_DIR", "KEY",
 ]
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "samples" / "data"
 DATA_SUFFIXES = {".txt", ".csv", ".tsv", ".xlsx"}
 #: One outcome row per these columns.
 KEY = ["state", "org_id", "indicator", "student_group", "grade", "year"]

@@ -1,0 +1,426 @@
+"""`workbook serve`: the click-through apps under Voila, and nothing else.
+
+Voila on its own serves a whole folder: a file browser, the contents API, any file that
+matches its allowlist, and a `?template=` switch. District teams need none of that, and a
+liaison's server should not show a file list or a line of source code to anyone. So this
+module starts Voila with:
+
+* only `notebooks/apps/` as its root, and no tree, contents or files handlers: the only
+  pages are the landing page (ours, listing the apps) and the rendered apps;
+* a token like JupyterLab's (printed once at start, or JUPYTER_TOKEN; the browser keeps a
+  cookie after the first visit), or none only when bound to a loopback address;
+* no tracebacks to clients, the template and theme fixed, sources stripped;
+* pre-heated kernels: each app notebook runs up to the point where it waits for the
+  request (see `workbook.apps.common.run`), so a page opens in about a second;
+* the store's URL in the environment, so every kernel saves to the same database, and the
+  region data cached before any kernel starts, so kernels never race to build it.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import json
+import os
+import secrets
+import socket
+from pathlib import Path
+from urllib.parse import urlencode
+
+from workbook import paths
+from workbook.errors import WorkbookError
+
+#: Where the app notebooks live; nothing outside this folder is ever served.
+APPS_DIR = Path(__file__).resolve().parent.parent.parent / "notebooks" / "apps"
+#: Big enough that a pasted 10 MB text reaches the kernel (which refuses it with a message
+#: next to the field) instead of the websocket closing under the user.
+WEBSOCKET_MAX_BYTES = 64 * 1024 * 1024
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` only accepts connections from this machine."""
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_binding(host: str, token: bool) -> None:
+    """Refuse to serve without a token anywhere but on loopback."""
+    if not token and not is_loopback(host):
+        raise WorkbookError(
+            f"--no-token is only allowed on a loopback address (127.0.0.1, ::1, localhost); "
+            f"{host!r} would let anyone who can reach this machine read and change every "
+            "plan. Drop --no-token, or bind to 127.0.0.1.")
+
+
+def port_is_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def app_notebooks(folder: Path = APPS_DIR) -> list[Path]:
+    """The app notebooks, in navigation order (then any others by name)."""
+    from workbook.apps import APPS
+
+    order = {name: i for i, (name, _) in enumerate(APPS)}
+    found = [p for p in folder.glob("*.ipynb") if not p.name.startswith(("_", "."))]
+    return sorted(found, key=lambda p: (order.get(p.stem, len(order)), p.name))
+
+
+def notebook_summary(path: Path) -> tuple[str, str]:
+    """(title, first paragraph) of a notebook's first markdown cell, for the landing page."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return path.stem, ""
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            text = "".join(cell.get("source", []))
+            lines = [ln.strip() for ln in text.strip().splitlines()]
+            title = lines[0].lstrip("# ").strip() if lines else path.stem
+            body = []
+            for ln in lines[1:]:
+                if not ln and body:
+                    break
+                if ln:
+                    body.append(ln)
+            return title, " ".join(body)
+    return path.stem, ""
+
+
+def _prepare_data() -> None:
+    """Build the Parquet cache of every region once, here, before kernels start."""
+    from workbook.run import context
+
+    folder = paths.root() / "parameters" / "regions"
+    for manifest in sorted(folder.glob("*.yaml")):
+        context.region_outcomes(manifest.stem)
+
+
+def _landing_handler():
+    """The landing page handler class (imported lazily: jupyter_server is heavy)."""
+    import tornado.web
+    from jupyter_server.base.handlers import JupyterHandler
+
+    class LandingHandler(JupyterHandler):
+        """Lists the apps; keeps the query string (the chosen district) on every link."""
+
+        def initialize(self, folder: str) -> None:
+            self.folder = Path(folder)
+
+        @tornado.web.authenticated
+        def get(self) -> None:
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            self.write(landing_page(self.folder, self.base_url, self.request.arguments))
+
+    return LandingHandler
+
+
+_LANDING_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2933;
+background:#f5f7fa}
+header{background:#1f4e79;color:white;padding:1.2rem 2rem}
+header h1{margin:0;font-size:1.5rem} header p{margin:.3rem 0 0;opacity:.9}
+main{max-width:980px;margin:1.5rem auto;padding:0 1rem}
+ul.apps{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,
+minmax(280px,1fr));gap:1rem}
+ul.apps li{background:white;border:1px solid #d9e2ec;border-radius:8px;padding:1rem}
+ul.apps a{font-weight:600;font-size:1.1rem;color:#1f4e79;text-decoration:none}
+ul.apps a:hover{text-decoration:underline} ul.apps p{margin:.4rem 0 0;color:#52606d}
+.note{color:#52606d;font-size:.9rem}
+"""
+
+
+def landing_page(folder: Path, base_url: str, arguments: dict[str, list[bytes]]) -> str:
+    """The landing page: one card per app, links carrying the district from the URL."""
+    keep = {k: v[-1].decode("utf-8", "replace") for k, v in arguments.items()
+            if k in ("region", "district") and v}
+    query = ("?" + urlencode(keep)) if keep else ""
+    cards = []
+    for nb in app_notebooks(folder):
+        title, text = notebook_summary(nb)
+        href = f"{base_url}voila/render/{nb.name}{query}"
+        cards.append(f'<li><a href="{html.escape(href)}">{html.escape(title)}</a>'
+                     f"<p>{html.escape(text)}</p></li>")
+    chosen = (f"<p class='note'>District {html.escape(keep['district'])} is chosen; every "
+              "app opens on it.</p>") if "district" in keep else (
+        "<p class='note'>Each app lets you pick the region and district; the choice is kept "
+        "in the page address, so you can share a link to it.</p>")
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<link rel='icon' href='data:;base64,='>"
+        f"<title>Workbook apps</title><style>{_LANDING_CSS}</style></head><body>"
+        "<header><h1>Workbook apps</h1><p>The school and district continuous-improvement "
+        "cycle: needs, root causes, plan, coaching and monthly status.</p></header>"
+        f"<main>{chosen}<ul class='apps'>{''.join(cards)}</ul>"
+        "<p class='note'>Every save is recorded with your name and kept in the plan store; "
+        "if two people change the same thing, the second is asked what to keep.</p>"
+        "</main></body></html>")
+
+
+def _voila_class():
+    """Voila with only the app routes: no tree, no contents API, no file serving."""
+    from voila.app import Voila
+    from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+    from voila.static_file_handler import AllowListFileHandler
+    from voila.tornado.contentshandler import VoilaContentsHandler
+    from voila.tornado.treehandler import TornadoVoilaTreeHandler
+
+    dropped = (TornadoVoilaTreeHandler, VoilaContentsHandler, AllowListFileHandler,
+               VoilaShutdownKernelHandler)
+
+    class WorkbookVoila(Voila):
+        name = "workbook-serve"
+
+        def setup_template_dirs(self) -> None:
+            """Our template first: it extends Voila's lab template (see its file)."""
+            from workbook.apps.page import TEMPLATE_DIR
+
+            super().setup_template_dirs()
+            self.template_paths = [str(TEMPLATE_DIR), *self.template_paths]
+
+        def init_handlers(self) -> list:
+            import tornado.web
+            from jupyter_server.utils import url_path_join
+
+            handlers = [h for h in super().init_handlers()
+                        if not (len(h) > 1 and isinstance(h[1], type)
+                                and issubclass(h[1], dropped))]
+            # ours go first: Voila's routes end in a catch-all
+            return [
+                (self.server_url, _landing_handler(), {"folder": self.root_dir}),
+                (url_path_join(self.server_url, r"/voila/api/shutdown/(.*)"),
+                 _shutdown_handler()),
+                (url_path_join(self.server_url, r"/voila/tree.*"),
+                 tornado.web.RedirectHandler, {"url": self.server_url}),
+                *handlers]
+
+    return WorkbookVoila
+
+
+#: Seconds a closed page's kernel is kept, in case the page is still there after all.
+SHUTDOWN_GRACE = 3.0
+
+
+def _shutdown_handler():
+    """Voila's "the page is closing" beacon, made safe for unsaved work.
+
+    Voila's page asks to shut its kernel down on `beforeunload`, before the user has
+    answered "leave this page?". Here the kernel is shut down only if, after a short
+    grace period, no page is connected to it any more. The beacon carries no XSRF field
+    (the page never got the cookie), so the kernel id, a random secret only that page
+    knows, is what authorises it, as for the kernel's own websocket.
+    """
+    import asyncio
+
+    from jupyter_core.utils import ensure_async
+    from jupyter_server.base.handlers import APIHandler
+
+    class ShutdownWhenGone(APIHandler):
+        def check_xsrf_cookie(self) -> None:
+            return None
+
+        async def post(self, kernel_id: str) -> None:
+            manager = self.kernel_manager
+            self.set_status(204)
+            self.finish()
+            await asyncio.sleep(SHUTDOWN_GRACE)
+            if kernel_id in manager and not manager.kernel_model(kernel_id)["connections"]:
+                await ensure_async(manager.shutdown_kernel(kernel_id))
+
+    return ShutdownWhenGone
+
+
+def voila_config(*, host: str, port: int, token: str, preheat: bool, pool_size: int):
+    """Voila's settings for the apps (a traitlets Config)."""
+    from traitlets.config import Config
+
+    c = Config()
+    c.Voila.ip = host
+    c.Voila.port = port
+    c.Voila.port_retries = 0
+    c.Voila.open_browser = False
+    c.Voila.token = token
+    c.Voila.tornado_settings = {"websocket_max_message_size": WEBSOCKET_MAX_BYTES}
+    v = c.VoilaConfiguration
+    v.show_tracebacks = False
+    v.strip_sources = True
+    v.allow_template_override = "NO"
+    v.allow_theme_override = "NO"
+    v.file_allowlist = []
+    v.preheat_kernel = preheat
+    v.default_pool_size = pool_size if preheat else 0
+    # kernels of open pages are never culled; one left by a vanished page goes after 2 h
+    c.MappingKernelManager.cull_idle_timeout = 7200
+    c.MappingKernelManager.cull_interval = 300
+    c.MappingKernelManager.cull_connected = False
+    # refill the pool a little after a kernel is taken, not while that page is rendering
+    c.VoilaKernelManager.fill_delay = 3.0
+    return c
+
+
+#: Who the apps show student counts to: "stakeholder" hides small groups (the default),
+#: "team" shows every count, for a server only the district's own staff can reach.
+AUDIENCES = ("stakeholder", "team")
+
+
+def serve(host: str = "127.0.0.1", port: int = 8866, token: bool = True,
+          database_url: str = "", *, pool_size: int = 1, audience: str = "stakeholder",
+          folder: Path | None = None) -> None:
+    """Serve the apps until interrupted (Ctrl-C or SIGTERM); blocks.
+
+    `token=False` is allowed only on loopback. The token is printed with the URL to open;
+    it is new at every start unless JUPYTER_TOKEN sets it (as for JupyterLab).
+    `database_url` (else WORKBOOK_DATABASE_URL, else the embedded SQLite file) is created
+    or upgraded before any kernel starts and handed to every kernel.
+    `pool_size` kernels per app are kept running ahead of requests (0: start one per
+    page, slower to open, no memory held while idle). `audience` is handed to the kernels
+    as WORKBOOK_APPS_AUDIENCE (see AUDIENCES).
+    """
+    from workbook.store import Store
+    from workbook.store import database_url as resolve_url
+
+    check_binding(host, token)
+    if audience not in AUDIENCES:
+        raise WorkbookError(f"--audience must be one of {', '.join(AUDIENCES)}, not "
+                            f"{audience!r}")
+    if not 0 <= pool_size <= 8:
+        raise WorkbookError(f"--pool-size must be between 0 and 8, not {pool_size}")
+    folder = Path(folder or APPS_DIR).resolve()
+    if not app_notebooks(folder):
+        raise WorkbookError(f"no app notebooks in {folder}")
+    if not port_is_free(host, port):
+        raise WorkbookError(f"port {port} on {host} is in use; pick another with --port")
+    url = resolve_url(database_url or None)
+    os.environ["WORKBOOK_DATABASE_URL"] = url  # kernels inherit the server's environment
+    os.environ["WORKBOOK_APPS_AUDIENCE"] = audience
+    Store(url).engine.dispose()  # create or upgrade the schema once, here
+    _prepare_data()
+    # like JupyterLab: a fixed token from JUPYTER_TOKEN (links survive a restart), else new
+    secret = (os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)) if token else ""
+    shown = f"[{host}]" if ":" in host else host
+    link = f"http://{shown}:{port}/" + (f"?token={secret}" if secret else "")
+    print(f"workbook apps: {link}", flush=True)
+    print(f"plan store: {_redact(url)}", flush=True)
+    if not secret:
+        print("no token: anyone on this machine can open the apps", flush=True)
+    print(f"audience: {audience} (" + ("small groups of students hidden" if audience ==
+          "stakeholder" else "every student count shown") + ")", flush=True)
+    app = _voila_class()(config=voila_config(host=host, port=port, token=secret,
+                                             preheat=pool_size > 0, pool_size=pool_size))
+    app.initialize([str(folder)])
+    app.start()
+
+
+def _redact(url: str) -> str:
+    """The database URL without its password, for the log."""
+    try:
+        import sqlalchemy as sa
+
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparseable URL)"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on right now (for tests and benchmarks)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class Background:
+    """`workbook serve` in a child process: start, wait until it answers, stop.
+
+    For tests and benchmarks: the server is the real command line, in its own process
+    (so a restart is a real restart), logging to `log_path`. `url` carries the token.
+    """
+
+    def __init__(self, *, database_url: str, log_path: Path, port: int | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        self.database_url = database_url
+        self.log_path = Path(log_path)
+        self.port = port or free_port()
+        self.env = {**os.environ, **(env or {})}
+        self.proc = None
+        self.url = ""
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 120) -> Background:
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        offset = len(self.log())  # a restart appends: read only this run's lines
+        log = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 (the child owns it)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "workbook.cli", "serve", "--port", str(self.port),
+             "--database", self.database_url],
+            stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True)
+        log.close()
+        self.url = ""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise WorkbookError(f"workbook serve exited ({self.proc.returncode}); see "
+                                    f"{self.log_path}:\n{self.log()[offset:][-3000:]}")
+            line = next((ln for ln in self.log()[offset:].splitlines()
+                         if ln.startswith("workbook apps: ")), "")
+            if line:
+                self.url = line.removeprefix("workbook apps: ").strip()
+                try:
+                    with urllib.request.urlopen(self.url, timeout=2) as reply:
+                        if "/login" not in reply.url:
+                            return self
+                except OSError:
+                    pass
+            time.sleep(0.2)
+        self.stop()
+        raise WorkbookError(f"workbook serve did not answer within {timeout:.0f} s; see "
+                            f"{self.log_path}")
+
+    @property
+    def token(self) -> str:
+        return self.url.split("token=", 1)[1] if "token=" in self.url else ""
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 30) -> None:
+        """SIGTERM (Voila shuts its kernels down), then SIGKILL the group if it hangs."""
+        import signal
+        import subprocess
+
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:  # kernels notice their parent is gone and exit
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def __enter__(self) -> Background:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,832 @@
+"""The plan as an Excel workbook in the layout of Tool A, and the monthly action status sheet.
+
+`export_plan` writes one sheet per part of Tool A (School Improvement Planning Template):
+at a glance, direction, measures, needs assessment, root causes, strategies, milestones and
+actions, reporting and supports. The "Action status" sheet is the one teams fill in offline
+each month; `import_action_status` reads it back, checks every row first and returns new
+`StatusUpdate` records only when the whole sheet is valid. The caller saves them in one
+transaction (`Store.save_all`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zipfile import BadZipFile
+
+import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+from pydantic import ValidationError
+
+from workbook import catalogue
+from workbook.errors import WorkbookError
+from workbook.files import atomic_path
+from workbook.plan.model import Action, Milestone, Strategy
+from workbook.progress.model import STATUSES, StatusUpdate
+from workbook.records.base import Record
+from workbook.records.document import PlanDocument
+from workbook.rootcause.model import cause_flags
+
+__all__ = [
+    "BANNER",
+    "SHEETS",
+    "STATUS_COLUMNS",
+    "STATUS_SHEET",
+    "ActionStatusError",
+    "build_workbook",
+    "export_plan",
+    "import_action_status",
+    "latest_statuses",
+]
+
+BANNER = "ILLUSTRATIVE SAMPLE PLAN — not a real district plan"
+STATUS_SHEET = "Action status"
+SHEETS = ("At a glance", "Direction", "Goal measures", "Needs assessment", "SWOT", "Priorities",
+          "Root causes", "Strategies", "Strategy measures", "Milestones and actions",
+          STATUS_SHEET, "Quarterly report", "Supports", "Glossary")
+#: the columns of the Action status sheet, in order
+STATUS_COLUMNS = ("Action id", "Milestone", "Action", "Owner", "Due", "Status", "Date",
+                  "Output delivered", "Budget used", "Cause", "Adjustment")
+_FILL_IN = ("Status", "Date", "Output delivered", "Budget used", "Cause", "Adjustment")
+_FIELD_COLUMN = {"action": "Action id", "status": "Status", "date": "Date",
+                 "output_delivered": "Output delivered", "budget_used": "Budget used",
+                 "cause": "Cause", "adjustment": "Adjustment"}
+_YES = ("yes", "y", "true", "1")
+_NO = ("no", "n", "false", "0")
+
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=13)
+_GREY = Font(color="808080", size=9)
+_HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
+_BANNER_FILL = PatternFill("solid", fgColor="FFC7CE")
+_BANNER_FONT = Font(bold=True, size=13, color="9C0006")
+_TOP = Alignment(vertical="top")
+_WRAP = Alignment(vertical="top", wrap_text=True)
+_FORMATS = {"money": "#,##0.00", "pct": "0%", "date": "yyyy-mm-dd"}
+_FIXED_WIDTHS = {"long": 50, "date": 12, "money": 14, "pct": 11, "num": 11, "id": 14}
+
+
+# ----------------------------------------------------------------------------------------
+# sheet building blocks
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: its header and kind (text, long, date, money, pct, num, id)."""
+
+    header: str
+    kind: str = "text"
+
+
+def _put(cell, value: Any, kind: str = "text") -> None:
+    """Write a value as a real Excel type: dates as dates, numbers as numbers, text as text."""
+    if value is None or value == "":
+        return
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        value = value.replace(tzinfo=None)
+    if isinstance(value, str):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.data_type = "s"  # text typed by people is never a formula
+    else:
+        cell.value = value
+    if isinstance(value, dt.date):
+        cell.number_format = _FORMATS["date"]
+    elif kind in _FORMATS:
+        cell.number_format = _FORMATS[kind]
+    cell.alignment = _WRAP if kind == "long" or isinstance(value, str) and "\n" in value else _TOP
+    if kind == "id":
+        cell.font = _GREY
+
+
+def _title(ws: Worksheet, title: str, notes: Sequence[str], banner: bool, width: int) -> int:
+    """Title, notes and (for sample plans) the banner; returns the next free row."""
+    ws.cell(1, 1, title).font = _TITLE
+    row = 2
+    if banner:
+        _banner(ws, row, width)
+        row += 1
+    for note in notes:
+        _put(ws.cell(row, 1), note)
+        ws.cell(row, 1).font = Font(italic=True)
+        row += 1
+    return row
+
+
+def _banner(ws: Worksheet, row: int, width: int) -> None:
+    cell = ws.cell(row, 1, BANNER)
+    cell.font, cell.fill = _BANNER_FONT, _BANNER_FILL
+    for col in range(2, max(width, 4) + 1):
+        ws.cell(row, col).fill = _BANNER_FILL
+
+
+def _header(ws: Worksheet, row: int, columns: Sequence[Column]) -> None:
+    for c, col in enumerate(columns, 1):
+        cell = ws.cell(row, c, col.header)
+        cell.font, cell.fill, cell.alignment = _BOLD, _HEAD_FILL, _WRAP
+
+
+def _rows(ws: Worksheet, first: int, columns: Sequence[Column],
+          rows: Iterable[Sequence[Any]]) -> int:
+    """Write data rows from `first`; returns the last row written (first - 1 if none)."""
+    row = first - 1
+    for row, values in enumerate(rows, first):
+        for c, (col, value) in enumerate(zip(columns, values, strict=True), 1):
+            _put(ws.cell(row, c), value, col.kind)
+    return row
+
+
+def _widths(ws: Worksheet, columns: Sequence[Column], first: int) -> None:
+    """Fixed widths for long text, dates and numbers; other columns fit their content."""
+    for c, col in enumerate(columns, 1):
+        width = _FIXED_WIDTHS.get(col.kind)
+        if width is None:
+            lengths = [len(line) for (v,) in ws.iter_rows(min_row=first, min_col=c, max_col=c,
+                                                          values_only=True)
+                       if v is not None for line in str(v).splitlines()]
+            width = min(max([12, *lengths]) + 2, 45)
+        ws.column_dimensions[get_column_letter(c)].width = width
+
+
+def _table(ws: Worksheet, title: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]],
+           *, banner: bool, notes: Sequence[str] = ()) -> tuple[int, int]:
+    """A titled table with a bold, frozen header; returns (header row, last data row)."""
+    head = _title(ws, title, notes, banner, len(columns))
+    _header(ws, head, columns)
+    last = _rows(ws, head + 1, columns, rows)
+    ws.freeze_panes = ws.cell(head + 1, 1)
+    _widths(ws, columns, head + 1)
+    if last > head:
+        ws.auto_filter.ref = f"A{head}:{get_column_letter(len(columns))}{last}"
+    return head, last
+
+
+# ----------------------------------------------------------------------------------------
+# the plan, ordered and numbered the way Tool A numbers it (goal 1, strategy 1.1, ...)
+
+
+def latest_statuses(updates: Iterable[StatusUpdate],
+                    as_of: dt.date | None = None) -> dict[str, StatusUpdate]:
+    """The latest status update of each action (on or before `as_of`); later wins ties."""
+    out: dict[str, StatusUpdate] = {}
+    for u in updates:
+        if as_of is not None and u.date > as_of:
+            continue
+        current = out.get(u.action)
+        if current is None or u.date >= current.date:
+            out[u.action] = u
+    return out
+
+
+def _group(parents: Sequence[Record], children: Sequence[Record],
+           link: str) -> dict[str | None, list[Record]]:
+    """Children by parent id, in order; children whose parent is unknown under None."""
+    known = {p.id for p in parents}
+    out: dict[str | None, list[Record]] = defaultdict(list)
+    for child in children:
+        parent = getattr(child, link)
+        out[parent if parent in known else None].append(child)
+    return out
+
+
+def _nest(parents: Sequence[Record], children: Sequence[Record], link: str,
+          number: dict[str, str]) -> list[Record]:
+    """Order children under their parents (orphans last, under "?") and number them."""
+    groups = _group(parents, children, link)
+    ordered = []
+    for parent in [*parents, None]:
+        prefix = number[parent.id] if parent else "?"
+        for k, child in enumerate(groups.get(parent.id if parent else None, []), 1):
+            number[child.id] = f"{prefix}.{k}"
+            ordered.append(child)
+    return ordered
+
+
+class _Plan:
+    """The document with Tool A numbering, lookups and the latest status of each action."""
+
+    def __init__(self, doc: PlanDocument, as_of: dt.date):
+        self.doc, self.as_of = doc, as_of
+        org = doc.organisation
+        self.banner = bool(org and org.illustrative)
+        self.number: dict[str, str] = {}
+        self.goals = list(doc.of("goal"))
+        for k, goal in enumerate(self.goals, 1):
+            self.number[goal.id] = str(k)
+        self.strategies = _nest(self.goals, doc.of("strategy"), "goal", self.number)
+        self.milestones = _nest(self.strategies, doc.of("milestone"), "strategy", self.number)
+        self.actions = _nest(self.milestones, doc.of("action"), "milestone", self.number)
+        self.latest = latest_statuses(doc.of("status"), as_of)  # type: ignore[arg-type]
+        self.finished: dict[str, dt.date] = {}  # the first date each action was reported done
+        for u in doc.of("status"):
+            if u.status == "complete" and u.date <= as_of:  # type: ignore[attr-defined]
+                first = self.finished.get(u.action, u.date)  # type: ignore[attr-defined]
+                self.finished[u.action] = min(first, u.date)  # type: ignore[attr-defined]
+
+    def label(self, record: Record | None, attr: str = "title") -> str:
+        if record is None:
+            return ""
+        return f"{self.number.get(record.id, '?')} {getattr(record, attr)}"
+
+    def get(self, record_id: str | None) -> Record | None:
+        return self.doc.get(record_id) if record_id else None
+
+    def children(self, parents: Sequence[Record], children: Sequence[Record],
+                 link: str) -> list[tuple[Record | None, list[Record]]]:
+        """(parent, its children) in plan order; orphans come last with parent None."""
+        groups = _group(parents, children, link)
+        pairs: list[tuple[Record | None, list[Record]]] = [(p, groups.get(p.id, []))
+                                                            for p in parents]
+        return pairs + [(None, groups[None])] if None in groups else pairs
+
+
+def _practice(code: str | None) -> str:
+    return f"{code} {catalogue.practice(code).name}" if code else ""
+
+
+# ----------------------------------------------------------------------------------------
+# the sheets
+
+
+def _at_a_glance(ws: Worksheet, plan: _Plan) -> None:
+    org = plan.doc.organisation
+    row = 1
+    if plan.banner:
+        _banner(ws, row, 5)
+        row += 1
+    ws.cell(row, 1, "TOOL A: IMPROVEMENT PLANNING TEMPLATE — AT-A-GLANCE").font = _TITLE
+    head = row + 1
+    columns = (Column("Field"), Column("Value", "long"))
+    _header(ws, head, columns)
+    last = _rows(ws, head + 1, columns, _glance_fields(plan, org))
+    ws.freeze_panes = ws.cell(head + 1, 1)
+    for r in range(head + 1, last + 1):
+        ws.cell(r, 1).font = _BOLD
+    _overview(ws, plan, last + 2)
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 50
+    for letter in "CDE":
+        ws.column_dimensions[letter].width = 30
+
+
+def _glance_fields(plan: _Plan, org) -> list[tuple[str, Any]]:
+    if org is None:
+        return [("Organisation", f"(no organisation record for {plan.doc.org_id})")]
+    name = {"district": "District", "school": "School name"}.get(org.level, "Organisation")
+    title_i = {True: "yes", False: "no"}.get(org.title_i, "")
+    stamps = [r.updated_at for r in plan.doc.all() if r.updated_at]
+    fields = [(name, org.name), ("Organisation id (CDS / institution id)", org.org_id),
+              ("Level", org.level), ("Parent organisation (county office / ESD)", org.parent),
+              ("State", org.state), ("County", org.county), ("ESSA status", org.essa_status),
+              ("Title I status", title_i), ("Level of support", org.support_level),
+              ("Contact information", org.contacts), ("Date of plan", org.plan_start),
+              ("Plan end", org.plan_end),
+              ("Date of update", max(stamps).date() if stamps else None)]
+    fields += _listed("Leadership team members", org.leadership_team)
+    fields += _listed("Plan signatures", org.signatures)
+    return fields
+
+
+def _listed(label: str, items: Sequence[str]) -> list[tuple[str, str]]:
+    return [(label if k == 0 else "", item) for k, item in enumerate(items or [""])]
+
+
+def _overview(ws: Worksheet, plan: _Plan, row: int) -> None:
+    """Tool A's at-a-glance table: goal, strategy, indicator, milestones, timeline."""
+    ws.cell(row, 1, "PLAN OVERVIEW").font = _TITLE
+    columns = (Column("Goal"), Column("Strategy", "long"), Column("Indicator"),
+               Column("Milestone"), Column("Timeline", "date"))
+    _header(ws, row + 1, columns)
+    _rows(ws, row + 2, columns, _overview_rows(plan))
+
+
+def _overview_rows(plan: _Plan) -> Iterator[tuple]:
+    indicators = defaultdict(list)
+    for m in plan.doc.of("measure"):
+        indicators[m.parent].append(m.indicator)  # type: ignore[attr-defined]
+    for s in plan.strategies:
+        goal = plan.get(s.goal)  # type: ignore[attr-defined]
+        ms = [m for m in plan.milestones if m.strategy == s.id] or [None]  # type: ignore
+        for m in ms:
+            yield (plan.label(goal), plan.label(s), "; ".join(indicators[s.id]),
+                   plan.label(m), m.due if m else None)
+
+
+def _direction(ws: Worksheet, plan: _Plan) -> None:
+    rows: list[tuple] = []
+    for d in plan.doc.of("direction"):
+        rows += [("Vision", d.vision, ""), ("Mission", d.mission, ""),  # type: ignore
+                 ("Purpose (theory of action)", d.purpose, "")]  # type: ignore
+    rows += [(f"Goal {plan.number[g.id]}", g.title, g.explanation)  # type: ignore
+             for g in plan.goals]
+    _table(ws, "STRATEGIC DIRECTION (refer to 1. Set the direction)",
+           (Column("Part"), Column("Statement", "long"), Column("Explanation", "long")),
+           rows, banner=plan.banner)
+
+
+def _measure_columns(parent: str, years: int) -> list[Column]:
+    return [Column(parent), Column("Indicator"), Column("Data source"), Column("Student group"),
+            Column("State indicator"), Column("Baseline", "num"), Column("Baseline year", "num"),
+            *(Column(f"Target year {y}", "num") for y in range(1, years + 1))]
+
+
+def _measures(ws: Worksheet, plan: _Plan, parents: Sequence[Record], title: str,
+              parent_header: str, *, orphans: bool, notes: Sequence[str] = ()) -> None:
+    known = {p.id for p in plan.goals} | {p.id for p in plan.strategies}
+    order = {p.id: k for k, p in enumerate(parents)}
+    chosen = [m for m in plan.doc.of("measure")
+              if m.parent in order or orphans and m.parent not in known]  # type: ignore
+    chosen.sort(key=lambda m: order.get(m.parent, len(order)))  # type: ignore[attr-defined]
+    years = max([3, *(int(y) for m in chosen for y in m.targets)])  # type: ignore[attr-defined]
+    rows = [(plan.label(plan.get(m.parent)) or "?", m.indicator, m.data_source,  # type: ignore
+             m.student_group, m.state_indicator, m.baseline, m.baseline_year,  # type: ignore
+             *(m.targets.get(y) for y in range(1, years + 1)))  # type: ignore[attr-defined]
+            for m in chosen]
+    _table(ws, title, _measure_columns(parent_header, years), rows, banner=plan.banner,
+           notes=notes)
+
+
+def _needs(ws: Worksheet, plan: _Plan) -> None:
+    columns = (Column("Elements included in the needs assessment", "long"),
+               Column("How was the needs assessment, including the root cause analysis, "
+                      "completed?", "long"),
+               Column("Who was involved?", "long"),
+               Column("How was stakeholder input included?", "long"))
+    rows = [("\n".join(n.elements), n.process, n.participants,  # type: ignore[attr-defined]
+             n.stakeholder_input) for n in plan.doc.of("needs_assessment")]  # type: ignore
+    _table(ws, "NEEDS ASSESSMENT (refer to 2. Assess needs)", columns, rows,
+           banner=plan.banner)
+
+
+def _swot(ws: Worksheet, plan: _Plan) -> None:
+    order = ("strength", "weakness", "opportunity", "threat")
+    items = sorted(plan.doc.of("swot"), key=lambda s: order.index(s.quadrant))  # type: ignore
+    rows = [(s.quadrant.capitalize(), s.text, s.evidence) for s in items]  # type: ignore
+    _table(ws, "DATA ANALYSIS: STRENGTHS, WEAKNESSES, OPPORTUNITIES AND THREATS",
+           (Column("Quadrant"), Column("Statement", "long"), Column("Evidence", "long")),
+           rows, banner=plan.banner)
+
+
+def _priorities(ws: Worksheet, plan: _Plan) -> None:
+    items = sorted(plan.doc.of("priority"), key=lambda p: p.rank)  # type: ignore[attr-defined]
+    rows = [(p.rank, p.title, p.evidence) for p in items]  # type: ignore[attr-defined]
+    _table(ws, "PRIORITY AREAS (based on the needs assessment)",
+           (Column("Priority", "num"), Column("Priority area"), Column("Evidence", "long")),
+           rows, banner=plan.banner,
+           notes=("List top four priority areas based on the needs assessment. Although more "
+                  "can be identified, going deeper in improving fewer areas is often more "
+                  "effective.",))
+
+
+_ROOT_COLUMNS = (Column("Priority area"), Column("Symptom", "long"), Column("Step"),
+                 Column("Why / cause", "long"), Column("Category"), Column("Evidence", "long"),
+                 Column("Actionable"), Column("Practice"), Column("Impact (1-5)", "num"),
+                 Column("Prioritised"), Column("Coach's flags", "long"))
+
+
+def _root_causes(ws: Worksheet, plan: _Plan) -> None:
+    _table(ws, "ROOT CAUSE ANALYSIS (refer to 2. Assess needs)", _ROOT_COLUMNS,
+           _root_rows(plan), banner=plan.banner)
+
+
+def _root_rows(plan: _Plan) -> Iterator[tuple]:
+    symptoms = plan.doc.of("symptom")
+    whys = _group(symptoms, plan.doc.of("why"), "symptom")
+    causes = _group(symptoms, plan.doc.of("cause"), "symptom")
+    for s in [*symptoms, None]:
+        key = s.id if s else None
+        chain = sorted(whys.get(key, []), key=lambda w: w.step)  # type: ignore[attr-defined]
+        found = causes.get(key, [])
+        if s is None and not chain and not found:
+            continue
+        prio = plan.get(getattr(s, "priority", None))
+        head = (getattr(prio, "title", ""), s.statement if s else "?")  # type: ignore
+        if not chain and not found:
+            yield (*head, *[None] * 9)
+        for w in chain:
+            yield (*head, f"Why {w.step}", w.text, None, w.evidence,  # type: ignore
+                   None, None, None, None, None)
+        for c in found:
+            yield (*head, "Cause", c.text, c.category, c.evidence, c.actionable,  # type: ignore
+                   _practice(c.practice), c.impact, c.prioritised,  # type: ignore
+                   "; ".join(cause_flags(c)))  # type: ignore[arg-type]
+
+
+def _strategies(ws: Worksheet, plan: _Plan) -> None:
+    columns = (Column("Strategy"), Column("Goal"), Column("Title"),
+               Column("If we (the effective practice)", "long"),
+               Column("then (what teachers, staff, etc. will do)", "long"),
+               Column("and (what the students do)", "long"), Column("Practice"),
+               Column("Root causes addressed", "long"))
+    rows = [(plan.number[s.id], plan.label(plan.get(s.goal)), s.title,  # type: ignore
+             *s.parts, _practice(s.practice), _causes(plan, s))  # type: ignore[attr-defined]
+            for s in plan.strategies]
+    _table(ws, "STRATEGIES (refer to 3. Create plan)", columns, rows, banner=plan.banner,
+           notes=("All strategies are written as a Theory of Action: If we (the effective "
+                  "practice), then (what adults will do as a result), and (what the students "
+                  "do as a result).",))
+
+
+def _causes(plan: _Plan, s: Strategy) -> str:
+    return "\n".join(c.text for c in map(plan.get, s.causes) if c)  # type: ignore[attr-defined]
+
+
+_ACTION_COLUMNS = (Column("Strategy"), Column("Milestone"), Column("Plan year", "num"),
+                   Column("Milestone due", "date"), Column("Action"),
+                   Column("Anticipated outputs", "long"), Column("Start", "date"),
+                   Column("Due", "date"), Column("Resources/budget", "money"),
+                   Column("Funding source"), Column("Person responsible"),
+                   Column("Collaborators"))
+
+
+def _milestones(ws: Worksheet, plan: _Plan) -> None:
+    _table(ws, "MILESTONES AND ACTIONS (refer to 3. Create plan)", _ACTION_COLUMNS,
+           _milestone_rows(plan), banner=plan.banner)
+
+
+def _milestone_rows(plan: _Plan) -> Iterator[tuple]:
+    for m, actions in plan.children(plan.milestones, plan.actions, "milestone"):
+        head = (plan.label(plan.get(getattr(m, "strategy", None))), plan.label(m) or "?",
+                getattr(m, "plan_year", None), getattr(m, "due", None))
+        if not actions:
+            yield (*head, *[None] * 8)
+        for a in actions:
+            yield (*head, plan.label(a), a.outputs, a.start, a.due, a.budget,  # type: ignore
+                   a.funding_source, a.owner, ", ".join(a.collaborators))  # type: ignore
+
+
+# ----------------------------------------------------------------------------------------
+# monthly action status (filled in offline) and the quarterly report computed from it
+
+_STATUS_KINDS = {"Action id": "id", "Due": "date", "Date": "date", "Budget used": "money",
+                 "Cause": "long", "Adjustment": "long"}
+
+
+def _action_status(ws: Worksheet, plan: _Plan) -> None:
+    columns = [Column(h, _STATUS_KINDS.get(h, "text")) for h in STATUS_COLUMNS]
+    rows = [(a.id, plan.label(plan.get(a.milestone)), plan.label(a), a.owner,  # type: ignore
+             a.due, None, None, None, None, None, None) for a in plan.actions]  # type: ignore
+    head, last = _table(
+        ws, "MONTHLY ACTION STATUS REPORTING", columns, rows, banner=plan.banner,
+        notes=("Fill in Status, Date, Output delivered, Budget used (to date), Cause (if "
+               "behind) and Adjustment for each action this month; leave a row blank to skip "
+               "it. Do not change the Action id.",))
+    ws.freeze_panes = ws.cell(head + 1, 2)
+    if last > head:
+        _status_validation(ws, head + 1, last)
+
+
+def _status_validation(ws: Worksheet, first: int, last: int) -> None:
+    col = {h: get_column_letter(k) for k, h in enumerate(STATUS_COLUMNS, 1)}
+    rules = [
+        (DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"',
+                        error="Choose: " + ", ".join(STATUSES)), "Status"),
+        (DataValidation(type="list", formula1='"yes,no"', error="Choose yes or no"),
+         "Output delivered"),
+        (DataValidation(type="date", operator="greaterThan", formula1="DATE(2000,1,1)",
+                        error="Enter a date, e.g. 2024-10-31"), "Date"),
+        (DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                        error="Enter the amount used, a number of 0 or more"), "Budget used"),
+    ]
+    for dv, header in rules:
+        dv.allow_blank, dv.showErrorMessage, dv.errorTitle = True, True, header
+        dv.add(f"{col[header]}{first}:{col[header]}{last}")
+        ws.add_data_validation(dv)
+    for row in range(first, last + 1):
+        ws[f"{col['Date']}{row}"].number_format = _FORMATS["date"]
+        ws[f"{col['Budget used']}{row}"].number_format = _FORMATS["money"]
+
+
+@dataclass
+class _Figures:
+    """Implementation data for a group of actions, from their latest status updates."""
+
+    actions: int = 0
+    completed: int = 0
+    on_time: int = 0
+    behind: int = 0
+    no_status: int = 0
+    planned: float = 0.0
+    used: float = 0.0
+    outputs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, plan: _Plan, action: Action) -> None:
+        latest, number = plan.latest.get(action.id), plan.number[action.id]
+        completed, on_time, behind = _judge(action, latest, plan.finished.get(action.id),
+                                            plan.as_of)
+        self.actions += 1
+        self.completed += completed
+        self.on_time += on_time
+        self.behind += behind
+        self.no_status += latest is None
+        self.planned += action.budget
+        self.used += latest.budget_used if latest else 0.0
+        if latest and latest.output_delivered:
+            self.outputs.append(f"{number} {action.outputs or action.title}")
+        if latest and (latest.cause or latest.adjustment):
+            self.notes.append(f"{number}: {latest.cause} → {latest.adjustment}".strip())
+
+    def share(self, n: int) -> float | None:
+        return n / self.actions if self.actions else None
+
+    def cells(self) -> tuple:
+        return (self.actions, self.completed, self.share(self.completed), self.on_time,
+                self.share(self.on_time), self.behind, self.share(self.behind), self.no_status,
+                "\n".join(self.outputs), "\n".join(self.notes), self.planned, self.used,
+                self.used / self.planned if self.planned else None)
+
+
+def _judge(action: Action, latest: StatusUpdate | None, finished: dt.date | None,
+           as_of: dt.date) -> tuple[bool, bool, bool]:
+    """(completed, on time, behind) for one action as of a date.
+
+    Behind: its latest status says so, or it is past due and not complete. On time: not
+    behind, on track or complete, and (if complete) first reported complete by its due date.
+    """
+    status = latest.status if latest else None
+    completed = status == "complete"
+    overdue = action.due is not None and action.due < as_of and not completed
+    behind = status == "behind" or overdue
+    late = completed and action.due is not None and (finished or as_of) > action.due
+    on_time = not behind and status in ("on track", "complete") and not late
+    return completed, on_time, behind
+
+
+_QUARTER_COLUMNS = (Column("Strategy"), Column("Milestone"), Column("Actions", "num"),
+                    Column("Actions completed", "num"), Column("Actions completed (%)", "pct"),
+                    Column("Actions on time", "num"), Column("Actions on time (%)", "pct"),
+                    Column("Actions behind schedule", "num"),
+                    Column("Actions behind schedule (%)", "pct"),
+                    Column("Actions with no status yet", "num"),
+                    Column("Outputs completed (list)", "long"),
+                    Column("Cause & adjustments made", "long"),
+                    Column("Budget planned", "money"), Column("Resources/budget used", "money"),
+                    Column("Budget used (%)", "pct"))
+
+
+def _quarter_name(day: dt.date) -> str:
+    """"2nd quarter of school year 2024-25" (school years run July to June)."""
+    start = day.year if day.month >= 7 else day.year - 1
+    quarter = ("1st", "2nd", "3rd", "4th")[(day.month - 7) % 12 // 3]
+    return f"{quarter} quarter of school year {start}-{(start + 1) % 100:02d}"
+
+
+def _quarterly(ws: Worksheet, plan: _Plan) -> None:
+    head, last = _table(
+        ws, "QUARTERLY REPORTING — IMPLEMENTATION DATA", _QUARTER_COLUMNS, _quarter_rows(plan),
+        banner=plan.banner,
+        notes=(f"As of {plan.as_of.isoformat()} ({_quarter_name(plan.as_of)}), from the latest "
+               "status of each action. Behind: reported behind, or past due and not complete. "
+               "On time: on track or complete by its due date. Budget used: as last reported.",))
+    for row in range(head + 1, last + 1):
+        if ws.cell(row, 2).value == "All milestones":
+            for c in range(1, len(_QUARTER_COLUMNS) + 1):
+                ws.cell(row, c).font = _BOLD
+
+
+def _quarter_rows(plan: _Plan) -> Iterator[tuple]:
+    by_milestone = _group(plan.milestones, plan.actions, "milestone")
+    for s, ms in plan.children(plan.strategies, plan.milestones, "strategy"):
+        yield from _strategy_rows(plan, s, [(m, by_milestone.get(m.id, [])) for m in ms])
+    if None in by_milestone:
+        yield from _strategy_rows(plan, None, [(None, by_milestone[None])])
+
+
+def _strategy_rows(plan: _Plan, s: Record | None,
+                   groups: list[tuple[Milestone | None, list[Record]]]) -> Iterator[tuple]:
+    total = _Figures()
+    for m, actions in groups:
+        figures = _Figures()
+        for a in actions:
+            for f in (figures, total):
+                f.add(plan, a)  # type: ignore[arg-type]
+        yield (plan.label(s) or "?", plan.label(m) or "?", *figures.cells())
+    yield (plan.label(s) or "?", "All milestones", *total.cells())
+
+
+def _supports(ws: Worksheet, plan: _Plan) -> None:
+    columns = (Column("Supports needed", "long"), Column("Provided"),
+               Column("Provider (district, state or other organization)"),
+               Column("How were supports used?", "long"),
+               Column("How effective were the supports? (1 not at all - 4 very)", "num"))
+    rows = [(s.need, s.provided, s.provider, s.how_used, s.effectiveness)  # type: ignore
+            for s in plan.doc.of("support")]
+    _table(ws, "SUPPORTS", columns, rows, banner=plan.banner,
+           notes=("List any support(s) provided by the district, state, or other "
+                  "organizations. Identify how the supports were used and how effective the "
+                  "supports were, based on data.",))
+
+
+def _glossary(ws: Worksheet, plan: _Plan) -> None:
+    terms = sorted(plan.doc.of("glossary"), key=lambda t: t.term.lower())  # type: ignore
+    _table(ws, "GLOSSARY", (Column("Term"), Column("Definition", "long")),
+           [(t.term, t.definition) for t in terms], banner=plan.banner)  # type: ignore
+
+
+def _goal_measures(ws: Worksheet, plan: _Plan) -> None:
+    _measures(ws, plan, plan.goals, "GOAL PERFORMANCE MEASURES", "Goal", orphans=False)
+
+
+def _strategy_measures(ws: Worksheet, plan: _Plan) -> None:
+    _measures(ws, plan, plan.strategies, "STRATEGY PERFORMANCE MEASURES", "Strategy",
+              orphans=True, notes=('Measuring the "then" part of the strategy: the adult '
+                                   "behavior.",))
+
+
+_BUILDERS = dict(zip(SHEETS, (
+    _at_a_glance, _direction, _goal_measures, _needs, _swot, _priorities, _root_causes,
+    _strategies, _strategy_measures, _milestones, _action_status, _quarterly, _supports,
+    _glossary), strict=True))
+
+
+def build_workbook(doc: PlanDocument, *, as_of: dt.date | None = None) -> Workbook:
+    """The plan as an openpyxl workbook (not yet saved)."""
+    plan = _Plan(doc, as_of or dt.date.today())
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, build in _BUILDERS.items():
+        build(wb.create_sheet(name), plan)
+    return wb
+
+
+def export_plan(doc: PlanDocument, path: str | Path, *, as_of: dt.date | None = None) -> Path:
+    """Write the plan as an .xlsx in Tool A's layout, atomically; returns the path.
+
+    `as_of` (default today) is the date of the quarterly report: status updates after it
+    are left out, and actions due before it that are not complete count as behind.
+    """
+    wb = build_workbook(doc, as_of=as_of)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+    return Path(path)
+
+
+# ----------------------------------------------------------------------------------------
+# reading the Action status sheet back
+
+
+class ActionStatusError(WorkbookError):
+    """The Action status sheet has problems; `problems` lists every `file:row: column: ...`."""
+
+    def __init__(self, path: Path, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"{path}: {len(problems)} problem(s) in the {STATUS_SHEET!r} sheet; "
+                         "nothing was imported:\n" + "\n".join(problems))
+
+
+class _Bad(ValueError):
+    """A cell value that cannot be used."""
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _blank(value: Any) -> bool:
+    return _text(value) == ""
+
+
+def _status(value: Any) -> str:
+    text = _text(value).lower()
+    if not text:
+        raise _Bad("missing: choose one of " + ", ".join(STATUSES))
+    if text not in STATUSES:
+        raise _Bad(f"{value!r} is not a status; choose one of " + ", ".join(STATUSES))
+    return text
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if _blank(value):
+        raise _Bad("missing: give the date of this status")
+    try:
+        return dt.date.fromisoformat(_text(value))
+    except ValueError:
+        raise _Bad(f"{value!r} is not a date (use a date cell or YYYY-MM-DD)") from None
+
+
+def _yes_no(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in ("", *_NO):
+        return False
+    if text in _YES:
+        return True
+    raise _Bad(f"{value!r} is not yes or no")
+
+
+def _budget(value: Any) -> float:
+    if isinstance(value, bool):
+        raise _Bad(f"{value!r} is not a number")
+    if isinstance(value, int | float):
+        amount = float(value)
+    elif _blank(value):
+        return 0.0
+    else:
+        try:
+            amount = float(_text(value).replace(",", ""))
+        except ValueError:
+            raise _Bad(f"{value!r} is not a number") from None
+    if amount < 0:
+        raise _Bad(f"{value!r} is negative; give the amount used so far")
+    return amount
+
+
+_PARSERS = {"Status": ("status", _status), "Date": ("date", _date),
+            "Output delivered": ("output_delivered", _yes_no),
+            "Budget used": ("budget_used", _budget), "Cause": ("cause", _text),
+            "Adjustment": ("adjustment", _text)}
+
+
+def _open_sheet(path: Path) -> Worksheet:
+    try:
+        wb = openpyxl.load_workbook(path, data_only=True)
+    except FileNotFoundError:
+        raise WorkbookError(f"{path}: no such file") from None
+    except (InvalidFileException, BadZipFile, KeyError, OSError) as exc:
+        raise WorkbookError(f"{path}: not an Excel workbook (.xlsx): {exc}") from None
+    if STATUS_SHEET not in wb.sheetnames:
+        raise WorkbookError(f"{path}: no {STATUS_SHEET!r} sheet; export the plan with "
+                            "workbook.exchange.excel.export_plan and fill that sheet in")
+    return wb[STATUS_SHEET]
+
+
+def _find_header(ws: Worksheet, path: Path) -> tuple[int, dict[str, int]]:
+    """The header row and header -> column index; raises if a column is missing."""
+    for row in ws.iter_rows(min_row=1, max_row=12):
+        names = {_text(c.value).lower(): c.column for c in row if not _blank(c.value)}
+        if "action id" in names:
+            missing = [h for h in STATUS_COLUMNS if h.lower() not in names]
+            if missing:
+                raise ActionStatusError(path, [f"{path}:{row[0].row}: {h}: column is missing"
+                                               for h in missing])
+            return row[0].row, {h: names[h.lower()] for h in STATUS_COLUMNS}
+    raise WorkbookError(f"{path}: the {STATUS_SHEET!r} sheet has no header row with "
+                        "'Action id' in its first 12 rows")
+
+
+def _read_row(values: dict[str, Any], where: str, doc: PlanDocument, action_ids: set[str],
+              problems: list[str]) -> StatusUpdate | None:
+    """One filled-in row as a StatusUpdate, or None with its problems appended."""
+    before = len(problems)
+    action_id = _text(values["Action id"])
+    if not action_id:
+        problems.append(f"{where}: Action id: missing; every filled-in row needs its action id")
+    elif action_id not in action_ids:
+        problems.append(f"{where}: Action id: {action_id!r} is not an action of this plan")
+    data: dict[str, Any] = {"action": action_id, "org_id": doc.org_id}
+    for header, (name, parse) in _PARSERS.items():
+        try:
+            data[name] = parse(values[header])
+        except _Bad as exc:
+            problems.append(f"{where}: {header}: {exc}")
+    if len(problems) > before:
+        return None
+    try:
+        return StatusUpdate(**data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            column = _FIELD_COLUMN.get(str(err["loc"][0]) if err["loc"] else "", "row")
+            problems.append(f"{where}: {column}: {err['msg']}")
+        return None
+
+
+def import_action_status(path: str | Path, doc: PlanDocument) -> list[StatusUpdate]:
+    """Read the filled-in Action status sheet into new StatusUpdate records.
+
+    Every row is checked before anything is returned; rows left blank (nothing filled in
+    after the owner and due date) are skipped. Any problem raises ActionStatusError (a
+    WorkbookError) listing each one as `file:row: column: message`, with Excel row numbers.
+    """
+    path = Path(path)
+    ws = _open_sheet(path)
+    head, columns = _find_header(ws, path)
+    action_ids = {a.id for a in doc.of("action")}
+    problems: list[str] = []
+    updates: list[StatusUpdate] = []
+    for number, row in enumerate(ws.iter_rows(min_row=head + 1, values_only=True), head + 1):
+        values = {h: row[c - 1] if c <= len(row) else None for h, c in columns.items()}
+        if all(_blank(values[h]) for h in _FILL_IN):
+            continue
+        update = _read_row(values, f"{path}:{number}", doc, action_ids, problems)
+        if update is not None:
+            updates.append(update)
+    if problems:
+        raise ActionStatusError(path, problems)
+    return updates

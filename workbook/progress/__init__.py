@@ -1,0 +1,11 @@
+"""Stages 5 and 6, implement, monitor, adjust: status, quarterly tables, results, supports."""
+
+from typing import TYPE_CHECKING
+
+from workbook.facade import exports
+
+if TYPE_CHECKING:
+    from workbook.progress.model import *  # noqa: F403
+    from workbook.progress.tables import *  # noqa: F403
+
+__getattr__, __dir__ = exports(__name__, "model", "tables")

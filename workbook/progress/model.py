@@ -1,0 +1,82 @@
+"""Stages 5 and 6, implement, monitor and adjust: status updates, results, supports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from workbook.records.base import Record, ShortText, Text
+
+STATUSES = ("not started", "on track", "behind", "complete")
+
+
+class StatusUpdate(Record):
+    """A dated status of one action (monthly), with what was delivered and spent."""
+
+    kind: ClassVar[str] = "status"
+    parent_field: ClassVar[str | None] = "action"
+    action: str
+    date: dt.date
+    status: Literal[STATUSES]  # type: ignore[valid-type]
+    output_delivered: bool = False
+    budget_used: float = Field(default=0, ge=0)
+    cause: Text = ""  # why it is behind
+    adjustment: Text = ""
+
+
+class MilestoneReview(Record):
+    """A semester review of a milestone."""
+
+    kind: ClassVar[str] = "milestone_review"
+    parent_field: ClassVar[str | None] = "milestone"
+    milestone: str
+    date: dt.date
+    complete: bool = False
+    notes: Text = ""
+
+
+class Result(Record):
+    """The annual result of a measure for one plan year."""
+
+    kind: ClassVar[str] = "result"
+    parent_field: ClassVar[str | None] = "measure"
+    measure: str
+    plan_year: int = Field(ge=1, le=5)
+    value: float
+    notes: Text = ""
+
+
+class Support(Record):
+    """A support the district needs or received, who gave it, and how well it worked."""
+
+    kind: ClassVar[str] = "support"
+    need: Text
+    provided: bool = False
+    provider: ShortText = ""
+    how_used: Text = ""
+    effectiveness: int | None = Field(default=None, ge=1, le=4)  # 1 not at all .. 4 very
+
+
+class Adjustment(Record):
+    """A change to the plan and the reason for it."""
+
+    kind: ClassVar[str] = "adjustment"
+    target: str = ""  # id of the record adjusted
+    date: dt.date
+    change: Text
+    reason: Text
+
+
+class Comment(Record):
+    """A coach's or liaison's comment on any record, open until the district resolves it."""
+
+    kind: ClassVar[str] = "comment"
+    parent_field: ClassVar[str | None] = "target"
+    target: str  # id of the record commented on
+    author: ShortText
+    text: Text
+    created: dt.datetime
+    resolved: bool = False
+    resolved_by: ShortText = ""

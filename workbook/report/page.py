@@ -1,0 +1,206 @@
+"""HTML reports for stakeholders from executed workbooks: no code, print-friendly, offline.
+
+nbconvert renders the outputs (inputs excluded); this module wraps them in a page with a
+title page, a table of contents built from the headings, print CSS and a glossary. Charts
+are already SVG (workbook.report.blocks), so a report opened from an email or a shared drive needs
+no network at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from pathlib import Path
+
+import nbformat
+
+from workbook.errors import WorkbookError
+from workbook.files import write_text
+
+#: Terms every report explains; plans add their own glossary terms.
+GLOSSARY: dict[str, str] = {
+    "Theory of action": "A statement of the form “If we …, then …, and …” linking what the "
+    "district does to what changes for adults and then for students.",
+    "Goal performance measure": "The indicator, data source, baseline and yearly targets "
+    "used to judge whether a goal is met.",
+    "Strategy performance measure": "A measure of the “then” of a strategy’s theory of "
+    "action: the change in adult practice it expects.",
+    "Milestone": "An annual checkpoint on the way to a strategy’s measure.",
+    "Distance from standard": "How far, in scale score points, students’ average score is "
+    "above (positive) or below (negative) the lowest score for meeting the standard.",
+    "Chronic absenteeism": "Share of students absent 10% or more of the days they were "
+    "enrolled.",
+    "Dashboard colors": "California combines this year’s status and the change from last "
+    "year into five colors: Red (lowest), Orange, Yellow, Green, Blue (highest).",
+    "Student group": "Students sharing a characteristic the state reports on separately, "
+    "such as English learners or students with disabilities.",
+    "Not reported": "The state did not publish a value, usually because the group is too "
+    "small; this report hides small groups the same way.",
+    "Four Domains": "The framework of rapid school improvement: turnaround leadership, "
+    "talent development, instructional transformation and culture shift, with twelve "
+    "practices coded 1a to 4c.",
+}
+
+CSS = """
+:root { --ink:#1f2933; --muted:#52606d; --rule:#d9e2ec; --accent:#1f4e79; }
+body { font-family: "DejaVu Sans", Arial, sans-serif; color: var(--ink); max-width: 60rem;
+       margin: 0 auto; padding: 1.5rem; line-height: 1.45; }
+.title-page { min-height: 25vh; display:flex; flex-direction:column; justify-content:center;
+              border-bottom: 3px solid var(--accent); margin-bottom: 2rem; }
+.title-page h1 { font-size: 2.2rem; color: var(--accent); margin: 0 0 .5rem; }
+.title-page .meta { color: var(--muted); }
+.illustrative { background:#fff4ce; border:1px solid #e0b000; padding:.5rem 1rem; }
+nav.toc { border:1px solid var(--rule); padding: .5rem 1.5rem; margin-bottom: 2rem; }
+nav.toc ol { padding-left: 1.2rem; }
+h1, h2, h3 { color: var(--accent); }
+h2 { border-bottom: 1px solid var(--rule); padding-bottom: .2rem; margin-top: 2.2rem; }
+table.wb-table { border-collapse: collapse; font-size: .85rem; margin: .5rem 0;
+                 display: block; max-width: 100%; overflow-x: auto; }
+table.wb-table th, table.wb-table td { border: 1px solid var(--rule); padding: .2rem .45rem;
+  text-align: left; vertical-align: top; }
+table.wb-table th { background: #f0f4f8; }
+figure.wb-chart { margin: 1rem 0; } figure.wb-chart svg { max-width: 100%; height: auto; }
+.wb-alt, .wb-caption, .wb-note, .wb-data { color: var(--muted); font-size: .85rem; }
+.wb-summary { font-size: 1.1rem; font-weight: bold; border-left: 4px solid var(--accent);
+              padding-left: .8rem; }
+.wb-warning { color: #8a4b00; }
+dl.glossary dt { font-weight: bold; margin-top: .6rem; }
+a.anchor-link { display: none; }
+.jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt, .prompt { display: none; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10.5pt; }
+  .title-page { min-height: 90vh; page-break-after: always; }
+  nav.toc { page-break-after: always; }
+  h2 { page-break-before: always; } h2:first-of-type { page-break-before: avoid; }
+  figure, table, details { page-break-inside: avoid; }
+  table.wb-table { display: table; overflow: visible; font-size: 8.5pt; }
+  table.wb-table td { word-break: break-word; }
+  details { display: block; } details > summary { display: none; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+_SKIP_TAGS = {"remove-cell", "app-only"}
+
+
+def _body(nb: nbformat.NotebookNode) -> str:
+    """The notebook's narrative and outputs as HTML, inputs left out.
+
+    Rendered here rather than by nbconvert's HTMLExporter, which re-parses every output
+    with BeautifulSoup and costs about a second per workbook; our outputs are already
+    HTML or SVG. Markdown goes through nbconvert's own mistune filter.
+    """
+    from nbconvert.filters import markdown2html_mistune
+
+    parts = []
+    for cell in nb.cells:
+        if _SKIP_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        if cell.cell_type == "markdown":
+            parts.append(f'<div class="wb-text">{markdown2html_mistune(cell.source)}</div>')
+        elif cell.cell_type == "code":
+            parts += [_output(o) for o in cell.get("outputs", [])]
+    return "\n".join(p for p in parts if p)
+
+
+def _output(out: nbformat.NotebookNode) -> str:
+    kind = out.get("output_type")
+    if kind in ("display_data", "execute_result"):
+        data = out.get("data", {})
+        for mime in ("text/html", "image/svg+xml"):
+            if mime in data:
+                value = data[mime]
+                return "".join(value) if isinstance(value, list) else value
+        if "text/markdown" in data:
+            from nbconvert.filters import markdown2html_mistune
+
+            return markdown2html_mistune(data["text/markdown"])
+        if "text/plain" in data:
+            return f"<pre>{html.escape(data['text/plain'])}</pre>"
+    return ""  # streams (warnings, logs) and errors never reach a stakeholder report
+
+
+def _toc(body: str) -> tuple[str, str]:
+    """Give every h2 an id and return (body, table-of-contents html)."""
+    entries = []
+
+    def add_id(m: re.Match) -> str:
+        inner = m.group(2)
+        text = html.unescape(re.sub(r"<[^>]+>", "", inner)).replace("¶", "").strip()
+        anchor = f"sec-{len(entries) + 1}"
+        entries.append((anchor, text))
+        inner = re.sub(r'href="#[^"]*"', f'href="#{anchor}"', inner)  # its own anchor link
+        return f'<h2 id="{anchor}"{m.group(1)}>{inner}</h2>'
+
+    body = re.sub(r"<h2(?: id=\"[^\"]*\")?([^>]*)>(.*?)</h2>", add_id, body, flags=re.S)
+    items = "".join(f'<li><a href="#{a}">{html.escape(t)}</a></li>' for a, t in entries)
+    return body, f'<nav class="toc" aria-label="Contents"><h2 class="toc-title">Contents</h2>' \
+                 f"<ol>{items}</ol></nav>"
+
+
+def _failed(nb: nbformat.NotebookNode) -> str | None:
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return f"{out.get('ename')}: {out.get('evalue')}"
+    return None
+
+
+def render(nb: nbformat.NotebookNode, *, title: str, subtitle: str = "",
+           audience: str = "team", glossary: dict[str, str] | None = None,
+           illustrative: bool = False) -> str:
+    """The report page for an executed notebook."""
+    error = _failed(nb)
+    if error:
+        raise WorkbookError(f"the workbook failed, so no report was written: {error}")
+    body = re.sub(r"<h1[^>]*>.*?</h1>", "", _body(nb), count=1, flags=re.S)  # on title page
+    body, toc = _toc(body)
+    terms = {**GLOSSARY, **(glossary or {})}
+    gloss = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>"
+                    for k, v in sorted(terms.items()))
+    privacy = ("Groups of fewer students than the state reports (California 11, Oregon 10) "
+               "are hidden, with other cells where needed so they cannot be worked out."
+               if audience == "stakeholder" else
+               "Team edition: small groups are shown as the state published them. Use the "
+               "stakeholder edition for anything shared outside the team.")
+    banner = ('<p class="illustrative"><strong>Illustrative sample plan.</strong> The outcome '
+              "data are the state’s real published results; the plan content is an "
+              "illustration, not this district’s plan.</p>") if illustrative else ""
+    when = dt.date.today().isoformat()
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title><style>{CSS}</style></head>
+<body>
+<header class="title-page"><h1>{html.escape(title)}</h1>
+<p class="meta">{html.escape(subtitle)}</p><p class="meta">Prepared {when} ·
+{html.escape(audience)} edition</p>{banner}<p class="meta">{html.escape(privacy)}</p></header>
+{toc}
+<main>{body}</main>
+<section><h2 id="glossary">Glossary</h2><dl class="glossary">{gloss}</dl></section>
+</body></html>
+"""
+
+
+def page_meta(nb: nbformat.NotebookNode) -> dict:
+    """What `workbook.report.blocks.page` recorded in the executed notebook's outputs."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            meta = out.get("metadata", {}).get("workbook")
+            if meta:
+                return dict(meta)
+    return {}
+
+
+def write_report(notebook: str | Path, output: str | Path, **kwargs) -> Path:
+    """Read an executed notebook and write its report atomically."""
+    nb = nbformat.read(str(notebook), as_version=4)
+    meta = page_meta(nb)
+    kwargs.setdefault("title", meta.get("title", Path(notebook).stem.replace("_", " ")))
+    kwargs.setdefault("subtitle", meta.get("subtitle", ""))
+    kwargs.setdefault("audience", meta.get("audience", "team"))
+    kwargs.setdefault("illustrative", meta.get("illustrative", False))
+    kwargs.setdefault("glossary", meta.get("glossary"))
+    return write_text(output, render(nb, **kwargs))

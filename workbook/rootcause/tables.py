@@ -1,0 +1,350 @@
+"""Notebook 02, root cause analysis: the fishbone, 5 Whys chain, cause table and prioritisation.
+
+Pure functions of `workbook.rootcause` records: they return DataFrames and altair charts with
+their data inlined and never display anything. Every cause given appears in every table and
+chart (long text is wrapped or shortened on the chart; the tooltip has it in full).
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Iterable
+
+import altair as alt
+import pandas as pd
+
+from workbook import catalogue
+from workbook.needs.tables import WIDTH, chart_data, empty_chart
+from workbook.rootcause.model import FISHBONE_CATEGORIES, Cause, Symptom, Why, cause_flags
+
+__all__ = [
+    "cause_table", "fishbone_chart", "prioritisation_chart", "recurring_causes", "why_chain",
+    "wrap",
+]
+
+NO_PRACTICE = "not linked to a practice"
+
+
+def wrap(text: str, width: int, max_lines: int = 1) -> str:
+    """`text` wrapped to lines of at most `width` characters joined by newlines, at most
+    `max_lines` of them; the last line is filled with what does not fit, cut and marked with an
+    ellipsis."""
+    width = max(4, int(width))
+    flat = " ".join(str(text).split())
+    lines = textwrap.wrap(flat, width=width, break_long_words=True,
+                          break_on_hyphens=False) or [""]
+    if len(lines) > max_lines:
+        rest = " ".join(lines[max_lines - 1:])
+        lines = lines[:max_lines - 1] + [rest[:width - 1].rstrip() + "…"]
+    return "\n".join(lines)
+
+
+def _practice_name(code: str | None) -> str | None:
+    return catalogue.practice(code).name if code else None
+
+
+def _actionable(value: bool | None) -> str:
+    return "not judged" if value is None else ("yes" if value else "no")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def why_chain(symptom: Symptom, whys: Iterable[Why]) -> pd.DataFrame:
+    """The 5 Whys chain for one symptom, in step order.
+
+    Only whys linked to `symptom` (``why.symptom == symptom.id``) are kept. ``asks`` is what
+    the step answers: the symptom for step 1, the previous answer after that. ``note`` points
+    out an answer without evidence and a skipped or repeated step.
+    """
+    cols = ["step", "asks", "why", "evidence", "has_evidence", "note"]
+    chain = sorted((w for w in whys if w.symptom == symptom.id), key=lambda w: w.step)
+    rows, previous, last_step = [], symptom.statement, 0
+    for w in chain:
+        notes = []
+        if not w.evidence.strip():
+            notes.append("no evidence")
+        if w.step == last_step:
+            notes.append(f"second answer for step {w.step}")
+        elif w.step > last_step + 1:
+            missing = ", ".join(str(s) for s in range(last_step + 1, w.step))
+            notes.append(f"step {missing} missing")
+        rows.append({"step": w.step, "asks": previous, "why": w.text, "evidence": w.evidence,
+                     "has_evidence": bool(w.evidence.strip()), "note": "; ".join(notes)})
+        previous, last_step = w.text, w.step
+    out = pd.DataFrame(rows, columns=cols)
+    out["step"] = out["step"].astype("Int64")
+    out["has_evidence"] = out["has_evidence"].astype(bool)
+    return out
+
+
+def cause_table(causes: Iterable[Cause]) -> pd.DataFrame:
+    """One row per cause, in the order given, with its practice named from the catalogue.
+
+    ``flags`` joins `workbook.rootcause.cause_flags` with "; " (why the cause may be a symptom
+    rather than a root cause); ``is_root`` is True when there are none. ``actionable`` is
+    True/False or empty (not judged yet); ``impact`` the team's 1-5 rating or empty.
+    """
+    cols = ["id", "cause", "category", "evidence", "actionable", "impact", "prioritised",
+            "practice", "practice_name", "flags", "is_root"]
+    rows = []
+    for c in causes:
+        flags = cause_flags(c)
+        rows.append({"id": c.id, "cause": c.text, "category": c.category,
+                     "evidence": c.evidence, "actionable": c.actionable, "impact": c.impact,
+                     "prioritised": c.prioritised, "practice": c.practice,
+                     "practice_name": _practice_name(c.practice), "flags": "; ".join(flags),
+                     "is_root": not flags})
+    out = pd.DataFrame(rows, columns=cols)
+    out["actionable"] = out["actionable"].astype("boolean")
+    out["impact"] = out["impact"].astype("Int64")
+    out["prioritised"] = out["prioritised"].astype(bool)
+    out["is_root"] = out["is_root"].astype(bool)
+    for col in ("practice", "practice_name"):
+        out[col] = out[col].astype("string")
+    return out
+
+
+def recurring_causes(causes_by_district: dict[str, list[Cause]]) -> pd.DataFrame:
+    """Causes counted by practice and fishbone category across districts (for a liaison).
+
+    One row per practice x category that any district named: ``districts`` how many districts
+    (and ``district_ids`` which), ``share_of_districts`` out of all districts given,
+    ``causes`` how many causes in all, ``examples`` up to three cause texts. Causes linked to
+    no practice are counted under an empty practice, named "not linked to a practice". Most
+    widespread first.
+    """
+    cols = ["practice", "practice_name", "category", "districts", "share_of_districts",
+            "causes", "district_ids", "examples"]
+    rows = [{"district": d, "practice": c.practice or "", "category": c.category,
+             "text": c.text} for d, cs in causes_by_district.items() for c in cs]
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    f = pd.DataFrame(rows)
+    total = max(1, len(causes_by_district))
+    out = []
+    for (practice, category), g in f.groupby(["practice", "category"], sort=False):
+        districts = sorted(set(g["district"]))
+        out.append({"practice": practice or None,
+                    "practice_name": _practice_name(practice) if practice else NO_PRACTICE,
+                    "category": category, "districts": len(districts),
+                    "share_of_districts": round(len(districts) / total, 2), "causes": len(g),
+                    "district_ids": ", ".join(districts),
+                    "examples": " | ".join(list(dict.fromkeys(g["text"]))[:3])})
+    res = pd.DataFrame(out)
+    res["_p"] = res["practice"].fillna("~")
+    res["_c"] = res["category"].map(FISHBONE_CATEGORIES.index)
+    res = res.sort_values(["districts", "causes", "_p", "_c"],
+                          ascending=[False, False, True, True], kind="stable")
+    res["practice"] = res["practice"].astype("string")
+    return res[cols].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- fishbone
+
+_W, _H = WIDTH + 80, 450  # drawing units = pixels
+_HEAD_X = 565  # where the spine meets the head
+_BONE_START, _SLOT = 155, 135  # x where the first bone meets the spine, distance between bones
+_BONE_RISE, _BONE_SLANT = 170, 55  # a bone's height above/below the spine and its lean
+_CHAR_PX = 5.0  # average width of a character at font size 10
+_LINE_PX = 12  # line height of cause and category labels
+_HEAD_LINE_PX = 14
+
+
+def _cause_tooltip() -> list[alt.Tooltip]:
+    return [alt.Tooltip("cause:N", title="Cause"), alt.Tooltip("category:N", title="Category"),
+            alt.Tooltip("evidence:N", title="Evidence"),
+            alt.Tooltip("actionable:N", title="Actionable"),
+            alt.Tooltip("practice:N", title="Practice"),
+            alt.Tooltip("impact:N", title="Impact (1-5)"),
+            alt.Tooltip("flags:N", title="May be a symptom because")]
+
+
+def fishbone_chart(symptom: Symptom, causes: Iterable[Cause],
+                   categories: Iterable[str] = FISHBONE_CATEGORIES) -> alt.LayerChart:
+    """A fishbone (Ishikawa, Tool D) diagram: the symptom at the head, one bone per category.
+
+    Bones alternate above and below the spine in pairs; each category's causes sit along its
+    bone (a dot on the bone, the label to its left), wrapped to the room there and shortened
+    with an ellipsis when too long (the tooltip has the full cause, its evidence, whether it
+    is actionable, its practice and its flags). Every category in `categories` gets a bone,
+    empty or not, and a cause of another category gets a bone of its own. Causes that look
+    like symptoms (`cause_flags`) are grey. Layers are named: bones, head_box, head,
+    categories, cause_points, causes.
+    """
+    causes = list(causes)
+    cats = list(dict.fromkeys([*categories, *(c.category for c in causes)]))
+    pairs = max(1, math.ceil(len(cats) / 2))
+    slot = min(_SLOT, (_HEAD_X - 30 - _BONE_START + _SLOT) / pairs)
+    start = _HEAD_X - 10 - (pairs - 1) * slot
+    lines, cat_rows, cause_rows = [], [], []
+    lines.append({"x": 0, "y": 0, "x2": _HEAD_X, "y2": 0, "what": "spine",
+                  "label": symptom.statement})
+    for i, cat in enumerate(cats):
+        side = 1 if i % 2 == 0 else -1
+        xs = start + (i // 2) * slot  # where the bone meets the spine
+        xt, yt = xs - _BONE_SLANT, side * _BONE_RISE
+        mine = [c for c in causes if c.category == cat]
+        lines.append({"x": xt, "y": yt, "x2": xs, "y2": 0, "what": "bone",
+                      "label": f"{cat}: {len(mine)} cause(s)"})
+        cat_label = wrap(cat, 18, 2)
+        n_lines = cat_label.count("\n") + 1
+        top = _BONE_RISE + 8 + n_lines * _LINE_PX if side > 0 else -(_BONE_RISE + 8)
+        cat_rows.append({"x": xt, "y": top,
+                         "text": cat_label, "category": cat, "causes": len(mine)})
+        spacing = _BONE_RISE / (len(mine) + 1)
+        font = 10 if spacing >= 13 else max(6, int(spacing) - 2)
+        max_lines = max(1, min(3, int((spacing - 1) // (_LINE_PX - 1))))
+        for j, c in enumerate(mine):
+            t = (j + 1) / (len(mine) + 1)  # from the outer end towards the spine
+            px, py = xt + t * (xs - xt), yt + t * (0 - yt)
+            room = (px - 8) if i // 2 == 0 else (slot - 14)
+            chars = max(6, int(room / (_CHAR_PX * font / 10)))
+            flags = cause_flags(c)
+            cause_rows.append({
+                "x": px, "y": py, "text": wrap(c.text, chars, max_lines), "font": font,
+                "cause": c.text, "category": cat, "evidence": c.evidence or "none recorded",
+                "actionable": _actionable(c.actionable),
+                "practice": f"{c.practice} {_practice_name(c.practice)}" if c.practice
+                else NO_PRACTICE,
+                "impact": "not rated" if c.impact is None else str(c.impact),
+                "flags": "; ".join(flags), "is_root": not flags})
+
+    head_text = wrap(symptom.statement, 19, 9)
+    half_text = (head_text.count("\n") + 1) * _HEAD_LINE_PX / 2
+    half = half_text + 9
+    head = pd.DataFrame([{"x": _HEAD_X + 7, "y": half_text, "text": head_text,
+                          "statement": symptom.statement}])
+    box = pd.DataFrame([{"x": _HEAD_X, "x2": _W - 2, "y": -half, "y2": half,
+                         "statement": symptom.statement}])
+
+    xs = alt.Scale(domain=[0, _W], nice=False, zero=False)
+    ys = alt.Scale(domain=[-_H / 2, _H / 2], nice=False, zero=False)
+
+    def X(field: str = "x") -> alt.X:
+        return alt.X(f"{field}:Q", scale=xs, axis=None)
+
+    def Y(field: str = "y") -> alt.Y:
+        return alt.Y(f"{field}:Q", scale=ys, axis=None)
+
+    bones = alt.Chart(chart_data(pd.DataFrame(lines))).mark_rule(
+        color="#444444").encode(
+        x=X(), y=Y(), x2=alt.X2("x2"), y2=alt.Y2("y2"),
+        strokeWidth=alt.StrokeWidthValue(2, condition={"test": "datum.what == 'spine'",
+                                                       "value": 4}),
+        tooltip=[alt.Tooltip("label:N", title="")]).properties(name="bones")
+    head_box = alt.Chart(chart_data(box)).mark_rect(
+        fill="#fee8c8", stroke="#d7191c", cornerRadius=8).encode(
+        x=X(), x2=alt.X2("x2"), y=Y(), y2=alt.Y2("y2"),
+        tooltip=[alt.Tooltip("statement:N", title="Symptom")]).properties(name="head_box")
+    head_mark = alt.Chart(chart_data(head)).mark_text(
+        align="left", baseline="top", fontSize=11, fontWeight="bold", lineBreak="\n",
+        lineHeight=_HEAD_LINE_PX, color="#222222").encode(
+        x=X(), y=Y(), text=alt.Text("text", type="nominal"),
+        tooltip=[alt.Tooltip("statement:N", title="Symptom")]).properties(name="head")
+    cat_mark = alt.Chart(chart_data(pd.DataFrame(cat_rows))).mark_text(
+        align="center", baseline="top", fontSize=11, fontWeight="bold", lineBreak="\n",
+        lineHeight=_LINE_PX, color="#2c7bb6").encode(
+        x=X(), y=Y(), text=alt.Text("text", type="nominal"),
+        tooltip=[alt.Tooltip("category:N", title="Category"),
+                 alt.Tooltip("causes:Q", title="Causes")]).properties(name="categories")
+    cause_cols = ["x", "y", "text", "font", "cause", "category", "evidence", "actionable",
+                  "practice", "impact", "flags", "is_root"]
+    cause_data = chart_data(pd.DataFrame(cause_rows, columns=cause_cols))
+    grey = alt.ColorValue("#8a8a8a", condition={"test": "datum.is_root", "value": "#222222"})
+    points = alt.Chart(cause_data).mark_circle(size=30).encode(
+        x=X(), y=Y(), color=grey, tooltip=_cause_tooltip()).properties(name="cause_points")
+    labels = alt.Chart(cause_data).mark_text(
+        align="right", baseline="middle", dx=-6, lineBreak="\n",
+        lineHeight=_LINE_PX - 1).encode(
+        x=X(), y=Y(), text=alt.Text("text", type="nominal"), color=grey,
+        size=alt.Size("font:Q", scale=None, legend=None),
+        tooltip=_cause_tooltip()).properties(name="causes")
+    n = len(causes)
+    subtitle = (f"{n} cause(s) in {len({c.category for c in causes})} of {len(cats)} "
+                "categories" if n else "No causes recorded yet: ask why, bone by bone")
+    return alt.layer(bones, head_box, head_mark, cat_mark, points, labels).properties(
+        title=alt.TitleParams("Fishbone: possible causes of the symptom",
+                              subtitle=[subtitle, "Grey: no evidence, not actionable, or "
+                                        "stops at money, time or blame"]),
+        width=_W, height=_H, view=alt.ViewBackground(stroke=None))
+
+
+# --------------------------------------------------------------------------- prioritisation
+
+_ACTIONABLE_X = {False: 0, None: 1, True: 2}
+_PRIO_H = 380
+_X_LABELS = "datum.value == 0 ? 'not actionable' : datum.value == 1 ? 'not judged' : " \
+            "datum.value == 2 ? 'actionable' : ''"
+_Y_LABELS = "datum.value == 0 ? 'not rated' : datum.value"
+
+
+def prioritisation_chart(causes: Iterable[Cause]) -> alt.LayerChart:
+    """Impact (y, the team's 1-5) against actionability (x: no / not judged / yes).
+
+    Causes share a cell side by side; causes without an impact rating sit in the "not rated"
+    row at the bottom instead of being left out. The shaded corner (actionable, impact 3 or
+    more) is where to act first. Labels are shortened; the tooltip has the full cause.
+    """
+    causes = list(causes)
+    title = "Which causes to act on: impact x actionability"
+    if not causes:
+        return empty_chart(title, "No causes recorded yet.")
+    cells: dict[tuple[int, int], list[Cause]] = {}
+    for c in causes:
+        cells.setdefault((_ACTIONABLE_X[c.actionable], c.impact or 0), []).append(c)
+    rows = []
+    unit_px = _PRIO_H / 6  # one impact level
+    for (x, y), members in cells.items():
+        step = min(0.22, 0.76 / len(members))  # stack the cell's causes top to bottom
+        font = max(6, min(10, int(step * unit_px) - 2))
+        for j, c in enumerate(members):
+            flags = cause_flags(c)
+            rows.append({
+                "x": x - 0.44, "y": y + 0.38 - (j + 0.5) * step, "font": font,
+                "label": wrap(c.text, 32, 1), "cause": c.text, "category": c.category,
+                "evidence": c.evidence or "none recorded",
+                "actionable": _actionable(c.actionable),
+                "impact": "not rated" if c.impact is None else str(c.impact),
+                "practice": f"{c.practice} {_practice_name(c.practice)}" if c.practice
+                else NO_PRACTICE,
+                "flags": "; ".join(flags), "prioritised": c.prioritised})
+    f = pd.DataFrame(rows)
+    x = alt.X("x:Q", title="Actionable: within our control?",
+              scale=alt.Scale(domain=[-0.5, 2.5], nice=False, zero=False),
+              axis=alt.Axis(values=[0, 1, 2], labelExpr=_X_LABELS, grid=False))
+    y = alt.Y("y:Q", title="Impact on the symptom (team's rating)",
+              scale=alt.Scale(domain=[-0.5, 5.5], nice=False, zero=False),
+              axis=alt.Axis(values=[0, 1, 2, 3, 4, 5], labelExpr=_Y_LABELS, grid=False))
+    zones = pd.DataFrame([
+        {"x": 1.5, "x2": 2.5, "y": 2.5, "y2": 5.5, "zone": "act first: high impact, actionable",
+         "fill": "#a6d96a"},
+        {"x": -0.5, "x2": 2.5, "y": -0.5, "y2": 0.5, "zone": "impact not rated yet",
+         "fill": "#e0e0e0"}])
+    zone = alt.Chart(chart_data(zones)).mark_rect(opacity=0.35).encode(
+        x=x, x2="x2:Q", y=y, y2="y2:Q", fill=alt.Fill("fill:N", scale=None),
+        tooltip=[alt.Tooltip("zone:N", title="")]).properties(name="zones")
+    dividers = alt.Chart(chart_data(pd.DataFrame({"x": [0.5, 1.5]}))).mark_rule(
+        color="#bbbbbb", strokeDash=[3, 3]).encode(x="x:Q").properties(name="dividers")
+    tooltip = [alt.Tooltip("cause:N", title="Cause"), alt.Tooltip("category:N", title="Category"),
+               alt.Tooltip("impact:N", title="Impact"),
+               alt.Tooltip("actionable:N", title="Actionable"),
+               alt.Tooltip("evidence:N", title="Evidence"),
+               alt.Tooltip("practice:N", title="Practice"),
+               alt.Tooltip("flags:N", title="May be a symptom because"),
+               alt.Tooltip("prioritised:N", title="Prioritised")]
+    color = alt.Color("category:N", title="Category",
+                      scale=alt.Scale(domain=list(FISHBONE_CATEGORIES), scheme="tableau10"))
+    points = alt.Chart().mark_point(filled=True, size=50).encode(
+        x=x, y=y, color=color,
+        shape=alt.Shape("prioritised:N", title="Prioritised",
+                        scale=alt.Scale(domain=[True, False], range=["diamond", "circle"])),
+        tooltip=tooltip).properties(name="points")
+    labels = alt.Chart().mark_text(align="left", dx=6).encode(
+        x=x, y=y, text="label:N", size=alt.Size("font:Q", scale=None, legend=None),
+        tooltip=tooltip).properties(name="labels")
+    return alt.layer(zone, dividers, points, labels, data=chart_data(f)).properties(
+        title=alt.TitleParams(title, subtitle="Shaded corner: act first. Bottom row: impact "
+                                              "not rated yet."),
+        width=WIDTH - 80, height=_PRIO_H)

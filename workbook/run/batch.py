@@ -1,0 +1,400 @@
+"""Running the workbooks for every district of a region: fast, resumable, cluster-ready.
+
+Each worker keeps one warm kernel (workbook.run.kernels) and runs whole districts on it; the
+region's data is read once per worker from the Parquet cache. Every output is written
+atomically and a district-notebook is marked done (a small JSON beside it, written last)
+with a fingerprint of everything it was built from, so `--resume` redoes exactly what is
+missing or out of date. One district's failure never stops the others.
+
+Executors: `local` (threads, each driving its own kernel process) or `dask`
+(dask.distributed: each Dask worker keeps its own warm kernel).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from workbook import paths
+from workbook.data import cache
+from workbook.errors import WorkbookError
+from workbook.files import write_text
+from workbook.run import notebooks, regions
+
+VERSION = "1"
+
+
+@dataclass
+class Job:
+    """One district: the notebooks to run and where their outputs go."""
+
+    region: str
+    district_id: str
+    district_name: str
+    notebooks: list[str]
+    out_dir: str
+    parameters: dict[str, dict[str, Any]]  # notebook -> parameters
+    fingerprints: dict[str, str]  # notebook -> fingerprint of its inputs
+    headline: str = ""  # e.g. "All students: 2 Red, 1 Orange"
+
+
+@dataclass
+class Outcome:
+    district_id: str
+    notebook: str
+    status: str  # "done", "skipped" (up to date), "failed"
+    seconds: float = 0.0
+    error: str = ""
+    html_bytes: int = 0
+
+
+@dataclass
+class RunResult:
+    region: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+
+# ---------------------------------------------------------------------------- planning
+def district_ids(region: regions.Region, outcomes) -> list[tuple[str, str]]:
+    """(id, name) of the region's districts, as the manifest selects them."""
+    rows = outcomes[(outcomes["org_level"] == "district") & (outcomes["year"] == region.year)]
+    rows = rows.drop_duplicates("district_id")[["district_id", "org_name", "county", "state"]]
+    sel = region.districts
+    if isinstance(sel, list):
+        unknown = sorted(set(sel) - set(rows["district_id"]))
+        if unknown:
+            raise WorkbookError(f"region {region.name!r} lists districts not in its data: "
+                                f"{unknown}")
+        rows = rows[rows["district_id"].isin(sel)]
+    elif isinstance(sel, regions.DistrictFilter):
+        if sel.county:
+            rows = rows[rows["county"].str.lower() == sel.county.lower()]
+        if sel.state:
+            rows = rows[rows["state"] == sel.state]
+    return sorted(zip(rows["district_id"], rows["org_name"], strict=True))
+
+
+def _store_state(store, district_id: str) -> str:
+    """A digest of the district's stored plan (ids and versions), cheap to compute."""
+    from workbook.store import RECORDS
+
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(RECORDS.c.id, RECORDS.c.version)
+                            .where(RECORDS.c.org_id == district_id)
+                            .order_by(RECORDS.c.id)).all()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+
+
+def notebook_parameters(region: regions.Region, district_id: str, nb: str,
+                        out_dir: Path | None, database_url: str = "") -> dict[str, Any]:
+    """One notebook's parameters for one district of the region (`out_dir` None: no CSVs)."""
+    p = {"district_id": district_id, "region": region.manifest, "year": region.year,
+         "audience": region.audience, "database_url": database_url,
+         "data_dir": str(out_dir / "data" / nb) if out_dir else ""}
+    if nb == "04_quarterly_report":
+        p |= {"quarter": region.quarter, "plan_year": region.plan_year,
+              "plan_start": region.plan_start}
+    return p
+
+
+def plan_jobs(region: regions.Region, out_root: Path, *, only: Iterable[str] = (),
+              limit: int | None = None, database_url: str = "") -> list[Job]:
+    """The jobs of a run: one per selected district, with each notebook's fingerprint."""
+    sources = region.source_paths()
+    data_fp = cache.fingerprint(sources)
+    outcomes = cache.read_all(cache.cached(sources))
+    chosen = district_ids(region, outcomes)
+    only = set(only)
+    if only:
+        unknown = only - {d for d, _ in chosen}
+        if unknown:
+            raise WorkbookError(f"--only names districts not in region {region.name!r}: "
+                                f"{sorted(unknown)}")
+        chosen = [(d, n) for d, n in chosen if d in only]
+    if limit is not None:
+        chosen = chosen[:limit]
+    nb_fp = {n: hashlib.sha256(notebooks.path_of(n).read_bytes()).hexdigest()[:16]
+             for n in region.notebooks}
+    from workbook.store import Store
+
+    store = Store(database_url or None)  # creates or upgrades the schema if needed
+    jobs = []
+    for district_id, name in chosen:
+        out_dir = out_root / region.name / district_id
+        plan_fp = _store_state(store, district_id)
+        params, fps = {}, {}
+        for nb in region.notebooks:
+            params[nb] = p = notebook_parameters(region, district_id, nb, out_dir,
+                                                 database_url)
+            blob = json.dumps([VERSION, nb_fp[nb], data_fp, plan_fp, p], sort_keys=True)
+            fps[nb] = hashlib.sha256(blob.encode()).hexdigest()[:20]
+        jobs.append(Job(region.name, district_id, name, list(region.notebooks), str(out_dir),
+                        params, fps, headline(outcomes, district_id, region.year)))
+    store.engine.dispose()
+    return jobs
+
+
+def headline(outcomes, district_id: str, year: int) -> str:
+    """The district's all-students Dashboard colors in a few words, for the landing page."""
+    from workbook.data.model import COLOR_NAMES
+
+    rows = outcomes[(outcomes["district_id"] == district_id)
+                    & (outcomes["org_level"] == "district") & (outcomes["year"] == year)
+                    & (outcomes["student_group"] == "ALL")]
+    red = sorted(rows.loc[rows["color"] == 1, "indicator"])
+    orange = sorted(rows.loc[rows["color"] == 2, "indicator"])
+    parts = [f"{COLOR_NAMES[1]}: {', '.join(red)}" if red else "",
+             f"{COLOR_NAMES[2]}: {', '.join(orange)}" if orange else ""]
+    return "; ".join(p for p in parts if p) or "no Red or Orange indicators"
+
+
+def remove_leftovers(folder: Path) -> int:
+    """Delete temporary files a killed run left behind (finished files are never partial)."""
+    count = 0
+    if folder.is_dir():
+        for tmp in folder.rglob(".*.tmp-*"):
+            tmp.unlink(missing_ok=True)
+            count += 1
+    return count
+
+
+def _marker(out_dir: Path, nb: str) -> Path:
+    return out_dir / ".done" / f"{nb}.json"
+
+
+def is_current(job: Job, nb: str) -> bool:
+    """Outputs exist and were built from exactly these inputs."""
+    out_dir = Path(job.out_dir)
+    marker = _marker(out_dir, nb)
+    if not marker.is_file():
+        return False
+    try:
+        saved = json.loads(marker.read_text())
+    except ValueError:
+        return False
+    return (saved.get("fingerprint") == job.fingerprints[nb]
+            and (out_dir / f"{nb}.ipynb").is_file() and (out_dir / f"{nb}.html").is_file())
+
+
+# ---------------------------------------------------------------------------- executing
+_local = threading.local()
+
+
+def _kernel():
+    """This thread's (or Dask worker's) warm kernel, started on first use."""
+    from workbook.run.kernels import WarmKernel
+
+    if getattr(_local, "kernel", None) is None:
+        _local.kernel = WarmKernel(cwd=notebooks.NOTEBOOK_DIR,
+                                   env={"WORKBOOK_HOME": str(paths.root())})
+    return _local.kernel
+
+
+def close_kernel() -> None:
+    kernel = getattr(_local, "kernel", None)
+    if kernel is not None:
+        kernel.close()
+        _local.kernel = None
+
+
+def run_job(job: Job, *, resume: bool) -> list[Outcome]:
+    """Run one district's notebooks on this worker's warm kernel and write the outputs."""
+    import nbformat
+
+    from workbook.report.page import page_meta, render
+    from workbook.run.kernels import first_error
+
+    out_dir = Path(job.out_dir)
+    results = []
+    for nb in job.notebooks:
+        if resume and is_current(job, nb):
+            results.append(Outcome(job.district_id, nb, "skipped"))
+            continue
+        start = time.perf_counter()
+        try:
+            done = _kernel().execute(notebooks.path_of(nb), job.parameters[nb])
+            error = first_error(done)
+            text = nbformat.writes(done)
+            if error:
+                write_text(out_dir / f"{nb}.failed.ipynb", text)
+                raise WorkbookError(error)
+            page = render(done, **_page_args(page_meta(done), nb))
+            write_text(out_dir / f"{nb}.ipynb", text)
+            write_text(out_dir / f"{nb}.html", page)
+            write_text(_marker(out_dir, nb), json.dumps(
+                {"fingerprint": job.fingerprints[nb], "finished": time.time()}))
+            (out_dir / f"{nb}.failed.ipynb").unlink(missing_ok=True)
+            results.append(Outcome(job.district_id, nb, "done",
+                                   round(time.perf_counter() - start, 3), "", len(page)))
+        except Exception as exc:  # one notebook's failure is reported, never fatal
+            text = str(exc).strip()
+            last = text.splitlines()[0] if text else type(exc).__name__
+            results.append(Outcome(job.district_id, nb, "failed",
+                                   round(time.perf_counter() - start, 3), last))
+    return results
+
+
+def report_now(region_name: str, district_id: str, notebook: str, *,
+               overrides: dict[str, Any] | None = None, database_url: str = "") -> str:
+    """Run one workbook for one district now, on a kernel of its own, and return the HTML
+    report (for the apps' "printable report" button). Nothing is written to outputs/; the
+    region's audience applies unless `overrides` says otherwise. Raises WorkbookError with
+    the notebook's first error if it fails."""
+    from workbook.report.page import page_meta, render
+    from workbook.run.kernels import WarmKernel, first_error
+
+    region = regions.load(region_name)
+    if notebook not in region.notebooks:
+        raise WorkbookError(f"region {region.name!r} does not run {notebook}")
+    params = {**notebook_parameters(region, district_id, notebook, None, database_url),
+              **(overrides or {})}
+    with WarmKernel(cwd=notebooks.NOTEBOOK_DIR,
+                    env={"WORKBOOK_HOME": str(paths.root())}) as kernel:
+        done = kernel.execute(notebooks.path_of(notebook), params)
+    error = first_error(done)
+    if error:
+        raise WorkbookError(f"{notebook} failed for {district_id}: {error}")
+    return render(done, **_page_args(page_meta(done), notebook))
+
+
+def _page_args(meta: dict, nb: str) -> dict:
+    return {"title": meta.get("title", nb), "subtitle": meta.get("subtitle", ""),
+            "audience": meta.get("audience", "team"),
+            "illustrative": meta.get("illustrative", False), "glossary": meta.get("glossary")}
+
+
+def run_local(jobs: list[Job], *, workers: int, resume: bool,
+              progress: Callable[[list[Outcome]], None]) -> list[Outcome]:
+    """Threads, each driving its own warm kernel process."""
+    outcomes: list[Outcome] = []
+
+    def work(job: Job) -> list[Outcome]:
+        return run_job(job, resume=resume)
+
+    def finish() -> None:
+        close_kernel()
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [pool.submit(work, j) for j in jobs]
+        for fut in as_completed(futures):
+            got = fut.result()
+            outcomes += got
+            progress(got)
+        list(pool.map(lambda _: finish(), range(max(1, workers))))
+    return outcomes
+
+
+def run_dask(jobs: list[Job], *, scheduler: str | None, workers: int, resume: bool,
+             progress: Callable[[list[Outcome]], None]) -> list[Outcome]:
+    """Submit districts to Dask distributed; each Dask worker keeps a warm kernel."""
+    from dask.distributed import Client, LocalCluster
+    from dask.distributed import as_completed as dask_completed
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        futures = [client.submit(run_job, j, resume=resume, pure=False, key=f"district-"
+                                 f"{j.region}-{j.district_id}") for j in jobs]
+        outcomes: list[Outcome] = []
+        for fut in dask_completed(futures):
+            got = fut.result()
+            outcomes += got
+            progress(got)
+        client.run(close_kernel)
+        return outcomes
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# ---------------------------------------------------------------------------- the run
+def run(region_name: str, *, only: Iterable[str] = (), limit: int | None = None,
+        workers: int = 2, resume: bool = False, executor: str = "local",
+        scheduler: str | None = None, out_root: Path | None = None, database_url: str = "",
+        progress: Callable[[list[Outcome]], None] | None = None) -> RunResult:
+    """Run a region's workbooks; writes outputs, run.json and index.html."""
+    region = regions.load(region_name)
+    out_root = Path(out_root) if out_root else paths.outputs()
+    jobs = plan_jobs(region, out_root, only=only, limit=limit, database_url=database_url)
+    remove_leftovers(out_root / region.name)
+    start = time.perf_counter()
+    progress = progress or (lambda _: None)
+    if executor == "local":
+        outcomes = run_local(jobs, workers=workers, resume=resume, progress=progress)
+    elif executor == "dask":
+        outcomes = run_dask(jobs, scheduler=scheduler, workers=workers, resume=resume,
+                            progress=progress)
+    else:
+        raise WorkbookError(f"unknown executor {executor!r}; use local or dask")
+    result = RunResult(region.name, outcomes, round(time.perf_counter() - start, 3))
+    write_summary(region, jobs, result, out_root / region.name)
+    return result
+
+
+def write_summary(region: regions.Region, jobs: list[Job], result: RunResult,
+                  folder: Path) -> None:
+    """run.json with every district's status and timings, and the landing page."""
+    by_district: dict[str, list[Outcome]] = {}
+    for o in result.outcomes:
+        by_district.setdefault(o.district_id, []).append(o)
+    names = {j.district_id: j.district_name for j in jobs}
+    record = {
+        "region": region.name, "title": region.title, "seconds": result.seconds,
+        "districts": {d: {"name": names.get(d, d),
+                          "status": "failed" if any(o.status == "failed" for o in os_)
+                          else "ok",
+                          "notebooks": {o.notebook: asdict(o) for o in os_}}
+                      for d, os_ in sorted(by_district.items())},
+    }
+    write_text(folder / "run.json", json.dumps(record, indent=1))
+    write_text(folder / "index.html", _index_html(region, record, jobs))
+
+
+def _index_html(region: regions.Region, record: dict, jobs: list[Job]) -> str:
+    from workbook.report.page import CSS
+
+    rows = []
+    for job in jobs:
+        entry = record["districts"].get(job.district_id, {"status": "not run", "notebooks": {}})
+        links = []
+        for nb in job.notebooks:
+            o = entry["notebooks"].get(nb, {})
+            label = html.escape(nb.split("_", 1)[1].replace("_", " "))
+            if (Path(job.out_dir) / f"{nb}.html").is_file() and o.get("status") != "failed":
+                links.append(f'<a href="{job.district_id}/{nb}.html">{label}</a>')
+            else:
+                err = html.escape(o.get("error", "not run"))
+                links.append(f'<span class="wb-warning" title="{err}">{label}: failed</span>')
+        rows.append(f"<tr><td>{html.escape(job.district_name)}</td>"
+                    f"<td>{job.district_id}</td><td>{html.escape(entry['status'])}</td>"
+                    f"<td>{html.escape(job.headline)}</td><td>{' · '.join(links)}</td></tr>")
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(region.title)}</title><style>{CSS}</style></head><body>"
+            f"<h1>{html.escape(region.title)}</h1><p class='meta'>School year "
+            f"{html.escape(region.school_year)} · {len(jobs)} districts · workbooks for "
+            f"{html.escape(region.audience)}s</p>"
+            f"<table class='wb-table'><thead><tr><th>District</th><th>Code</th><th>Status</th>"
+            f"<th>All students, lowest colors</th><th>Reports</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            f"</body></html>")
