@@ -110,7 +110,7 @@ def test_fill_baselines_uses_the_real_value():
     assert [m.indicator for m in filled] == ["EL ELA DFS"]  # ELA already has a baseline;
     (m,) = filled                                             # CHRO has no status
     assert (m.baseline, m.baseline_year) == (-61.3, 2024)
-    original = next(x for x in doc.of("measure") if x.id == m.id)
+    original = next(x for x in doc.of(Measure) if x.id == m.id)
     assert original.baseline is None  # the document is untouched
     assert ap.fill_baselines(doc, _tidy(), ORG, 2023)[0].baseline == -70.0
     assert ap.fill_baselines(doc, _tidy(), "123", 2024) == []

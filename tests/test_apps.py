@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import pytest
 
+from workbook.direction.model import Measure
+from workbook.plan.model import Action, Milestone, Strategy
+from workbook.progress.model import Comment, StatusUpdate
+
 DISTRICT = "27661590000000"  # Salinas Union High
 OTHER = "27660920000000"  # Monterey Peninsula Unified
 
@@ -355,7 +359,7 @@ def test_deleting_an_analysis_takes_its_whys_and_causes_and_frees_strategies(sto
     from workbook.apps.rootcause import RootCauseApp
 
     doc = store.document(DISTRICT)
-    strategy = next(s for s in doc.of("strategy") if s.causes)
+    strategy = next(s for s in doc.of(Strategy) if s.causes)
     cause = doc.get(strategy.causes[0])
     app = named(RootCauseApp(store, {"district": DISTRICT, "symptom": cause.symptom}))
     assert app.symptom.id == cause.symptom
@@ -700,10 +704,10 @@ def test_deleting_a_strategy_takes_its_parts_after_a_question(store):
     app = named(PlanApp(store, {"district": DISTRICT}))
     strategy = app.strategy.record
     doc = store.document(DISTRICT)
-    milestones = [m.id for m in doc.of("milestone") if m.strategy == strategy.id]
-    actions = [a.id for a in doc.of("action") if a.milestone in milestones]
-    updates = [u.id for u in doc.of("status") if u.action in actions]
-    measures = [m.id for m in doc.of("measure") if m.parent == strategy.id]
+    milestones = [m.id for m in doc.of(Milestone) if m.strategy == strategy.id]
+    actions = [a.id for a in doc.of(Action) if a.milestone in milestones]
+    updates = [u.id for u in doc.of(StatusUpdate) if u.action in actions]
+    measures = [m.id for m in doc.of(Measure) if m.parent == strategy.id]
     assert milestones and actions and updates and measures
     others = {r.id for r in doc.all()} - {strategy.id, *milestones, *actions, *updates,
                                           *measures}
@@ -716,7 +720,7 @@ def test_deleting_a_strategy_takes_its_parts_after_a_question(store):
     app.strategy.deleter.delete()
     assert "Saved the deletion of strategy" in app.messages.current
     left = {r.id for r in store.list(DISTRICT)}
-    comments_on_gone = {c.id for c in doc.of("comment")
+    comments_on_gone = {c.id for c in doc.of(Comment)
                         if c.target in {strategy.id, *milestones, *actions, *measures}}
     assert left == others - comments_on_gone
     assert strategy.id not in [v for _, v in app.strategy.pick.options]

@@ -14,6 +14,7 @@ import nbformat
 import pytest
 import sqlalchemy as sa
 
+from workbook.direction.model import Goal
 from workbook.errors import WorkbookError
 from workbook.run import batch, context, notebooks, regions
 from workbook.samples import plans as sample_plans
@@ -140,7 +141,7 @@ def test_resume_redoes_what_changed(tmp_path, store_url):
                       database_url=store_url)
     assert {o.status for o in again.outcomes} == {"skipped"}
     store = Store(store_url)
-    goal = store.document(DISTRICTS[0]).of("goal")[0]
+    goal = store.document(DISTRICTS[0]).of(Goal)[0]
     store.save(goal.model_copy(update={"explanation": "changed for the test"}), user="t")
     third = batch.run(str(manifest), workers=1, resume=True, out_root=tmp_path,
                       database_url=store_url)

@@ -87,7 +87,7 @@ def _doc(*, illustrative: bool = True) -> PlanDocument:
 
 def _actions(doc: PlanDocument) -> tuple[Action, Action]:
     # by title: records saved in one transaction come back from the store in id order
-    a1, a2 = sorted(doc.of("action"), key=lambda a: a.title)  # type: ignore[attr-defined]
+    a1, a2 = sorted(doc.of(Action), key=lambda a: a.title)  # type: ignore[attr-defined]
     return a1, a2  # type: ignore[return-value]
 
 
@@ -316,14 +316,14 @@ def test_overdue_actions_count_as_behind_and_late_completion_is_not_on_time(tmp_
 def test_latest_status_ignores_updates_after_the_report_date():
     doc = _doc()
     a1, a2 = _actions(doc)
-    latest = latest_statuses(doc.of("status"), AS_OF)  # type: ignore[arg-type]
+    latest = latest_statuses(doc.of(StatusUpdate), AS_OF)  # type: ignore[arg-type]
     assert (latest[a1.id].status, latest[a2.id].status) == ("complete", "behind")
-    assert latest_statuses(doc.of("status"))[a2.id].status == "complete"  # type: ignore
+    assert latest_statuses(doc.of(StatusUpdate))[a2.id].status == "complete"  # type: ignore
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):
     doc = _doc()
-    doc.of("goal")[0].title = "=HYPERLINK(\"http://example.com\")"
+    doc.of(Goal)[0].title = "=HYPERLINK(\"http://example.com\")"
     path = export_plan(doc, tmp_path / "f.xlsx", as_of=AS_OF)
     ws = openpyxl.load_workbook(path)["Direction"]
     cell = next(c for c in ws["B"] if c.value and str(c.value).startswith("="))

@@ -9,7 +9,10 @@ import pytest
 import yaml
 from test_improvement import ORG, _plan
 
+from workbook.direction.model import Goal
 from workbook.exchange.yamlfile import PlanFileError, export_yaml, read_yaml
+from workbook.plan.model import Action
+from workbook.progress.model import StatusUpdate
 from workbook.store import ConflictError, Store, apply_document
 
 
@@ -45,7 +48,7 @@ def test_edit_in_yaml_then_import(store, tmp_path):
     back, when = read_yaml(path)
     counts = apply_document(store, back, user="bo", exported_at=when)
     assert counts["updated"] == 1 and counts["added"] == 1
-    assert store.document(ORG).of("goal")[0].title == "Every student reads by grade 3"
+    assert store.document(ORG).of(Goal)[0].title == "Every student reads by grade 3"
 
 
 def test_bad_file_names_every_line_and_changes_nothing(store, tmp_path):
@@ -84,7 +87,7 @@ def test_not_yaml_and_unknown_section(tmp_path):
 def test_import_of_a_stale_file_is_a_conflict(store, tmp_path):
     doc = _saved(store)
     path = export_yaml(doc, tmp_path / "plan.yaml")
-    goal = store.document(ORG).of("goal")[0]
+    goal = store.document(ORG).of(Goal)[0]
     store.save(goal.model_copy(update={"title": "changed in the app"}), user="liaison")
     data = yaml.safe_load(path.read_text())
     data["goals"][0]["title"] = "changed in the file"
@@ -92,7 +95,7 @@ def test_import_of_a_stale_file_is_a_conflict(store, tmp_path):
     back, when = read_yaml(path)
     with pytest.raises(ConflictError, match="changed by liaison"):
         apply_document(store, back, user="bo", exported_at=when)
-    assert store.document(ORG).of("goal")[0].title == "changed in the app"
+    assert store.document(ORG).of(Goal)[0].title == "changed in the app"
 
 
 def test_cli_export_import(store, tmp_path):
@@ -130,12 +133,12 @@ def test_cli_excel_export_then_status_import(store, tmp_path):
     bad = subprocess.run(cli + ["import-status", ORG, str(out), "--database", store.url,
                                 "--user", "ana"], capture_output=True, text=True)
     assert bad.returncode == 1 and f"{out}:{row}: Budget used:" in bad.stdout
-    assert store.document(ORG).of("status") == []  # nothing saved half-way
+    assert store.document(ORG).of(StatusUpdate) == []  # nothing saved half-way
     sheet.cell(row, headers.index("Budget used") + 1, 1200)
     book.save(out)
     ok = subprocess.run(cli + ["import-status", ORG, str(out), "--database", store.url,
                                "--user", "ana"], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    [update] = store.document(ORG).of("status")
+    [update] = store.document(ORG).of(StatusUpdate)
     assert (update.status, update.budget_used, update.updated_by) == ("behind", 1200, "ana")
-    assert update.action == doc.of("action")[0].id
+    assert update.action == doc.of(Action)[0].id

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from pgserver import CHROMIUM_ARGS, CHROMIUM_SKIP_REASON, chromium_path
 
+from workbook.plan.model import Strategy
 from workbook.report import page as report
+from workbook.rootcause.model import Cause
 from workbook.run.params import NOTEBOOK_PARAMS
 from workbook.store import Store
 
@@ -173,7 +175,7 @@ def escape_reports(workbooks, tmp_path_factory):
     url = workbooks.new_store(folder / "plans.db")
     store = Store(url)
     doc = store.document(ESCAPE_DISTRICT)
-    cause, strategy = doc.of("cause")[0], doc.of("strategy")[0]
+    cause, strategy = doc.of(Cause)[0], doc.of(Strategy)[0]
     cause.text = EVIL_CAUSE
     cause.evidence = EVIL_EVIDENCE
     strategy.title = EVIL_TITLE

@@ -8,10 +8,14 @@ import pandas as pd
 import pytest
 
 from workbook import catalogue, data
-from workbook.direction.model import split_theory
+from workbook.direction.model import Direction, GlossaryTerm, Goal, Measure, split_theory
 from workbook.errors import WorkbookError
 from workbook.exchange import yamlfile as planfile
+from workbook.needs.model import NeedsAssessment, Priority, Rating, SwotEntry
+from workbook.plan.model import Action, Milestone, Strategy
+from workbook.progress.model import StatusUpdate, Support
 from workbook.records.document import PlanDocument, findings
+from workbook.rootcause.model import Cause, Symptom, Why
 from workbook.samples.plans import (
     DELIBERATE_FINDINGS,
     ILLUSTRATIVE,
@@ -73,8 +77,8 @@ def _rows(outcomes: pd.DataFrame, district_id: str) -> pd.DataFrame:
 
 
 def _goal_measures(doc: PlanDocument):
-    goals = {g.id for g in doc.of("goal")}
-    return [m for m in doc.of("measure") if m.parent in goals]
+    goals = {g.id for g in doc.of(Goal)}
+    return [m for m in doc.of(Measure) if m.parent in goals]
 
 
 def test_every_sample_district_gets_a_plan(plans, district_ids):
@@ -86,8 +90,8 @@ def test_every_sample_district_gets_a_plan(plans, district_ids):
         assert org.level == "district" and org.county == "Monterey" and org.name
         assert org.parent == ("" if district_id == COUNTY_OFFICE else COUNTY_OFFICE)
         assert org.plan_start == dt.date(2024, 8, 1) and org.plan_end == dt.date(2027, 7, 31)
-        assert 1 <= len(doc.of("goal")) <= 3
-        assert len(doc.of("priority")) == len(doc.of("goal"))
+        assert 1 <= len(doc.of(Goal)) <= 3
+        assert len(doc.of(Priority)) == len(doc.of(Goal))
 
 
 def test_every_record_validates_and_links_within_its_plan(plans):
@@ -104,7 +108,7 @@ def test_every_record_validates_and_links_within_its_plan(plans):
             assert type(r).model_validate(r.model_dump()) == r
             if r.parent_id and r.kind != "organisation":
                 assert doc.get(r.parent_id) is not None, r.label()
-        for s in doc.of("strategy"):
+        for s in doc.of(Strategy):
             assert s.causes and all(doc.get(c).kind == "cause" for c in s.causes)
             assert doc.get(s.goal).kind == "goal"
 
@@ -112,7 +116,7 @@ def test_every_record_validates_and_links_within_its_plan(plans):
 def test_shown_text_is_labelled_illustrative(plans):
     for doc in plans.values():
         assert doc.organisation.illustrative is True
-        assert doc.of("direction")[0].mission.startswith("Illustrative sample")
+        assert doc.of(Direction)[0].mission.startswith("Illustrative sample")
         for r in doc.all():
             fields = list(NARRATIVE.get(r.kind, ()))
             if r.kind == "measure" and not r.state_indicator:
@@ -125,7 +129,7 @@ def test_shown_text_is_labelled_illustrative(plans):
 
 
 def test_evidence_cites_the_real_numbers(plans):
-    swot = plans[ALISAL].of("swot")
+    swot = plans[ALISAL].of(SwotEntry)
     assert any(s.evidence == "ELA: 56.4 points below standard, Yellow; up 4.0 points from 2023 "
                "(California School Dashboard 2024)" for s in swot)
     assert {s.quadrant for s in swot} == {"strength", "weakness", "opportunity", "threat"}
@@ -135,7 +139,7 @@ def test_goal_baselines_are_the_real_statuses(plans, outcomes):
     for district_id, doc in plans.items():
         rows = _rows(outcomes, district_id)
         measures = _goal_measures(doc)
-        assert len(measures) == len(doc.of("goal"))
+        assert len(measures) == len(doc.of(Goal))
         for m in measures:
             assert m.state_indicator in data.INDICATORS and m.baseline_year == YEAR
             real = rows[(rows["indicator"] == m.state_indicator)
@@ -148,7 +152,7 @@ def test_goal_baselines_are_the_real_statuses(plans, outcomes):
 
 def test_targets_move_in_the_right_direction(plans):
     for doc in plans.values():
-        for m in doc.of("measure"):
+        for m in doc.of(Measure):
             assert sorted(m.targets) == [1, 2, 3], m.label()
             path = [m.baseline, *(m.targets[y] for y in (1, 2, 3))]
             if m.state_indicator:
@@ -188,9 +192,9 @@ def test_goals_are_the_weakest_all_student_results(plans, outcomes):
 def test_codes_are_in_the_catalogue(plans):
     practices = {p.code for p in catalogue.practices()}
     for doc in plans.values():
-        coded = [s.practice for s in doc.of("strategy")] + [c.practice for c in doc.of("cause")]
+        coded = [s.practice for s in doc.of(Strategy)] + [c.practice for c in doc.of(Cause)]
         assert coded and set(coded) <= practices
-        ratings = doc.of("rating")
+        ratings = doc.of(Rating)
         assert {r.rater for r in ratings} == {"Rater A", "Rater B", "Rater C"}
         elements = {r.element for r in ratings}
         assert 3 <= len(elements) < len(catalogue.elements())
@@ -200,8 +204,8 @@ def test_codes_are_in_the_catalogue(plans):
 
 def test_theories_of_action_have_all_three_parts(plans):
     for doc in plans.values():
-        texts = [doc.of("direction")[0].purpose] + [s.theory_of_action
-                                                    for s in doc.of("strategy")]
+        texts = [doc.of(Direction)[0].purpose] + [s.theory_of_action
+                                                    for s in doc.of(Strategy)]
         for text in texts:
             if_, then, and_ = split_theory(text)
             assert if_.startswith("we ") and then and and_, text
@@ -213,7 +217,7 @@ def test_findings_are_only_the_documented_ones(plans):
         messages = [f.message for f in findings(doc)]
         assert set(messages) == DELIBERATE_FINDINGS, district_id
         assert len(messages) == 1
-        (ownerless,) = [a for a in doc.of("action") if not a.owner]
+        (ownerless,) = [a for a in doc.of(Action) if not a.owner]
         (comment,) = doc.open_comments()
         assert comment.target == ownerless.id and comment.text.startswith(ILLUSTRATIVE)
 
@@ -222,32 +226,32 @@ def test_root_causes_and_plan_are_complete(plans):
     required_terms = {"theory of action", "goal performance measure", "distance from standard",
                       "chronic absenteeism", "Dashboard colors"}
     for doc in plans.values():
-        assert required_terms <= {t.term for t in doc.of("glossary")}
-        assert doc.of("needs_assessment") and doc.of("support")
-        for p in doc.of("priority"):
-            (symptom,) = [s for s in doc.of("symptom") if s.priority == p.id]
-            whys = sorted((w for w in doc.of("why") if w.symptom == symptom.id),
+        assert required_terms <= {t.term for t in doc.of(GlossaryTerm)}
+        assert doc.of(NeedsAssessment) and doc.of(Support)
+        for p in doc.of(Priority):
+            (symptom,) = [s for s in doc.of(Symptom) if s.priority == p.id]
+            whys = sorted((w for w in doc.of(Why) if w.symptom == symptom.id),
                           key=lambda w: w.step)
             assert [w.step for w in whys] == [1, 2, 3, 4, 5]
             assert all(w.evidence for w in whys)
-            causes = [c for c in doc.of("cause") if c.symptom == symptom.id]
+            causes = [c for c in doc.of(Cause) if c.symptom == symptom.id]
             assert len({c.category for c in causes}) >= 3
             assert all(c.evidence and c.actionable and c.practice for c in causes)
-        for s in doc.of("strategy"):
-            milestones = [m for m in doc.of("milestone") if m.strategy == s.id]
+        for s in doc.of(Strategy):
+            milestones = [m for m in doc.of(Milestone) if m.strategy == s.id]
             assert [m.plan_year for m in milestones] == [1, 2] and all(m.due for m in milestones)
             for m in milestones:
-                actions = [a for a in doc.of("action") if a.milestone == m.id]
+                actions = [a for a in doc.of(Action) if a.milestone == m.id]
                 assert actions
                 for a in actions:
                     assert a.outputs and a.start and a.due and a.start <= a.due <= m.due
                     assert a.funding_source and a.collaborators and a.budget >= 0
-        assert any(a.budget > 0 for a in doc.of("action"))
+        assert any(a.budget > 0 for a in doc.of(Action))
 
 
 def test_first_quarters_have_a_mix_of_statuses(plans):
     for doc in plans.values():
-        updates = doc.of("status")
+        updates = doc.of(StatusUpdate)
         assert {u.status for u in updates} == {"on track", "behind", "complete"}
         for u in updates:
             action = doc.get(u.action)
@@ -295,7 +299,7 @@ def test_district_with_nothing_reported_still_gets_a_plan(outcomes):
     rows["status"] = pd.NA
     rows["not_reported"] = True
     doc = sample_plan(BIG_SUR, rows)
-    (goal,) = doc.of("goal")
+    (goal,) = doc.of(Goal)
     (measure,) = _goal_measures(doc)
     assert measure.baseline is None and not measure.state_indicator
     assert "local" in measure.indicator

@@ -82,11 +82,11 @@ class CoachingApp(App):
     # -- loading -----------------------------------------------------------------------
     def load(self) -> None:
         self.doc = self.store.document(self.district_id)
-        self.comments = [c for c in self.doc.of("comment") if isinstance(c, Comment)]
+        self.comments = [c for c in self.doc.of(Comment) if isinstance(c, Comment)]
         self.findings = findings(self.doc)
         options = []
         for kind, name in TARGET_KINDS.items():
-            for r in self.doc.of(kind):
+            for r in self.doc.of_kind(kind):
                 n = sum(1 for c in self.comments if c.target == r.id and not c.resolved)
                 label = WHOLE.get(r.kind) or r.label().split(" ", 1)[-1].strip("'\"")
                 options.append((f"{name}: {label[:70]}{f'  [{n} open]' if n else ''}", r.id))

@@ -60,7 +60,7 @@ class OpenComments:
 
     def refresh(self, doc: PlanDocument | None = None) -> None:
         """Read the district's comments (from `doc` when the caller has just read it)."""
-        found = doc.of("comment") if doc is not None else self.app.store.list(
+        found = doc.of(Comment) if doc is not None else self.app.store.list(
             self.app.district_id, kind="comment")
         self.comments = [c for c in found if isinstance(c, Comment)]
 

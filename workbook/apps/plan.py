@@ -59,14 +59,14 @@ class PlanApp(App):
         live = self.update_findings
         self.direction = Editor(
             self, self.comments, key="direction", title="Direction", model=Direction,
-            single=True, records=lambda: self.doc.of("direction"), new_values=dict,
+            single=True, records=lambda: self.doc.of(Direction), new_values=dict,
             label=lambda r: "Direction",
             specs=[Spec("mission", "Mission", "area"), Spec("vision", "Vision", "area"),
                    Spec("purpose", "Purpose (theory of action)", "theory")],
             on_change=live)
         self.glossary = Editor(
             self, self.comments, key="glossary", title="Glossary term", model=GlossaryTerm,
-            records=lambda: sorted(self.doc.of("glossary"), key=lambda t: t.term.lower()),
+            records=lambda: sorted(self.doc.of(GlossaryTerm), key=lambda t: t.term.lower()),
             new_values=dict, label=lambda r: _short(r.term),
             specs=[Spec("term", "Term", required=True, limit=200),
                    Spec("definition", "Definition", "area", required=True)],
@@ -74,7 +74,7 @@ class PlanApp(App):
         self.needs_assessment = Editor(
             self, self.comments, key="needs_assessment", title="Needs assessment",
             model=NeedsAssessment, single=True,
-            records=lambda: self.doc.of("needs_assessment"), new_values=dict,
+            records=lambda: self.doc.of(NeedsAssessment), new_values=dict,
             label=lambda r: "Needs assessment",
             specs=[Spec("elements", "Elements assessed", "list", help="e.g. student "
                         "outcomes, school climate, staff capacity (commas between)"),
@@ -85,7 +85,7 @@ class PlanApp(App):
             on_change=live)
         self.swot = Editor(
             self, self.comments, key="swot", title="SWOT entry", model=SwotEntry,
-            records=lambda: sorted(self.doc.of("swot"),
+            records=lambda: sorted(self.doc.of(SwotEntry),
                                    key=lambda e: SWOT_ORDER.index(e.quadrant)),
             new_values=lambda: {"quadrant": "strength"},
             label=lambda r: f"{r.quadrant.capitalize()}: {_short(r.text, 60)}",
@@ -97,8 +97,8 @@ class PlanApp(App):
             on_change=live)
         self.priority = Editor(
             self, self.comments, key="priority", title="Priority area", model=Priority,
-            records=lambda: sorted(self.doc.of("priority"), key=lambda p: p.rank),
-            new_values=lambda: {"rank": len(self.doc.of("priority")) + 1},
+            records=lambda: sorted(self.doc.of(Priority), key=lambda p: p.rank),
+            new_values=lambda: {"rank": len(self.doc.of(Priority)) + 1},
             label=lambda r: f"{r.rank}. {_short(r.title)}",
             specs=[Spec("title", "Priority area", required=True, limit=500),
                    Spec("evidence", "Evidence", "area"),
@@ -106,7 +106,7 @@ class PlanApp(App):
             on_change=live)
         self.goal = Editor(
             self, self.comments, key="goal", title="Goal", model=Goal,
-            records=lambda: self.doc.of("goal"), new_values=dict,
+            records=lambda: self.doc.of(Goal), new_values=dict,
             label=lambda r: _short(r.title),
             specs=[Spec("title", "Goal", required=True, limit=500),
                    Spec("explanation", "Why this goal", "area")],
@@ -114,7 +114,7 @@ class PlanApp(App):
         self.goal_measure = self._measure_editor("goal_measure", "Goal measure", self.goal)
         self.strategy = Editor(
             self, self.comments, key="strategy", title="Strategy", model=Strategy,
-            records=lambda: self.doc.of("strategy"), new_values=dict,
+            records=lambda: self.doc.of(Strategy), new_values=dict,
             label=lambda r: _short(r.title),
             specs=[Spec("title", "Strategy", required=True, limit=500),
                    Spec("goal", "Goal it serves", "choice", options=self._goal_options),
@@ -126,7 +126,7 @@ class PlanApp(App):
                                                      self.strategy)
         self.milestone = Editor(
             self, self.comments, key="milestone", title="Milestone", model=Milestone,
-            records=lambda: [m for m in self.doc.of("milestone")
+            records=lambda: [m for m in self.doc.of(Milestone)
                              if self.strategy.record and m.strategy == self.strategy.record.id],
             new_values=lambda: {"strategy": self.strategy.record.id
                                 if self.strategy.record else ""},
@@ -136,7 +136,7 @@ class PlanApp(App):
             on_show=lambda: self._children(self.milestone, self.action), on_change=live)
         self.action = Editor(
             self, self.comments, key="action", title="Action", model=Action,
-            records=lambda: [a for a in self.doc.of("action")
+            records=lambda: [a for a in self.doc.of(Action)
                              if self.milestone.record and a.milestone == self.milestone.record.id],
             new_values=lambda: {"milestone": self.milestone.record.id
                                 if self.milestone.record else ""},
@@ -174,7 +174,7 @@ class PlanApp(App):
     def _measure_editor(self, key: str, title: str, parent: Editor) -> Editor:
         return Editor(
             self, self.comments, key=key, title=title, model=Measure,
-            records=lambda: [m for m in self.doc.of("measure")
+            records=lambda: [m for m in self.doc.of(Measure)
                              if parent.record and m.parent == parent.record.id],
             new_values=lambda: {"parent": parent.record.id if parent.record else "",
                                 "student_group": "ALL", "higher_is_better": True},
@@ -182,7 +182,7 @@ class PlanApp(App):
             specs=MEASURE_SPECS, on_change=self.update_findings)
 
     def _goal_options(self) -> list[tuple[str, str]]:
-        return [("no goal chosen", "")] + [(_short(g.title), g.id) for g in self.doc.of("goal")]
+        return [("no goal chosen", "")] + [(_short(g.title), g.id) for g in self.doc.of(Goal)]
 
     def _children(self, parent: Editor, child: Editor) -> None:
         """A parent was shown: its children's list follows; no parent saved, no children."""

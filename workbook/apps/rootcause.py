@@ -22,6 +22,7 @@ from workbook.apps.common import App, Chart, esc, guard, run
 from workbook.apps.editor import Deleter
 from workbook.apps.forms import Field, Problems, Saver, clean_text, text_field
 from workbook.apps.panels import OpenComments, coaching_panel, practice_options
+from workbook.needs.model import Priority
 from workbook.records.base import Record
 from workbook.rootcause import tables as rc
 from workbook.rootcause.model import FISHBONE_CATEGORIES, Cause, Symptom, Why, cause_flags
@@ -172,7 +173,7 @@ class RootCauseApp(App):
     def load(self) -> None:
         doc = self.store.document(self.district_id)
         self.comments.refresh(doc)
-        self.symptoms = [s for s in doc.of("symptom") if isinstance(s, Symptom)]
+        self.symptoms = [s for s in doc.of(Symptom) if isinstance(s, Symptom)]
         self.doc = doc
         options = [(s.statement if len(s.statement) < 80 else s.statement[:77] + "...", s.id)
                    for s in self.symptoms]
@@ -181,7 +182,7 @@ class RootCauseApp(App):
         ids = [v for _, v in self.pick.options]
         self.pick.value = wanted if wanted in ids else ids[0]
         self.priority.control.options = [("none chosen", "")] + [
-            (p.title, p.id) for p in doc.of("priority")]
+            (p.title, p.id) for p in doc.of(Priority)]
         self._show(self.pick.value)
         self.body.children = (self.view,)
 
@@ -197,8 +198,8 @@ class RootCauseApp(App):
         self.statement_comments.children = (
             self.comments.box(self.symptom.id),) if self.symptom else ()
         sid = self.symptom.id if self.symptom else ""
-        whys = sorted((w for w in self.doc.of("why") if w.symptom == sid), key=lambda w: w.step)
-        causes = [c for c in self.doc.of("cause") if c.symptom == sid]
+        whys = sorted((w for w in self.doc.of(Why) if w.symptom == sid), key=lambda w: w.step)
+        causes = [c for c in self.doc.of(Cause) if c.symptom == sid]
         self.whys: list[WhyRow] = []
         self.causes: list[CauseRow] = []
         self.why_box.children = self.cause_box.children = ()

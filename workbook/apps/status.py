@@ -162,7 +162,7 @@ class StatusApp(App):
     def _fill(self) -> None:
         first, last = self.month.value, month_end(self.month.value)
         table = pg.latest_status(self.doc, last).set_index("action_id")
-        updates = [u for u in self.doc.of("status") if isinstance(u, StatusUpdate)]
+        updates = [u for u in self.doc.of(StatusUpdate) if isinstance(u, StatusUpdate)]
         default_day = min(max(dt.date.today(), first), last)
         self.rows: list[ActionRow] = []
         for s, m, a in ordered_actions(self.doc):

@@ -29,13 +29,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import ValidationError
 
 from workbook import catalogue
+from workbook.direction.model import Direction, GlossaryTerm, Goal, Measure
 from workbook.errors import WorkbookError
 from workbook.files import atomic_path
+from workbook.needs.model import NeedsAssessment, Priority, SwotEntry
 from workbook.plan.model import Action, Milestone, Strategy
-from workbook.progress.model import STATUSES, StatusUpdate
+from workbook.progress.model import STATUSES, StatusUpdate, Support
 from workbook.records.base import Record
 from workbook.records.document import PlanDocument
-from workbook.rootcause.model import cause_flags
+from workbook.rootcause.model import Cause, Symptom, Why, cause_flags
 
 __all__ = [
     "BANNER",
@@ -221,15 +223,15 @@ class _Plan:
         org = doc.organisation
         self.banner = bool(org and org.illustrative)
         self.number: dict[str, str] = {}
-        self.goals = list(doc.of("goal"))
+        self.goals = list(doc.of(Goal))
         for k, goal in enumerate(self.goals, 1):
             self.number[goal.id] = str(k)
-        self.strategies = _nest(self.goals, doc.of("strategy"), "goal", self.number)
-        self.milestones = _nest(self.strategies, doc.of("milestone"), "strategy", self.number)
-        self.actions = _nest(self.milestones, doc.of("action"), "milestone", self.number)
-        self.latest = latest_statuses(doc.of("status"), as_of)  # type: ignore[arg-type]
+        self.strategies = _nest(self.goals, doc.of(Strategy), "goal", self.number)
+        self.milestones = _nest(self.strategies, doc.of(Milestone), "strategy", self.number)
+        self.actions = _nest(self.milestones, doc.of(Action), "milestone", self.number)
+        self.latest = latest_statuses(doc.of(StatusUpdate), as_of)  # type: ignore[arg-type]
         self.finished: dict[str, dt.date] = {}  # the first date each action was reported done
-        for u in doc.of("status"):
+        for u in doc.of(StatusUpdate):
             if u.status == "complete" and u.date <= as_of:  # type: ignore[attr-defined]
                 first = self.finished.get(u.action, u.date)  # type: ignore[attr-defined]
                 self.finished[u.action] = min(first, u.date)  # type: ignore[attr-defined]
@@ -313,7 +315,7 @@ def _overview(ws: Worksheet, plan: _Plan, row: int) -> None:
 
 def _overview_rows(plan: _Plan) -> Iterator[tuple]:
     indicators = defaultdict(list)
-    for m in plan.doc.of("measure"):
+    for m in plan.doc.of(Measure):
         indicators[m.parent].append(m.indicator)  # type: ignore[attr-defined]
     for s in plan.strategies:
         goal = plan.get(s.goal)  # type: ignore[attr-defined]
@@ -325,7 +327,7 @@ def _overview_rows(plan: _Plan) -> Iterator[tuple]:
 
 def _direction(ws: Worksheet, plan: _Plan) -> None:
     rows: list[tuple] = []
-    for d in plan.doc.of("direction"):
+    for d in plan.doc.of(Direction):
         rows += [("Vision", d.vision, ""), ("Mission", d.mission, ""),  # type: ignore
                  ("Purpose (theory of action)", d.purpose, "")]  # type: ignore
     rows += [(f"Goal {plan.number[g.id]}", g.title, g.explanation)  # type: ignore
@@ -345,7 +347,7 @@ def _measures(ws: Worksheet, plan: _Plan, parents: Sequence[Record], title: str,
               parent_header: str, *, orphans: bool, notes: Sequence[str] = ()) -> None:
     known = {p.id for p in plan.goals} | {p.id for p in plan.strategies}
     order = {p.id: k for k, p in enumerate(parents)}
-    chosen = [m for m in plan.doc.of("measure")
+    chosen = [m for m in plan.doc.of(Measure)
               if m.parent in order or orphans and m.parent not in known]  # type: ignore
     chosen.sort(key=lambda m: order.get(m.parent, len(order)))  # type: ignore[attr-defined]
     years = max([3, *(int(y) for m in chosen for y in m.targets)])  # type: ignore[attr-defined]
@@ -364,14 +366,14 @@ def _needs(ws: Worksheet, plan: _Plan) -> None:
                Column("Who was involved?", "long"),
                Column("How was stakeholder input included?", "long"))
     rows = [("\n".join(n.elements), n.process, n.participants,  # type: ignore[attr-defined]
-             n.stakeholder_input) for n in plan.doc.of("needs_assessment")]  # type: ignore
+             n.stakeholder_input) for n in plan.doc.of(NeedsAssessment)]  # type: ignore
     _table(ws, "NEEDS ASSESSMENT (refer to 2. Assess needs)", columns, rows,
            banner=plan.banner)
 
 
 def _swot(ws: Worksheet, plan: _Plan) -> None:
     order = ("strength", "weakness", "opportunity", "threat")
-    items = sorted(plan.doc.of("swot"), key=lambda s: order.index(s.quadrant))  # type: ignore
+    items = sorted(plan.doc.of(SwotEntry), key=lambda s: order.index(s.quadrant))  # type: ignore
     rows = [(s.quadrant.capitalize(), s.text, s.evidence) for s in items]  # type: ignore
     _table(ws, "DATA ANALYSIS: STRENGTHS, WEAKNESSES, OPPORTUNITIES AND THREATS",
            (Column("Quadrant"), Column("Statement", "long"), Column("Evidence", "long")),
@@ -379,7 +381,7 @@ def _swot(ws: Worksheet, plan: _Plan) -> None:
 
 
 def _priorities(ws: Worksheet, plan: _Plan) -> None:
-    items = sorted(plan.doc.of("priority"), key=lambda p: p.rank)  # type: ignore[attr-defined]
+    items = sorted(plan.doc.of(Priority), key=lambda p: p.rank)  # type: ignore[attr-defined]
     rows = [(p.rank, p.title, p.evidence) for p in items]  # type: ignore[attr-defined]
     _table(ws, "PRIORITY AREAS (based on the needs assessment)",
            (Column("Priority", "num"), Column("Priority area"), Column("Evidence", "long")),
@@ -401,9 +403,9 @@ def _root_causes(ws: Worksheet, plan: _Plan) -> None:
 
 
 def _root_rows(plan: _Plan) -> Iterator[tuple]:
-    symptoms = plan.doc.of("symptom")
-    whys = _group(symptoms, plan.doc.of("why"), "symptom")
-    causes = _group(symptoms, plan.doc.of("cause"), "symptom")
+    symptoms = plan.doc.of(Symptom)
+    whys = _group(symptoms, plan.doc.of(Why), "symptom")
+    causes = _group(symptoms, plan.doc.of(Cause), "symptom")
     for s in [*symptoms, None]:
         key = s.id if s else None
         chain = sorted(whys.get(key, []), key=lambda w: w.step)  # type: ignore[attr-defined]
@@ -622,7 +624,7 @@ def _supports(ws: Worksheet, plan: _Plan) -> None:
                Column("How were supports used?", "long"),
                Column("How effective were the supports? (1 not at all - 4 very)", "num"))
     rows = [(s.need, s.provided, s.provider, s.how_used, s.effectiveness)  # type: ignore
-            for s in plan.doc.of("support")]
+            for s in plan.doc.of(Support)]
     _table(ws, "SUPPORTS", columns, rows, banner=plan.banner,
            notes=("List any support(s) provided by the district, state, or other "
                   "organizations. Identify how the supports were used and how effective the "
@@ -630,7 +632,7 @@ def _supports(ws: Worksheet, plan: _Plan) -> None:
 
 
 def _glossary(ws: Worksheet, plan: _Plan) -> None:
-    terms = sorted(plan.doc.of("glossary"), key=lambda t: t.term.lower())  # type: ignore
+    terms = sorted(plan.doc.of(GlossaryTerm), key=lambda t: t.term.lower())  # type: ignore
     _table(ws, "GLOSSARY", (Column("Term"), Column("Definition", "long")),
            [(t.term, t.definition) for t in terms], banner=plan.banner)  # type: ignore
 
@@ -817,7 +819,7 @@ def import_action_status(path: str | Path, doc: PlanDocument) -> list[StatusUpda
     path = Path(path)
     ws = _open_sheet(path)
     head, columns = _find_header(ws, path)
-    action_ids = {a.id for a in doc.of("action")}
+    action_ids = {a.id for a in doc.of(Action)}
     problems: list[str] = []
     updates: list[StatusUpdate] = []
     for number, row in enumerate(ws.iter_rows(min_row=head + 1, values_only=True), head + 1):

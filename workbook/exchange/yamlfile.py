@@ -51,8 +51,8 @@ def to_yaml(doc: PlanDocument, *, exported_at: dt.datetime | None = None) -> str
         "exported_at": (exported_at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
     }
     for kind in KINDS:
-        if doc.of(kind):
-            body[SECTION[kind]] = [_dump_record(r) for r in doc.of(kind)]
+        if doc.of_kind(kind):
+            body[SECTION[kind]] = [_dump_record(r) for r in doc.of_kind(kind)]
     head = _HEAD.format(sections=", ".join(SECTION[k] for k in KINDS))
     return head + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100)
 

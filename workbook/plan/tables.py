@@ -59,15 +59,15 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 
 
 def _strategies(doc: PlanDocument) -> list[Strategy]:
-    return list(doc.of("strategy"))  # type: ignore[arg-type]
+    return list(doc.of(Strategy))  # type: ignore[arg-type]
 
 
 def _milestones(doc: PlanDocument) -> list[Milestone]:
-    return list(doc.of("milestone"))  # type: ignore[arg-type]
+    return list(doc.of(Milestone))  # type: ignore[arg-type]
 
 
 def _actions(doc: PlanDocument) -> list[Action]:
-    return list(doc.of("action"))  # type: ignore[arg-type]
+    return list(doc.of(Action))  # type: ignore[arg-type]
 
 
 def ordered_actions(
@@ -106,7 +106,7 @@ def ordered_milestones(doc: PlanDocument) -> Iterator[tuple[Strategy | None, Mil
 def updates_by_action(doc: PlanDocument) -> dict[str, list[StatusUpdate]]:
     """Each action's status updates, oldest first (same-day updates keep entry order)."""
     out: dict[str, list[StatusUpdate]] = {}
-    for u in doc.of("status"):
+    for u in doc.of(StatusUpdate):
         out.setdefault(u.action, []).append(u)  # type: ignore[attr-defined]
     for items in out.values():
         items.sort(key=lambda u: u.date)
@@ -134,7 +134,7 @@ def direction_table(doc: PlanDocument) -> pd.DataFrame:
     A purpose that is not a theory of action gets empty If/then/and rows.
     """
     rows = []
-    for d in doc.of("direction"):
+    for d in doc.of(Direction):
         assert isinstance(d, Direction)
         if_, then, and_ = split_theory(d.purpose)
         rows += [{"part": "Mission", "text": d.mission},
@@ -162,9 +162,9 @@ def goal_measures(doc: PlanDocument) -> pd.DataFrame:
     baseline_year, target_year_1..3, direction ("higher is better" / "lower is better"),
     goal_id, measure_id. Missing numbers are NaN.
     """
-    measures = list(doc.of("measure"))
+    measures = list(doc.of(Measure))
     rows = []
-    for g in doc.of("goal"):
+    for g in doc.of(Goal):
         assert isinstance(g, Goal)
         mine = [m for m in measures if m.parent == g.id]  # type: ignore[attr-defined]
         if not mine:
@@ -214,7 +214,7 @@ def fill_baselines(doc: PlanDocument, outcomes: pd.DataFrame, district_id: str,
     indicators = rows["indicator"].astype("string").str.upper()
     groups = rows["student_group"].astype("string").str.upper()
     out: list[Measure] = []
-    for m in doc.of("measure"):
+    for m in doc.of(Measure):
         assert isinstance(m, Measure)
         code = m.state_indicator.strip().upper()
         if m.baseline is not None or not code:
@@ -239,7 +239,7 @@ def strategies_table(doc: PlanDocument) -> pd.DataFrame:
     Columns: strategy, if, then, and, practice (code, "" when not coded), practice_name,
     goal (title, "" when none), measures, milestones, actions (counts), strategy_id.
     """
-    measures = list(doc.of("measure"))
+    measures = list(doc.of(Measure))
     milestones = _milestones(doc)
     actions = _actions(doc)
     rows = []
@@ -271,7 +271,7 @@ def practice_coverage(doc: PlanDocument) -> pd.DataFrame:
     strategies, causes (counts; 0 where none). Always twelve rows, in catalogue order.
     """
     strategies = [s.practice for s in _strategies(doc) if s.practice]
-    causes = [c.practice for c in doc.of("cause") if isinstance(c, Cause) and c.practice]
+    causes = [c.practice for c in doc.of(Cause) if isinstance(c, Cause) and c.practice]
     rows = []
     for p in catalogue.practices():
         rows.append({"practice": p.code, "letter": p.code[1], "practice_name": p.name,

@@ -231,7 +231,7 @@ def _causes(doc: PlanDocument, scope: list[tuple[Strategy | None, Milestone | No
     Adjustment records), oldest first."""
     rows = []
     where = {a.id: (s, m, a) for s, m, a in scope}
-    for u in doc.of("status"):
+    for u in doc.of(StatusUpdate):
         assert isinstance(u, StatusUpdate)
         if u.action in where and start <= u.date <= end and (u.cause or u.adjustment):
             s, m, a = where[u.action]
@@ -240,7 +240,7 @@ def _causes(doc: PlanDocument, scope: list[tuple[Strategy | None, Milestone | No
                          "cause": u.cause, "adjustment": u.adjustment,
                          "strategy_id": s.id if s else "", "milestone_id": a.milestone,
                          "action_id": a.id})
-    for adj in doc.of("adjustment"):
+    for adj in doc.of(Adjustment):
         assert isinstance(adj, Adjustment)
         if not start <= adj.date <= end:
             continue
@@ -287,7 +287,7 @@ PERIOD_COLUMNS = ["plan_year", "quarter", "start", "end", "as_of"]
 
 def _milestone_complete(doc: PlanDocument, m: Milestone, actions: pd.DataFrame,
                         as_of: dt.date) -> bool:
-    reviews = sorted((r for r in doc.of("milestone_review")
+    reviews = sorted((r for r in doc.of(MilestoneReview)
                       if isinstance(r, MilestoneReview) and r.milestone == m.id
                       and r.date <= as_of), key=lambda r: r.date)
     if reviews and reviews[-1].complete:
@@ -297,12 +297,12 @@ def _milestone_complete(doc: PlanDocument, m: Milestone, actions: pd.DataFrame,
 
 def _performance(doc: PlanDocument, plan_year: int) -> pd.DataFrame:
     results: dict[str, list[Result]] = {}
-    for r in doc.of("result"):
+    for r in doc.of(Result):
         assert isinstance(r, Result)
         if r.plan_year <= plan_year:
             results.setdefault(r.measure, []).append(r)
     rows = []
-    for m in doc.of("measure"):
+    for m in doc.of(Measure):
         assert isinstance(m, Measure)
         parent = doc.get(m.parent)
         mine = sorted(results.get(m.id, []), key=lambda r: r.plan_year)
@@ -336,7 +336,7 @@ def _supports(doc: PlanDocument) -> pd.DataFrame:
              "how_used": s.how_used, "effectiveness": s.effectiveness,
              "effectiveness_label": EFFECTIVENESS.get(s.effectiveness, "")
              if s.effectiveness else ""}
-            for s in doc.of("support") if isinstance(s, Support)]
+            for s in doc.of(Support) if isinstance(s, Support)]
     out = _frame(rows, SUPPORT_COLUMNS)
     out["provided"] = out["provided"].astype(bool)
     out["effectiveness"] = pd.to_numeric(out["effectiveness"]).astype("Int64")
@@ -397,7 +397,7 @@ def quarterly_tables(doc: PlanDocument, plan_start: dt.date, quarter: int,
         milestones[col] = milestones[col].astype(bool)
 
     st_rows = []
-    groups = [(s.id, s.title) for s in doc.of("strategy")]  # type: ignore[attr-defined]
+    groups = [(s.id, s.title) for s in doc.of(Strategy)]  # type: ignore[attr-defined]
     if (actions["strategy_id"] == "").any() or (milestones["strategy_id"] == "").any():
         groups.append(("", NO_STRATEGY))
     for sid, title in groups:

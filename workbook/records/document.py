@@ -8,6 +8,7 @@ never raised: a plan in progress is allowed to be incomplete.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from workbook.direction.model import Direction, GlossaryTerm, Goal, Measure
 from workbook.needs.model import NeedsAssessment, Priority, Rating, SwotEntry
@@ -23,6 +24,8 @@ from workbook.progress.model import (
 from workbook.records.base import Record
 from workbook.records.organisation import Organisation
 from workbook.rootcause.model import Cause, Symptom, Why, cause_flags
+
+R = TypeVar("R", bound=Record)
 
 #: kind -> model, in the order a plan reads (parents before children).
 KINDS: dict[str, type[Record]] = {m.kind: m for m in (
@@ -44,7 +47,12 @@ class PlanDocument:
     org_id: str
     records: dict[str, list[Record]] = field(default_factory=dict)
 
-    def of(self, kind: str) -> list[Record]:
+    def of(self, model: type[R]) -> list[R]:
+        """The records of one kind, typed: `doc.of(Strategy)` is a `list[Strategy]`."""
+        return self.records.get(model.kind, [])  # type: ignore[return-value]  # add() keys by kind
+
+    def of_kind(self, kind: str) -> list[Record]:
+        """The records of a kind named by its string (for code that walks every kind)."""
         return self.records.get(kind, [])
 
     def add(self, record: Record) -> Record:
@@ -59,15 +67,15 @@ class PlanDocument:
         return None
 
     def all(self) -> list[Record]:
-        return [r for kind in KINDS for r in self.of(kind)]
+        return [r for kind in KINDS for r in self.of_kind(kind)]
 
     @property
     def organisation(self) -> Organisation | None:
-        orgs = self.of("organisation")
-        return orgs[0] if orgs else None  # type: ignore[return-value]
+        orgs = self.of(Organisation)
+        return orgs[0] if orgs else None
 
     def open_comments(self) -> list[Comment]:
-        return [c for c in self.of("comment") if not c.resolved]  # type: ignore[misc]
+        return [c for c in self.of(Comment) if not c.resolved]
 
 
 #: Links that point at a record without belonging to it: deleting the record clears the
@@ -135,7 +143,7 @@ def removal(doc: PlanDocument, record: Record) -> Removal:
     unlink = [u for u in unlink if u.id not in gone]
     # strategies name the root causes they address: a deleted cause leaves that list
     kept = {u.id: u for u in unlink}
-    for s in doc.of("strategy"):
+    for s in doc.of(Strategy):
         causes = getattr(s, "causes", [])
         if s.id not in gone and any(c in gone for c in causes):
             base = kept.get(s.id, s)
@@ -166,17 +174,17 @@ def findings(doc: PlanDocument) -> list[Finding]:
         out.append(Finding(r.id, r.kind, r.label(), message, stage))
 
     measures_of: dict[str, list[Measure]] = {}
-    for m in doc.of("measure"):
+    for m in doc.of(Measure):
         measures_of.setdefault(m.parent, []).append(m)  # type: ignore[attr-defined]
-    for d in doc.of("direction"):
+    for d in doc.of(Direction):
         if_, then, and_ = _split(d.purpose)  # type: ignore[attr-defined]
         if d.purpose and not (then and and_):  # type: ignore[attr-defined]
             add(d, "the purpose is not a full theory of action (If we ..., then ..., and ...)",
                 "direction")
-    for g in doc.of("goal"):
+    for g in doc.of(Goal):
         if g.id not in measures_of:
             add(g, "goal has no goal performance measure", "direction")
-    for s in doc.of("strategy"):
+    for s in doc.of(Strategy):
         if s.id not in measures_of:
             add(s, "strategy has no strategy performance measure", "plan")
         if_, then, and_ = s.parts  # type: ignore[attr-defined]
@@ -190,26 +198,26 @@ def findings(doc: PlanDocument) -> list[Finding]:
                 "plan")
         if not s.practice:  # type: ignore[attr-defined]
             add(s, "strategy is not coded to a Four Domains practice (1a-4c)", "plan")
-    for m in doc.of("measure"):
+    for m in doc.of(Measure):
         if m.baseline is None:  # type: ignore[attr-defined]
             add(m, "measure has no baseline", "plan")
         if len(m.targets) < 2:  # type: ignore[attr-defined]
             add(m, f"measure has {len(m.targets)} target(s); set targets for at least two "  # type: ignore[attr-defined]
                 "years", "plan")
-    actions_of = {a.milestone for a in doc.of("action")}  # type: ignore[attr-defined]
-    for ms in doc.of("milestone"):
+    actions_of = {a.milestone for a in doc.of(Action)}  # type: ignore[attr-defined]
+    for ms in doc.of(Milestone):
         if ms.id not in actions_of:
             add(ms, "milestone has no actions", "plan")
-    for a in doc.of("action"):
+    for a in doc.of(Action):
         if not a.owner:  # type: ignore[attr-defined]
             add(a, "action has no person responsible", "implement")
         if a.due is None:  # type: ignore[attr-defined]
             add(a, "action has no due date", "implement")
-    priorities = doc.of("priority")
+    priorities = doc.of(Priority)
     if len(priorities) > 4:
         add(priorities[4], f"{len(priorities)} priority areas; the guide recommends at most "
             "four", "needs")
-    for c in doc.of("cause"):
+    for c in doc.of(Cause):
         for flag in cause_flags(c):  # type: ignore[arg-type]
             add(c, f"cause: {flag}", "rootcause")
     return out

@@ -8,10 +8,12 @@ from __future__ import annotations
 import pandas as pd
 
 from workbook import catalogue
+from workbook.needs.model import Priority, SwotEntry
 from workbook.records.base import Record
 from workbook.records.document import PlanDocument
 from workbook.report import blocks as show
 from workbook.rootcause import tables as rc
+from workbook.rootcause.model import Cause, Symptom, Why
 from workbook.run.context import Context
 
 
@@ -32,7 +34,7 @@ def at_a_glance(ctx: Context) -> None:
 
 def swot(doc: PlanDocument) -> None:
     """The SWOT grid, each entry with its evidence."""
-    entries = doc.of("swot")
+    entries = doc.of(SwotEntry)
     frame = pd.DataFrame([{"quadrant": e.quadrant, "entry": e.text, "evidence": e.evidence}
                           for e in entries], columns=["quadrant", "entry", "evidence"])
     show.table(frame, "Strengths, weaknesses, opportunities and threats", name="swot")
@@ -40,14 +42,14 @@ def swot(doc: PlanDocument) -> None:
 
 def root_causes(doc: PlanDocument) -> None:
     """For each priority: the symptom, its 5 Whys chain and its fishbone."""
-    symptoms = doc.of("symptom")
+    symptoms = doc.of(Symptom)
     if not symptoms:
         show.note("No root cause analysis stored yet for this district.")
         return
-    titles = {p.id: p.title for p in doc.of("priority")}
+    titles = {p.id: p.title for p in doc.of(Priority)}
     for i, symptom in enumerate(symptoms, start=1):
-        causes = [c for c in doc.of("cause") if c.symptom == symptom.id]
-        whys = [w for w in doc.of("why") if w.symptom == symptom.id]
+        causes = [c for c in doc.of(Cause) if c.symptom == symptom.id]
+        whys = [w for w in doc.of(Why) if w.symptom == symptom.id]
         priority = titles.get(symptom.priority, "")
         show.note(f"Priority {i}: {priority}" if priority else f"Problem {i}", kind="summary")
         show.table(rc.why_chain(symptom, whys), "5 Whys", name=f"whys-{i}")

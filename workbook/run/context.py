@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from workbook.data import cache
+from workbook.direction.model import GlossaryTerm
 from workbook.errors import WorkbookError
 from workbook.records.document import PlanDocument
 from workbook.run import regions
@@ -40,7 +41,7 @@ class Context:
     @property
     def glossary(self) -> dict[str, str]:
         """The plan's own glossary terms."""
-        return {t.term: t.definition for t in self.doc.of("glossary")}
+        return {t.term: t.definition for t in self.doc.of(GlossaryTerm)}
 
     @property
     def has_plan(self) -> bool:
