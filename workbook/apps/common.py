@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, urlencode
 import ipywidgets as widgets
 
 from workbook.apps import APPS
+from workbook.report.blocks import esc  # the one escape, re-exported for the apps
 from workbook.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,11 +35,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 FRIENDLY_ERROR = ("Something went wrong on our side. Nothing was saved by this step, and what "
                   "you typed is still in the form: try again, or reload the page. If it keeps "
                   "happening, tell your workbook administrator the time: {when}.")
-
-
-def esc(text: object) -> str:
-    """User text as safe HTML (every name, cause or comment passes through here)."""
-    return html.escape("" if text is None else str(text), quote=True)
 
 
 def log_exception(where: str) -> str:
@@ -261,11 +257,10 @@ class DistrictPicker:
 
 @functools.cache
 def _region_titles() -> dict[str, str]:
-    from workbook import paths
     from workbook.run import regions
 
     out = {}
-    for manifest in sorted((paths.root() / "parameters" / "regions").glob("*.yaml")):
+    for manifest in regions.manifests():
         try:
             out[manifest.stem] = regions.load(manifest.stem).title
         except Exception:

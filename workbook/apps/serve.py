@@ -27,7 +27,6 @@ import socket
 from pathlib import Path
 from urllib.parse import urlencode
 
-from workbook import paths
 from workbook.errors import WorkbookError
 
 #: Where the app notebooks live; nothing outside this folder is ever served.
@@ -99,10 +98,9 @@ def notebook_summary(path: Path) -> tuple[str, str]:
 
 def _prepare_data() -> None:
     """Build the Parquet cache of every region once, here, before kernels start."""
-    from workbook.run import context
+    from workbook.run import context, regions
 
-    folder = paths.root() / "parameters" / "regions"
-    for manifest in sorted(folder.glob("*.yaml")):
+    for manifest in regions.manifests():
         context.region_outcomes(manifest.stem)
 
 

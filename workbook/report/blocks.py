@@ -63,8 +63,8 @@ def _display(markup: str) -> None:
 
 
 def esc(text: object) -> str:
-    """User text as safe HTML."""
-    return html.escape("" if text is None else str(text))
+    """User text as safe HTML, quotes included (every name, cause or comment passes here)."""
+    return html.escape("" if text is None else str(text), quote=True)
 
 
 DEFAULT_KEYS = ("org_id", "indicator", "year", "grade")

@@ -14,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workbook import paths
 from workbook.errors import WorkbookError
+from workbook.run.params import NOTEBOOK_PARAMS
 
-ALL_NOTEBOOKS = ["01_needs_assessment", "02_root_cause_analysis", "03_strategy_and_measures",
-                 "04_quarterly_report"]
+#: Every workbook, in the order of the cycle (the one list: the parameter models name them).
+ALL_NOTEBOOKS = list(NOTEBOOK_PARAMS)
 
 
 class Source(BaseModel):
@@ -62,19 +63,28 @@ class Region(BaseModel):
         return [p for p in out if p.suffix.lower() in {".txt", ".csv", ".xlsx"}]
 
 
+def folder() -> Path:
+    """Where region manifests live: parameters/regions under the project root."""
+    return paths.root() / "parameters" / "regions"
+
+
+def manifests() -> list[Path]:
+    """Every region manifest, by name."""
+    return sorted(folder().glob("*.yaml"))
+
+
 def manifest_path(name_or_path: str) -> Path:
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml") or p.is_file():
         return p
-    return paths.root() / "parameters" / "regions" / f"{name_or_path}.yaml"
+    return folder() / f"{name_or_path}.yaml"
 
 
 def load(name_or_path: str) -> Region:
     """A region by name (under parameters/regions) or by manifest path."""
     path = manifest_path(name_or_path)
     if not path.is_file():
-        folder = paths.root() / "parameters" / "regions"
-        known = sorted(p.stem for p in folder.glob("*.yaml"))
+        known = [p.stem for p in manifests()]
         raise WorkbookError(f"no region {name_or_path!r}: {path} does not exist; "
                             f"regions: {known}")
     try:
