@@ -62,8 +62,7 @@ def data_levels(
     output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
 ) -> None:
     """Compute Dashboard status levels, change levels and colors for every row of CA files."""
-    from workbook import data
-    from workbook.dashboard import levels as dashboard
+    from workbook import dashboard, data
     from workbook.files import write_csv
 
     frame = data.load_outcomes(paths)

@@ -16,9 +16,10 @@ changed any of them since, nothing is deleted and the conflict is shown.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic
 
 import ipywidgets as widgets
 
@@ -35,8 +36,11 @@ from workbook.apps.forms import (
 )
 from workbook.apps.panels import OpenComments
 from workbook.direction.model import split_theory
-from workbook.records.base import Record
+from workbook.records.base import R, Record
 from workbook.records.document import Removal, removal
+
+if TYPE_CHECKING:
+    from workbook.apps.plan import PlanApp
 
 NEW = "__new__"
 TARGET_YEARS = (1, 2, 3)
@@ -107,15 +111,15 @@ def _box(c: _Control) -> widgets.Widget:
     return widgets.VBox(parts) if len(parts) > 1 else parts[0]
 
 
-class Editor:
+class Editor(Generic[R]):
     """Pick a record of one kind (optionally under a parent), edit it, save it."""
 
-    def __init__(self, app: App, comments: OpenComments, *, key: str, title: str,
-                 model: type[Record], specs: Sequence[Spec],
-                 records: Callable[[], list[Record]], new_values: Callable[[], dict],
-                 label: Callable[[Record], str], single: bool = False,
+    def __init__(self, app: PlanApp, comments: OpenComments, *, key: str, title: str,
+                 model: type[R], specs: Sequence[Spec],
+                 records: Callable[[], list[R]], new_values: Callable[[], dict],
+                 label: Callable[[R], str], single: bool = False,
                  aliases: dict[str, str] | None = None,
-                 on_saved: Callable[[Record], None] | None = None,
+                 on_saved: Callable[[R], None] | None = None,
                  on_show: Callable[[], None] | None = None,
                  on_change: Callable[[], None] | None = None) -> None:
         self.app, self.comments, self.key, self.title = app, comments, key, title
@@ -123,7 +127,7 @@ class Editor:
         self.new_values, self.label, self.single = new_values, label, single
         self.aliases = aliases or {}
         self.on_saved, self.on_show, self.on_change = on_saved, on_show, on_change
-        self.record: Record | None = None
+        self.record: R | None = None
         self.controls = {s.name: _make(s) for s in self.specs}
         self.pick = widgets.Dropdown(description=f"{title}:",
                                      style={"description_width": "initial"},
@@ -199,7 +203,17 @@ class Editor:
 
     def _set(self, c: _Control, value: Any) -> None:
         kind = c.spec.kind
-        f = c.fields.get("")
+        if kind == "targets":
+            for y in TARGET_YEARS:
+                t = (value or {}).get(y)
+                c.fields[str(y)].value = "" if t is None else f"{t:g}"
+            return
+        if kind == "theory":
+            parts = split_theory(value or "")
+            for key, text in zip(("if", "then", "and"), parts, strict=True):
+                c.fields[key].value = text
+            return
+        f = c.fields[""]
         if kind == "choice":
             opts = c.spec.options() if callable(c.spec.options) else c.spec.options
             f.control.options = list(opts)
@@ -213,14 +227,6 @@ class Editor:
             f.value = bool(value) if value is not None else True
         elif kind == "date":
             f.value = value
-        elif kind == "targets":
-            for y in TARGET_YEARS:
-                t = (value or {}).get(y)
-                c.fields[str(y)].value = "" if t is None else f"{t:g}"
-        elif kind == "theory":
-            parts = split_theory(value or "")
-            for key, text in zip(("if", "then", "and"), parts, strict=True):
-                c.fields[key].value = text
         else:
             f.value = value or ""
 
@@ -247,8 +253,20 @@ class Editor:
     # -- reading and saving ------------------------------------------------------------
     def _value(self, c: _Control, p: Problems) -> Any:
         s, name = c.spec, c.spec.name
-        f = c.fields.get("")
         kind = s.kind
+        if kind == "targets":
+            out = {}
+            for y in TARGET_YEARS:
+                box = c.fields[str(y)]
+                v = p.read(f"{name}.{y}", functools.partial(_target, box.value, y))
+                if v is not None:
+                    out[y] = v
+            return out
+        if kind == "theory":
+            parts = [p.read(f"{name}.{k}", functools.partial(clean_text, c.fields[k].value))
+                     for k in ("if", "then", "and")]
+            return _theory(*[x or "" for x in parts])
+        f = c.fields[""]
         if kind in ("text", "area"):
             limit = min(s.limit, SHORT_MAX) if kind == "text" else s.limit
             text = p.read(name, lambda: clean_text(f.value, limit))
@@ -269,19 +287,7 @@ class Editor:
         if kind == "list":
             text = p.read(name, lambda: clean_text(f.value))
             return [w.strip() for w in (text or "").split(",") if w.strip()]
-        if kind == "targets":
-            out = {}
-            for y in TARGET_YEARS:
-                key = f"{name}.{y}"
-                v = p.read(key, lambda y=y: _target(c.fields[str(y)].value, y))
-                if v is not None:
-                    out[y] = v
-            return out
-        if kind == "theory":
-            parts = [p.read(f"{name}.{k}", lambda k=k: clean_text(c.fields[k].value))
-                     for k in ("if", "then", "and")]
-            return _theory(*[x or "" for x in parts])
-        return f.value if f else None
+        return f.value
 
     def problems(self) -> Problems:
         fields = {}
@@ -300,12 +306,12 @@ class Editor:
             **self.new_values()}
         return {**base, **values}, p
 
-    def read(self) -> tuple[Record | None, Problems]:
+    def read(self) -> tuple[R | None, Problems]:
         values, p = self._typed()
         record = p.model(self.model, values, self.aliases)
         return (None if p else record), p
 
-    def draft(self) -> Record | None:
+    def draft(self) -> R | None:
         """The record as typed now, if it is valid (for live findings); no messages."""
         values, p = self._typed(draft_id=f"draft-{self.key}")
         for f in p.fields.values():

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from workbook.apps.common import App, esc
 from workbook.errors import WorkbookError
-from workbook.records.base import Record
+from workbook.records.base import R, Record
 from workbook.store import ConflictError
 
 #: Limits of the record fields (workbook.records Text and ShortText).
@@ -155,8 +155,8 @@ class Problems:
         if name in self.fields:
             self.fields[name].fail(message)
 
-    def model(self, model: type[Record], values: dict[str, Any],
-              aliases: dict[str, str] | None = None) -> Record | None:
+    def model(self, model: type[R], values: dict[str, Any],
+              aliases: dict[str, str] | None = None) -> R | None:
         """Validate a record; its errors land on the matching fields (`aliases`: record
         field -> form field; model-level errors go to the alias of "")."""
         try:
@@ -165,7 +165,7 @@ class Problems:
             for e in err.errors():
                 loc = str(e["loc"][0]) if e["loc"] else ""
                 name = (aliases or {}).get(loc, loc)
-                self.add(name, friendly(e))
+                self.add(name, friendly(dict(e)))
             return None
 
     def __bool__(self) -> bool:
@@ -223,8 +223,8 @@ class Saver:
         self.rebase: dict[str, int] = {}  # record id -> version the user chose to overwrite
         self.last_conflict: ConflictError | None = None
 
-    def __call__(self, records: Sequence[Record], *, delete: Iterable[Record] = (),
-                 what: str = "changes") -> list[Record] | None:
+    def __call__(self, records: Sequence[R], *, delete: Iterable[Record] = (),
+                 what: str = "changes") -> list[R] | None:
         user = self.app.user.require()
         if user is None:
             self.app.messages.error("Nothing was saved: type your name at the top right "
@@ -248,7 +248,7 @@ class Saver:
         self.app.mark_clean(self.part)
         return saved
 
-    def _rebased(self, record: Record) -> Record:
+    def _rebased(self, record: R) -> R:
         if record.id in self.rebase:
             return record.model_copy(update={"version": self.rebase[record.id]})
         return record

@@ -103,6 +103,9 @@ class OpenComments:
             self._fill(out, target_id)
 
         # its own part: resolving a comment leaves the form beside it as it was
-        saver = Saver(self.app, retry=lambda: resolve(None), part="comments",
-                      reload=lambda: (self.refresh(), self._fill(out, target_id)))
+        def reload() -> None:
+            self.refresh()
+            self._fill(out, target_id)
+
+        saver = Saver(self.app, retry=lambda: resolve(None), part="comments", reload=reload)
         return resolve

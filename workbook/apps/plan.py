@@ -150,9 +150,10 @@ class PlanApp(App):
                    Spec("collaborators", "Collaborators", "list", help="names, commas "
                         "between")],
             on_change=live)
-        self.editors = [self.direction, self.glossary, self.needs_assessment, self.swot,
-                        self.priority, self.goal, self.goal_measure, self.strategy,
-                        self.strategy_measure, self.milestone, self.action]
+        self.editors: list[Editor[Any]] = [
+            self.direction, self.glossary, self.needs_assessment, self.swot, self.priority,
+            self.goal, self.goal_measure, self.strategy, self.strategy_measure, self.milestone,
+            self.action]
         self.findings = widgets.HTML()
         self.findings.add_class("wb-findings")
         tabs = widgets.Tab(children=[

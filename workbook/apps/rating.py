@@ -226,7 +226,7 @@ class RatingApp(App):
                              "Mean level per practice, across the team.")
 
 
-def _level(value: object) -> str:
+def _level(value: Any) -> str:
     return "" if pd.isna(value) else f"{float(value):.2f}"
 
 

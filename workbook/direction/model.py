@@ -71,4 +71,5 @@ def split_theory(text: str) -> tuple[str, str, str]:
     m = _TOA.match(text or "")
     if not m:
         return "", "", ""
-    return tuple((m.group(k) or "").strip().rstrip(".,;") for k in ("if", "then", "and"))
+    first, then, also = ((m.group(k) or "").strip().rstrip(".,;") for k in ("if", "then", "and"))
+    return first, then, also

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -91,7 +92,7 @@ def _color_scale(names: Iterable[str] | None = None) -> alt.Scale:
     return alt.Scale(domain=domain, range=[COLOR_HEX[n] for n in domain])
 
 
-def _color_name(color: object, not_reported: bool) -> str:
+def _color_name(color: Any, not_reported: bool) -> str:
     if not_reported:
         return NOT_REPORTED
     if pd.isna(color):
@@ -99,7 +100,7 @@ def _color_name(color: object, not_reported: bool) -> str:
     return COLOR_NAMES.get(int(color), NO_COLOR)
 
 
-def _fmt(indicator: str, value: object) -> str:
+def _fmt(indicator: str, value: Any) -> str:
     """A status as people read it: 23.4%, 24.1 below standard."""
     if value is None or pd.isna(value):
         return NOT_REPORTED
@@ -111,7 +112,7 @@ def _fmt(indicator: str, value: object) -> str:
     return f"{v:g}"
 
 
-def _change_text(value: object) -> str:
+def _change_text(value: Any) -> str:
     if value is None or pd.isna(value):
         return "no prior year"
     v = float(value)
@@ -131,7 +132,7 @@ def _not_reported(rows: pd.DataFrame) -> pd.Series:
     return (flag | no_value).astype(bool)
 
 
-def empty_chart(title: str, message: str) -> alt.LayerChart:
+def empty_chart(title: str, message: str) -> alt.TopLevelMixin:
     """A chart that only says `message`, for when there is nothing to draw."""
     text = alt.Chart(chart_data(pd.DataFrame({"message": [message]}))).mark_text(
         fontSize=13, color="#555555").encode(text="message:N", tooltip=["message:N"])
@@ -216,7 +217,7 @@ def _cell_label(row: pd.Series) -> str:
     return f"{row['status']:.1f}" if pd.notna(row["status"]) else str(row["status_text"])
 
 
-def color_grid(snapshot: pd.DataFrame) -> alt.LayerChart:
+def color_grid(snapshot: pd.DataFrame) -> alt.TopLevelMixin:
     """Heatmap of indicators x student groups in Dashboard colors, status printed in each cell.
 
     Cells the state did not report are grey and read "n/r" ("not reported" in the legend and
@@ -368,7 +369,7 @@ def gaps(frame: pd.DataFrame, district_id: str, year: int | None = None) -> pd.D
     return out[cols].reset_index(drop=True)
 
 
-def gap_chart(gaps_frame: pd.DataFrame, indicator: str) -> alt.LayerChart:
+def gap_chart(gaps_frame: pd.DataFrame, indicator: str) -> alt.TopLevelMixin:
     """Bars per student group: the gap to all students on one indicator (left = worse).
 
     Bars take the group's Dashboard color; groups the state did not report are listed with
@@ -480,7 +481,7 @@ def _trend_rows(part: pd.DataFrame) -> pd.DataFrame:
 
 
 def trend_chart(trend_frame: pd.DataFrame, title: str = "Results over time, all students",
-                indicators: list[str] | None = None) -> alt.FacetChart | alt.LayerChart:
+                indicators: list[str] | None = None) -> alt.TopLevelMixin:
     """One small panel per indicator (own y scale): status by year, prior-year values hollow.
 
     `indicators` picks the panels; by default every indicator with at least two reported
@@ -600,7 +601,7 @@ RUBRIC_COLORS = {"strength": COLOR_HEX["Green"], "between": COLOR_HEX["Yellow"],
                  "too few raters": COLOR_HEX[NOT_REPORTED]}
 
 
-def rubric_chart(profile: pd.DataFrame) -> alt.LayerChart:
+def rubric_chart(profile: pd.DataFrame) -> alt.TopLevelMixin:
     """Mean Tool C level per practice (bars, 1-4), strengths and weaknesses colored.
 
     Dashed rules mark the weakness (2) and strength (3) thresholds; each domain's mean is a
@@ -653,7 +654,7 @@ GAP_UNIT: dict[str, float] = {"ELA": 25, "MATH": 25, "SCIENCE": 25, "ELA11": 25,
 MIN_N_FOR_GAPS = 30
 
 
-def _weight(n: object) -> float:
+def _weight(n: Any) -> float:
     return 0.0 if n is None or pd.isna(n) else float(n) / (float(n) + 100.0)
 
 
@@ -684,7 +685,7 @@ def suggest_priorities(snapshot: pd.DataFrame, gaps_frame: pd.DataFrame,
         groups = list(part["student_group"])
         head_group = "ALL" if "ALL" in groups else ("EL" if "EL" in groups else groups[0])
         head = part[part["student_group"] == head_group].iloc[0]
-        score = 2 * SEVERITY.get(int(head["color"]), 0)
+        score = 2.0 * SEVERITY.get(int(head["color"]), 0)
         g = gaps_frame[(gaps_frame["indicator"] == indicator)
                        & (gaps_frame["student_group"] != head_group)]
         g = g.set_index("student_group")["gap_to_all"] if len(g) else pd.Series(dtype=float)

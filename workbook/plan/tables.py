@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -163,7 +164,7 @@ def goal_measures(doc: PlanDocument) -> pd.DataFrame:
     goal_id, measure_id. Missing numbers are NaN.
     """
     measures = list(doc.of(Measure))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for g in doc.of(Goal):
         assert isinstance(g, Goal)
         mine = [m for m in measures if m.parent == g.id]  # type: ignore[attr-defined]
@@ -280,7 +281,7 @@ def practice_coverage(doc: PlanDocument) -> pd.DataFrame:
     return _frame(rows, COVERAGE_COLUMNS)
 
 
-def coverage_chart(coverage: pd.DataFrame) -> alt.LayerChart:
+def coverage_chart(coverage: pd.DataFrame) -> alt.TopLevelMixin:
     """Heatmap: domains (rows) x practice letter (columns), shaded by number of strategies.
 
     Each cell is labelled with its code and counts; the tooltip names the practice.
@@ -352,7 +353,7 @@ def _iso(value: object) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else None
 
 
-def gantt_chart(timeline: pd.DataFrame) -> alt.Chart:
+def gantt_chart(timeline: pd.DataFrame) -> alt.TopLevelMixin:
     """Dated actions as bars from start to due, grouped by strategy and milestone.
 
     Bars are colored by latest status; the tooltip gives owner, dates and status. Undated
@@ -406,7 +407,7 @@ def budget_by_source(doc: PlanDocument) -> pd.DataFrame:
     return out[BUDGET_COLUMNS].reset_index(drop=True)
 
 
-def budget_chart(budget: pd.DataFrame) -> alt.Chart:
+def budget_chart(budget: pd.DataFrame) -> alt.TopLevelMixin:
     """Horizontal bars of planned budget per funding source, stacked by strategy."""
     return alt.Chart(budget).mark_bar().encode(
         x=alt.X("budget:Q", title="Planned budget", stack="zero"),

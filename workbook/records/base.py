@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -58,7 +58,7 @@ class Record(BaseModel):
 
     def content(self, **dump: Any) -> dict[str, Any]:
         """What the record says, without the store's bookkeeping (META_FIELDS)."""
-        return self.model_dump(exclude=META_FIELDS, **dump)
+        return self.model_dump(exclude=set(META_FIELDS), **dump)
 
     def label(self) -> str:
         """A short human name for messages ("strategy 'Tiered supports'")."""
@@ -68,6 +68,10 @@ class Record(BaseModel):
                 short = value if len(value) <= 60 else value[:57] + "..."
                 return f"{self.kind} {short!r}"
         return f"{self.kind} {self.id}"
+
+
+#: Any one kind of record, for functions typed by the kind they are given.
+R = TypeVar("R", bound=Record)
 
 
 def check_practice(code: str | None) -> str | None:

@@ -8,7 +8,6 @@ never raised: a plan in progress is allowed to be incomplete.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from workbook.direction.model import Direction, GlossaryTerm, Goal, Measure
 from workbook.needs.model import NeedsAssessment, Priority, Rating, SwotEntry
@@ -21,11 +20,9 @@ from workbook.progress.model import (
     StatusUpdate,
     Support,
 )
-from workbook.records.base import Record
+from workbook.records.base import R, Record
 from workbook.records.organisation import Organisation
 from workbook.rootcause.model import Cause, Symptom, Why, cause_flags
-
-R = TypeVar("R", bound=Record)
 
 #: kind -> model, in the order a plan reads (parents before children).
 KINDS: dict[str, type[Record]] = {m.kind: m for m in (
@@ -134,7 +131,7 @@ def removal(doc: PlanDocument, record: Record) -> Removal:
             if child.id in seen:
                 continue
             if (child.kind, child.parent_field) in REFERENCE_LINKS:
-                unlink.append(child.model_copy(update={child.parent_field: ""}))
+                unlink.append(child.model_copy(update={str(child.parent_field): ""}))
             else:
                 delete.append(child)
             seen.add(child.id)

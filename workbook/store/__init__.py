@@ -7,6 +7,7 @@ The schema is created and upgraded by Alembic migrations (workbook/migrations).
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
@@ -17,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from workbook import paths
 from workbook.errors import WorkbookError
-from workbook.records.base import Record, now
+from workbook.records.base import R, Record, now
 from workbook.records.document import KINDS, PlanDocument
 
 _META = sa.MetaData()
@@ -128,18 +129,18 @@ class Store:
             doc.add(r)
         return doc
 
-    def orgs(self) -> list[str]:
+    def orgs(self) -> builtins.list[str]:
         with self.engine.connect() as conn:
             return list(conn.execute(sa.select(RECORDS.c.org_id).distinct()
                                      .order_by(RECORDS.c.org_id)).scalars())
 
     # writing -------------------------------------------------------------------------
-    def save(self, record: Record, *, user: str) -> Record:
+    def save(self, record: R, *, user: str) -> R:
         """Save one record; returns the saved copy (new version). Raises ConflictError."""
         return self.save_all([record], user=user)[0]
 
-    def save_all(self, records: Sequence[Record], *, user: str,
-                 delete: Iterable[Record] = ()) -> list[Record]:
+    def save_all(self, records: Sequence[R], *, user: str,
+                 delete: Iterable[Record] = ()) -> builtins.list[R]:
         """Save records and delete others in one transaction: all of it happens, or none.
 
         Deleting checks the version like saving does, so a record someone changed since it
@@ -148,16 +149,16 @@ class Store:
         """
         if not user.strip():
             raise WorkbookError("every save needs the name of the person making it")
-        saved = []
+        saved: builtins.list[R] = []
         with self.engine.begin() as conn:
             for i, record in enumerate(records):
                 saved.append(self._write(conn, record, user, order=i))
-            for record in delete:
-                if record.version != 0:
-                    self._delete(conn, record)
+            for gone in delete:
+                if gone.version != 0:
+                    self._delete(conn, gone)
         return saved
 
-    def _write(self, conn, record: Record, user: str, order: int = 0) -> Record:
+    def _write(self, conn, record: R, user: str, order: int = 0) -> R:
         stamp = now()
         data = record.content(mode="json")
         values = dict(kind=record.kind, org_id=record.org_id, parent_id=record.parent_id,
