@@ -8,9 +8,9 @@ import altair as alt
 import pandas as pd
 import pytest
 
+from workbook import needs as N
 from workbook.data import cache
 from workbook.errors import WorkbookError
-from workbook.needs import tables as N
 from workbook.needs.model import Rating
 
 SUHSD = "27661590000000"  # Salinas Union High

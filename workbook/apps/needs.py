@@ -27,10 +27,11 @@ import functools
 import ipywidgets as widgets
 import pandas as pd
 
+from workbook import needs as an
 from workbook import privacy
 from workbook.apps.common import App, Chart, audience, guard, outcomes, region_state, run
-from workbook.needs import tables as an
 from workbook.report import blocks as show
+from workbook.report.charts import empty_chart
 
 #: Groups that are test-taker populations, not student groups: left out of the menu.
 NOT_GROUPS = {"SBA", "CAA", "CAST"}
@@ -94,7 +95,7 @@ def trend_svg(region: str, district_id: str, indicator: str, group: str,
     tr = tr[tr["indicator"] == indicator]
     title = f"{an.indicator_name(indicator, short=True)} over time: {group_label}"
     if tr.empty or tr["status"].notna().sum() == 0:
-        return show.svg(an.empty_chart(title, "No reported results over time for this "
+        return show.svg(empty_chart(title, "No reported results over time for this "
                                               "group and indicator."))
     return show.svg(an.trend_chart(tr, title=title, indicators=[indicator]))
 

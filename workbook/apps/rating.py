@@ -19,9 +19,9 @@ import ipywidgets as widgets
 import pandas as pd
 
 from workbook import catalogue
+from workbook import needs as an
 from workbook.apps.common import App, Chart, esc, guard, run
 from workbook.apps.forms import Field, Problems, Saver, clean_text
-from workbook.needs import tables as an
 from workbook.needs.model import Rating
 
 #: Fewer raters than this and a practice's figures are hidden in the team view.

@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 
 from workbook import catalogue
-from workbook.needs.tables import WIDTH, chart_data, empty_chart
+from workbook.report.charts import WIDTH, chart_data, empty_chart
 from workbook.rootcause.model import FISHBONE_CATEGORIES, Cause, Symptom, Why, cause_flags
 
 __all__ = [
