@@ -2,13 +2,20 @@
 
 `scripts/system-setup.sh` (run by `make test`) installs both when missing and starts a private
 PostgreSQL server on 127.0.0.1:54329 with `scripts/pg-test-server.sh`. Tests that need either
-skip, with the reason below, when it is not there.
+call :func:`require`: when the part is not there they skip with the reason below, except under
+CI (`CI=true`), where they fail with it, so a CI machine that lost a part cannot go green by
+skipping the tests that needed it.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+from typing import TypeVar
+
+import pytest
+
+T = TypeVar("T")
 
 SKIP_REASON = (
     "no PostgreSQL server for the tests: run `sudo bash scripts/system-setup.sh` "
@@ -31,6 +38,24 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+
+def under_ci() -> bool:
+    """True when the CI system says so: CI services set the environment variable CI=true."""
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def require(part: T | None, reason: str) -> T:
+    """`part` when the system part is there; else skip the test with `reason`, or fail under CI.
+
+    Call it with the probe's result, e.g. ``url = require(postgres_url(), SKIP_REASON)``.
+    """
+    if part:
+        return part
+    if under_ci():
+        pytest.fail(f"{reason} [CI=true: a missing system part fails instead of skipping]",
+                    pytrace=False)
+    pytest.skip(reason)
 
 
 def pg_test_server_url() -> str:

@@ -16,7 +16,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
-from pgserver import CHROMIUM_ARGS, CHROMIUM_SKIP_REASON, chromium_path
+from pgserver import CHROMIUM_ARGS, CHROMIUM_SKIP_REASON, chromium_path, require
 
 pytestmark = pytest.mark.slow
 
@@ -52,8 +52,7 @@ def store_url(tmp_path_factory):
 def server(store_url, tmp_path_factory):
     from workbook.apps.serve import Background
 
-    if chromium_path() is None:
-        pytest.skip(CHROMIUM_SKIP_REASON)
+    require(chromium_path(), CHROMIUM_SKIP_REASON)
     srv = Background(database_url=store_url,
                      log_path=tmp_path_factory.mktemp("apps-log") / "serve.log",
                      env={"JUPYTERHUB_USER": ""})

@@ -11,7 +11,8 @@ from pydantic import ValidationError
 from workbook import catalogue
 from workbook.errors import WorkbookError
 
-SEED = Path("/work/shared/seeds/004_97ccd464d8be6248.txt")
+#: Tools B and C of the CCSSO guide, copied verbatim from its text (header line names the source).
+SOURCE = Path(__file__).parent / "fixtures" / "ccsso_tools_b_c_excerpt.txt"
 PRACTICE_CODES = [f"{d}{p}" for d in "1234" for p in "abc"]
 # Element rows start with their code; one row (1c3) is wrapped in <p>, another lacks the space.
 ELEMENT_ROW = re.compile(r"^(?:<p>)?(\d[a-c]\d)\.")
@@ -25,14 +26,8 @@ def _clean(text: str) -> str:
     return re.sub(r" ([.:])", r"\1", text)
 
 
-def _seed_lines() -> list[str]:
-    if not SEED.exists():
-        pytest.skip(f"source document {SEED} not available; transcription checks need it")
-    return SEED.read_text(encoding="utf-8").splitlines()
-
-
 def _tool(start: str, end: str) -> list[str]:
-    lines = _seed_lines()
+    lines = SOURCE.read_text(encoding="utf-8").splitlines()
     return lines[lines.index(start) : lines.index(end)]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,8 +14,21 @@ from workbook import data
 from workbook.data import cache
 
 
-def test_every_bundled_file_checks_clean():
+def test_every_bundled_file_checks_clean(monkeypatch):
+    read, seen = data.read, {}
+
+    def spy(path):
+        seen[Path(path)] = read(path)
+        return seen[Path(path)]
+
+    monkeypatch.setattr(data, "read", spy)
     assert data.check([SAMPLE]) == []
+    # ...and that is because every bundled file was read, not because none was found
+    files = sorted(f for f in SAMPLE.rglob("*") if f.suffix in {".csv", ".txt", ".xlsx"})
+    assert files and sorted(seen) == files
+    datasets = [ds for found in seen.values() for ds in found]
+    assert [ds.path.name for ds in datasets if not ds.format or ds.frame.empty] == []
+    assert {ds.format for ds in datasets} == {fmt.name for fmt in data.FORMATS}
 
 
 def test_sample_region_is_monterey_2024_plus_2017_18(sample_outcomes):
@@ -201,10 +215,12 @@ def test_title_rows_above_the_header_are_skipped():
     assert "EL:F" not in first["student_groups"] and "FOS:F" in first["student_groups"]
 
 
-def test_cache_round_trip_and_district_slice(tmp_path, sample_outcomes):
+def test_cache_round_trip_and_district_slice(tmp_path, sample_outcomes, monkeypatch):
     sources = data.sample_sources()
     folder = cache.cached(sources, tmp_path)
-    assert cache.cached(sources, tmp_path) == folder  # second call reuses it
+    with monkeypatch.context() as mp:
+        mp.setattr(cache, "build", lambda *a: pytest.fail("the second call built the cache"))
+        assert cache.cached(sources, tmp_path) == folder  # second call reuses it
     assert not list(tmp_path.glob(".building-*"))
     everything = cache.read_all(folder)
     key = ["source_file", "source_row", "indicator"]
@@ -220,7 +236,9 @@ def test_cache_round_trip_and_district_slice(tmp_path, sample_outcomes):
 def test_changed_source_gets_a_new_cache(tmp_path, copy_file):
     src = copy_file(CA_2024)
     first = cache.fingerprint([src])
-    src.write_text(src.read_text().replace("Salinas", "Salinaz", 1))
+    text = src.read_text()
+    assert "Salinas" in text  # the edit below really changes the file
+    src.write_text(text.replace("Salinas", "Salinaz", 1))
     assert cache.fingerprint([src]) != first
 
 

@@ -27,26 +27,41 @@ def test_theory_of_action_splits_into_if_then_and():
     assert split_theory("Train staff") == ("", "", "")
 
 
+def _only_error(make) -> tuple[tuple, str, str]:
+    """(field, error type, message) of the one validation error `make()` raises."""
+    with pytest.raises(ValidationError) as info:
+        make()
+    [error] = info.value.errors()
+    return error["loc"], error["type"], error["msg"]
+
+
 def test_practice_codes_are_checked_against_the_catalogue():
     assert Strategy(org_id=ORG, title="s", practice="3B").practice == "3b"
-    with pytest.raises(ValidationError):
-        Strategy(org_id=ORG, title="s", practice="5a")
-    with pytest.raises(ValidationError):
-        Rating(org_id=ORG, rater="A", element="3c3", level=2)  # 3c has two elements
-    with pytest.raises(ValidationError):
-        Rating(org_id=ORG, rater="A", element="1a1", level=5)
+    loc, kind, msg = _only_error(lambda: Strategy(org_id=ORG, title="s", practice="5a"))
+    assert (loc, kind) == (("practice",), "value_error")
+    assert msg.startswith("Value error, unknown practice code '5a'; valid practice codes are: "
+                          "1a, 1b, 1c, 2a"), msg
+    # 3c has two elements
+    loc, kind, msg = _only_error(lambda: Rating(org_id=ORG, rater="A", element="3c3", level=2))
+    assert (loc, kind) == (("element",), "value_error")
+    assert msg.startswith("Value error, unknown element code '3c3'; valid element codes are: "
+                          "1a1, 1a2"), msg
+    assert _only_error(lambda: Rating(org_id=ORG, rater="A", element="1a1", level=5))[:2] == (
+        ("level",), "less_than_equal")
 
 
 def test_bad_input_is_rejected_field_by_field():
     with pytest.raises(ValidationError, match="before the start"):
         Action(org_id=ORG, milestone="m", title="a", start=dt.date(2025, 3, 1),
                due=dt.date(2025, 2, 1))
-    with pytest.raises(ValidationError):
-        Measure(org_id=ORG, parent="g", indicator="x", targets={1: "lots"})
-    with pytest.raises(ValidationError):
-        Goal(org_id=ORG, title="x" * 501)
-    with pytest.raises(ValidationError):
-        Goal(org_id=ORG, title="x", colour="red")  # unknown fields are errors
+    assert _only_error(lambda: Measure(org_id=ORG, parent="g", indicator="x",
+                                       targets={1: "lots"}))[:2] == (("targets", 1),
+                                                                     "float_parsing")
+    assert _only_error(lambda: Goal(org_id=ORG, title="x" * 501))[:2] == (
+        ("title",), "string_too_long")
+    # unknown fields are errors
+    assert _only_error(lambda: Goal(org_id=ORG, title="x", colour="red"))[:2] == (
+        ("colour",), "extra_forbidden")
 
 
 def _plan() -> PlanDocument:
@@ -147,7 +162,8 @@ def test_removal_takes_parts_and_unlinks_references():
     gone = removal(doc, strat)
     assert {r.id for r in gone.delete} == {strat.id, ms.id, act.id, upd.id, note.id}
     assert gone.unlink == []
-    assert "1 milestone, 1 action, 1 status update and 1 comment" in gone.summary()
+    assert gone.summary() == ("strategy 'Mentors', with 1 milestone, 1 action, 1 status update "
+                              "and 1 comment")
 
     gone = removal(doc, prio)  # the root cause analysis stays, without its priority
     assert [r.id for r in gone.delete] == [prio.id]

@@ -47,7 +47,7 @@ def test_edit_in_yaml_then_import(store, tmp_path):
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     back, when = read_yaml(path)
     counts = apply_document(store, back, user="bo", exported_at=when)
-    assert counts["updated"] == 1 and counts["added"] == 1
+    assert counts == {"added": 1, "updated": 1, "unchanged": len(doc.all()) - 1, "deleted": 0}
     assert store.document(ORG).of(Goal)[0].title == "Every student reads by grade 3"
 
 
@@ -99,7 +99,7 @@ def test_import_of_a_stale_file_is_a_conflict(store, tmp_path):
 
 
 def test_cli_export_import(store, tmp_path):
-    _saved(store)
+    doc = _saved(store)
     out = tmp_path / "cli.yaml"
     run = subprocess.run([sys.executable, "-m", "workbook.cli", "plan", "export", ORG, "-o",
                           str(out), "--database", store.url], capture_output=True, text=True)
@@ -109,7 +109,7 @@ def test_cli_export_import(store, tmp_path):
                           "--database", store.url, "--user", "cy"], capture_output=True,
                          text=True)
     assert run.returncode == 0, run.stderr
-    assert "unchanged" in run.stderr
+    assert f"0 added, 0 updated, {len(doc.all())} unchanged, 0 deleted" in run.stderr.splitlines()
 
 
 def test_cli_excel_export_then_status_import(store, tmp_path):

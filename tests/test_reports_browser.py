@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from pgserver import CHROMIUM_ARGS, CHROMIUM_SKIP_REASON, chromium_path
+from pgserver import CHROMIUM_ARGS, CHROMIUM_SKIP_REASON, chromium_path, require
 
 from workbook.plan.model import Strategy
 from workbook.report import page as report
@@ -48,9 +48,7 @@ class Opened:
 
 @pytest.fixture(scope="module")
 def browser():
-    exe = chromium_path()
-    if exe is None:
-        pytest.skip(CHROMIUM_SKIP_REASON)
+    exe = require(chromium_path(), CHROMIUM_SKIP_REASON)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from pgserver import SKIP_REASON, postgres_url
+from pgserver import SKIP_REASON, postgres_url, require
 
 from workbook.direction.model import Goal, Measure
 from workbook.errors import WorkbookError
@@ -19,9 +19,7 @@ def store(request, tmp_path):
     if request.param == "sqlite":
         yield Store(f"sqlite:///{tmp_path / 'store.db'}")
         return
-    url = postgres_url()
-    if url is None:
-        pytest.skip(SKIP_REASON)
+    url = require(postgres_url(), SKIP_REASON)
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE IF EXISTS records, alembic_version"))
@@ -109,8 +107,9 @@ def test_a_failure_mid_save_leaves_the_previous_state(store):
 
 
 def test_saving_needs_a_user(store):
-    with pytest.raises(WorkbookError):
+    with pytest.raises(WorkbookError, match="every save needs the name of the person making it"):
         store.save(Goal(org_id="d", title="x"), user=" ")
+    assert store.list("d") == []
 
 
 def test_delete_checks_the_version(store):
