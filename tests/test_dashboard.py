@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from conftest import CA_1718
 
-from workbook.dashboard import levels as db
+from workbook import dashboard as db
 from workbook.data.model import conform
 
 # --------------------------------------------------------------------------------------

@@ -78,6 +78,8 @@ def data_levels(
                "changelevel", "color"]]
     write_csv(out, output)
     typer.echo(f"wrote {len(out)} rows to {output}", err=True)
+    for row in dashboard.unverified():
+        typer.echo(f"note: not verified against CDE's published tables: {row}", err=True)
 
 
 @plan_app.command("export")

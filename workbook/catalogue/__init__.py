@@ -1,10 +1,13 @@
-"""The Four Domains rubric and the coaching questions, as typed, read-only data.
+"""The Four Domains rubric, the coaching questions and the glossary, as typed, read-only data.
 
 Every stage of the cycle codes its goals, strategies and self-reflection ratings against the
 same twelve practices of *Four Domains of Rapid School Improvement*, so the codes live in one
 place. The data are transcribed from Tools B and C of Layland & Corbett (2017), *Utilizing
 Integrated Resources to Implement the School and District Improvement Cycle and Supports*
 (CCSSO, CC BY 4.0); see :func:`attribution`.
+
+The glossary (glossary.yaml) is the one list of terms that reports and plans explain, each
+with the source of its definition; see :func:`glossary`.
 
 The YAML files are read lazily, on first use, and cached; every object returned is frozen.
 Codes are matched after stripping whitespace and lower-casing, so ``"1A"`` finds practice 1a.
@@ -28,6 +31,7 @@ __all__ = [
     "CoachingStage",
     "Domain",
     "Element",
+    "GlossaryEntry",
     "Level",
     "LevelDescriptor",
     "Practice",
@@ -40,6 +44,8 @@ __all__ = [
     "domains",
     "element",
     "elements",
+    "glossary",
+    "glossary_entries",
     "is_element_code",
     "is_practice_code",
     "levels",
@@ -202,7 +208,27 @@ class _CoachingFile(_Frozen):
         return self
 
 
-def _load(name: str, model: type[_FourDomainsFile] | type[_CoachingFile]) -> Any:
+class GlossaryEntry(_Frozen):
+    """One glossary term, its definition and where the definition comes from."""
+
+    term: str = Field(min_length=1)
+    definition: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
+class _GlossaryFile(_Frozen):
+    terms: tuple[GlossaryEntry, ...]
+
+    @model_validator(mode="after")
+    def _unique(self) -> _GlossaryFile:
+        folded = [t.term.casefold() for t in self.terms]
+        dupes = sorted({t.term for t in self.terms if folded.count(t.term.casefold()) > 1})
+        if dupes:
+            raise ValueError(f"terms listed more than once (ignoring case): {', '.join(dupes)}")
+        return self
+
+
+def _load(name: str, model: type[_Frozen]) -> Any:
     text = resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
     try:
         return model.model_validate(yaml.safe_load(text))
@@ -221,6 +247,11 @@ def _four_domains() -> _FourDomainsFile:
 @functools.cache
 def _coaching() -> _CoachingFile:
     return _load("coaching_questions.yaml", _CoachingFile)
+
+
+@functools.cache
+def _glossary() -> _GlossaryFile:
+    return _load("glossary.yaml", _GlossaryFile)
 
 
 def _norm(code: object) -> str:
@@ -343,3 +374,18 @@ def coaching_stage(stage: str) -> CoachingStage:
 def coaching_questions(stage: str) -> tuple[CoachingQuestion, ...]:
     """The coaching questions for one stage of the cycle, in source order."""
     return coaching_stage(stage).questions
+
+
+def glossary_entries() -> tuple[GlossaryEntry, ...]:
+    """Every glossary term with its definition and source, in the file's order."""
+    return _glossary().terms
+
+
+def glossary() -> dict[str, str]:
+    """The one glossary, term -> definition (a new dict each call, so callers may add to it).
+
+    Why one: reports and plans used to keep their own lists, so a report could explain
+    "Milestone" and "milestone" twice, differently. A plan's own terms replace these by name,
+    ignoring case (see `workbook.report.page.render`).
+    """
+    return {t.term: t.definition for t in _glossary().terms}

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from workbook.facade import exports
 
 if TYPE_CHECKING:
-    from workbook.dashboard.levels import *  # noqa: F403
+    from workbook.dashboard.compute import *  # noqa: F403
+    from workbook.dashboard.rules import *  # noqa: F403
 
-__getattr__, __dir__ = exports(__name__, "levels")
+__getattr__, __dir__ = exports(__name__, "rules", "compute")

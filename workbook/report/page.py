@@ -1,7 +1,9 @@
 """HTML reports for stakeholders from executed workbooks: no code, print-friendly, offline.
 
 nbconvert renders the outputs (inputs excluded); this module wraps them in a page with a
-title page, a table of contents built from the headings, print CSS and a glossary. Charts
+title page, a table of contents built from the headings, print CSS, a glossary (the
+catalogue's, with the plan's own terms over it) and, on the page that shows California
+School Dashboard colors, fine print naming the cut points not yet verified. Charts
 are already SVG (workbook.report.blocks), so a report opened from an email or a shared drive needs
 no network at all.
 """
@@ -15,32 +17,16 @@ from pathlib import Path
 
 import nbformat
 
+from workbook import catalogue, dashboard
 from workbook.errors import WorkbookError
 from workbook.files import write_text
 
-#: Terms every report explains; plans add their own glossary terms.
-GLOSSARY: dict[str, str] = {
-    "Theory of action": "A statement of the form “If we …, then …, and …” linking what the "
-    "district does to what changes for adults and then for students.",
-    "Goal performance measure": "The indicator, data source, baseline and yearly targets "
-    "used to judge whether a goal is met.",
-    "Strategy performance measure": "A measure of the “then” of a strategy’s theory of "
-    "action: the change in adult practice it expects.",
-    "Milestone": "An annual checkpoint on the way to a strategy’s measure.",
-    "Distance from standard": "How far, in scale score points, students’ average score is "
-    "above (positive) or below (negative) the lowest score for meeting the standard.",
-    "Chronic absenteeism": "Share of students absent 10% or more of the days they were "
-    "enrolled.",
-    "Dashboard colors": "California combines this year’s status and the change from last "
-    "year into five colors: Red (lowest), Orange, Yellow, Green, Blue (highest).",
-    "Student group": "Students sharing a characteristic the state reports on separately, "
-    "such as English learners or students with disabilities.",
-    "Not reported": "The state did not publish a value, usually because the group is too "
-    "small; this report hides small groups the same way.",
-    "Four Domains": "The framework of rapid school improvement: turnaround leadership, "
-    "talent development, instructional transformation and culture shift, with twelve "
-    "practices coded 1a to 4c.",
-}
+#: Terms every report explains: the one glossary of `workbook.catalogue`. A plan's own terms
+#: replace these by name, ignoring case (see `glossary_terms`).
+GLOSSARY: dict[str, str] = catalogue.glossary()
+
+#: A page whose subtitle names this shows Dashboard colors (the needs assessment's page).
+DASHBOARD_PAGE = "California School Dashboard"
 
 CSS = """
 :root { --ink:#1f2933; --muted:#52606d; --rule:#d9e2ec; --accent:#1f4e79; }
@@ -148,6 +134,38 @@ def _failed(nb: nbformat.NotebookNode) -> str | None:
     return None
 
 
+def glossary_terms(own: dict[str, str] | None = None) -> dict[str, str]:
+    """The catalogue's glossary with a plan's own terms over it, sorted, ignoring case.
+
+    Why ignore case: a plan's "milestone" and the catalogue's "Milestone" are one term, and
+    a report that explains it twice, differently, confuses its readers. The plan's spelling
+    and definition win.
+    """
+    terms = {term.casefold(): (term, text) for term, text in GLOSSARY.items()}
+    for term, text in (own or {}).items():
+        terms[term.casefold()] = (term, text)
+    return dict(sorted(terms.values(), key=lambda item: item[0].casefold()))
+
+
+def fine_print(subtitle: str) -> str:
+    """The footer of a page that shows Dashboard colors: which CDE rows are unverified.
+
+    Why: the colors shown are CDE's own, but workbook recomputes levels with the same cut
+    points (to check loaded files, `workbook.dashboard`), and some of those rows come from
+    memory of CDE's tables; a reader should see which. Only the needs assessment's page (its
+    subtitle names the California School Dashboard) shows Dashboard colors, so only it has
+    this footer; "" for every other page.
+    """
+    rows = dashboard.unverified() if DASHBOARD_PAGE in subtitle else []
+    if not rows:
+        return ""
+    items = "".join(f"<li>{html.escape(row)}</li>" for row in rows)
+    return ('\n<footer class="wb-note"><p>The Dashboard colors on this page are the state’s '
+            "published ones. Where workbook recomputes Dashboard levels itself (to check a "
+            "loaded file), these rows of its cut points and size rules are not yet verified "
+            f"against CDE’s published files:</p><ul>{items}</ul></footer>")
+
+
 def render(nb: nbformat.NotebookNode, *, title: str, subtitle: str = "",
            audience: str = "team", glossary: dict[str, str] | None = None,
            illustrative: bool = False) -> str:
@@ -157,9 +175,8 @@ def render(nb: nbformat.NotebookNode, *, title: str, subtitle: str = "",
         raise WorkbookError(f"the workbook failed, so no report was written: {error}")
     body = re.sub(r"<h1[^>]*>.*?</h1>", "", _body(nb), count=1, flags=re.S)  # on title page
     body, toc = _toc(body)
-    terms = {**GLOSSARY, **(glossary or {})}
     gloss = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>"
-                    for k, v in sorted(terms.items()))
+                    for k, v in glossary_terms(glossary).items())
     privacy = ("Groups of fewer students than the state reports (California 11, Oregon 10) "
                "are hidden, with other cells where needed so they cannot be worked out."
                if audience == "stakeholder" else
@@ -169,6 +186,7 @@ def render(nb: nbformat.NotebookNode, *, title: str, subtitle: str = "",
               "data are the state’s real published results; the plan content is an "
               "illustration, not this district’s plan.</p>") if illustrative else ""
     when = dt.date.today().isoformat()
+    footer = fine_print(subtitle)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -179,7 +197,7 @@ def render(nb: nbformat.NotebookNode, *, title: str, subtitle: str = "",
 {html.escape(audience)} edition</p>{banner}<p class="meta">{html.escape(privacy)}</p></header>
 {toc}
 <main>{body}</main>
-<section><h2 id="glossary">Glossary</h2><dl class="glossary">{gloss}</dl></section>
+<section><h2 id="glossary">Glossary</h2><dl class="glossary">{gloss}</dl></section>{footer}
 </body></html>
 """
 
