@@ -219,8 +219,8 @@ def test_empty_plan_gives_empty_tables():
     assert pr.summary_sentence({}) == "No actions yet."
     assert pr.latest_status(doc, START).empty
     assert pr.status_over_time(doc).empty
-    pr.status_over_time_chart(doc).to_dict()
-    pr.progress_chart(t).to_dict()
+    pr.status_over_time_chart(pr.status_over_time(doc)).to_dict()
+    pr.progress_chart(pr.progress_data(t)).to_dict()
 
 
 def test_milestone_without_actions():
@@ -246,7 +246,8 @@ def test_status_over_time():
     nov = frame[frame["month"] == "2024-11"].set_index("status")["actions"].to_dict()
     assert nov == {"not started": 3, "on track": 2, "complete": 3}
     assert frame.groupby("month")["actions"].sum().eq(8).all()
-    spec = pr.status_over_time_chart(doc).to_dict()
+    spec = pr.status_over_time_chart(frame).to_dict()
+    assert _dataset(spec) == frame.to_dict("records")  # drawn from the frame it is given
     assert spec["mark"]["type"] == "bar"
     assert spec["encoding"]["color"]["field"] == "status"
     assert spec["encoding"]["y"]["field"] == "actions"
@@ -257,8 +258,12 @@ def test_status_over_time():
 def test_progress_chart():
     doc, _ = _plan()
     t = pr.quarterly_tables(doc, START, 2)
-    spec = pr.progress_chart(t).to_dict()
+    data = pr.progress_data(t)
+    spec = pr.progress_chart(data).to_dict()
     rows = _dataset(spec)
+    assert rows == data.to_dict("records")
+    fewer = pr.progress_chart(data[data["point"] != "target"]).to_dict()
+    assert all(r["point"] != "target" for r in _dataset(fewer))
     row = "math (goal: Math): behind target"
     assert {"measure": "math (goal: Math)", "point": "latest result", "value": -45.0,
             "status": "behind target", "row": row} in rows

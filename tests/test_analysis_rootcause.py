@@ -55,7 +55,7 @@ def values(spec: dict, name: str) -> list[dict]:
 
 
 def test_fishbone_draws_spine_head_and_one_label_per_cause(symptom, causes):
-    spec = R.fishbone_chart(symptom, causes).to_dict()
+    spec = R.fishbone_chart(symptom, R.cause_table(causes)).to_dict()
     assert [lay["name"] for lay in spec["layer"]] == [
         "bones", "head_box", "head", "categories", "cause_points", "causes"]
     head = values(spec, "head")
@@ -89,7 +89,7 @@ def test_fishbone_draws_spine_head_and_one_label_per_cause(symptom, causes):
 
 
 def test_fishbone_causes_sit_on_their_bone(symptom, causes):
-    spec = R.fishbone_chart(symptom, causes).to_dict()
+    spec = R.fishbone_chart(symptom, R.cause_table(causes)).to_dict()
     bones = {v["label"].split(":")[0]: v for v in values(spec, "bones") if v["what"] == "bone"}
     for v in values(spec, "causes"):
         b = bones[v["category"]]
@@ -99,24 +99,24 @@ def test_fishbone_causes_sit_on_their_bone(symptom, causes):
 
 
 def test_fishbone_shortens_long_text_but_keeps_it_in_the_tooltip(symptom, causes):
-    spec = R.fishbone_chart(symptom, causes).to_dict()
+    spec = R.fishbone_chart(symptom, R.cause_table(causes)).to_dict()
     long = next(v for v in values(spec, "causes") if v["cause"] == LONG)
     assert long["text"].endswith("…") and long["text"] != LONG
     assert 1 < len(long["text"].split("\n")) <= 3
     assert max(len(line) for line in long["text"].split("\n")) <= 30
     long_symptom = Symptom(org_id=ORG, statement=LONG * 2)
-    spec = R.fishbone_chart(long_symptom, []).to_dict()
+    spec = R.fishbone_chart(long_symptom, R.cause_table([])).to_dict()
     head = values(spec, "head")[0]
     assert head["statement"] == LONG * 2 and head["text"].endswith("…")
     assert len(head["text"].split("\n")) <= 9
 
 
 def test_fishbone_with_no_causes_and_with_a_crowded_bone(symptom):
-    empty = R.fishbone_chart(symptom, []).to_dict()
+    empty = R.fishbone_chart(symptom, R.cause_table([])).to_dict()
     assert values(empty, "causes") == [] and "No causes recorded yet" in empty["title"][
         "subtitle"][0]
     crowded = [cause(symptom, f"Reason {i}: {LONG}", "leadership") for i in range(15)]
-    spec = R.fishbone_chart(symptom, crowded).to_dict()
+    spec = R.fishbone_chart(symptom, R.cause_table(crowded)).to_dict()
     labels = values(spec, "causes")
     assert len(labels) == 15 and all("\n" not in v["text"] for v in labels)
     assert all(v["font"] < 10 for v in labels)  # smaller type on a crowded bone
@@ -124,8 +124,24 @@ def test_fishbone_with_no_causes_and_with_a_crowded_bone(symptom):
     assert min(b - a for a, b in zip(ys, ys[1:], strict=False)) > 9
 
 
+def test_fishbone_is_drawn_from_the_cause_table_it_is_given(symptom, causes):
+    table = R.cause_table(causes)
+    spec = R.fishbone_chart(STATEMENT, table).to_dict()  # the statement will do
+    assert spec == R.fishbone_chart(symptom, table).to_dict()
+    assert [v["cause"] for v in values(spec, "causes")] == [
+        c for cat in FISHBONE_CATEGORIES for c, k in zip(table["cause"], table["category"],
+                                                          strict=True) if k == cat]
+    fewer = R.fishbone_chart(symptom, table.iloc[:2]).to_dict()  # the frame, not the records
+    assert [v["cause"] for v in values(fewer, "causes")] == [c.text for c in causes[:2]]
+    edited = table.assign(evidence="", actionable=pd.array([None] * len(table),
+                                                           dtype="boolean"))
+    labels = values(R.fishbone_chart(symptom, edited).to_dict(), "causes")
+    assert {(v["evidence"], v["actionable"]) for v in labels} == {("none recorded",
+                                                                   "not judged")}
+
+
 def test_flagged_causes_are_marked_grey(symptom, causes):
-    spec = R.fishbone_chart(symptom, causes).to_dict()
+    spec = R.fishbone_chart(symptom, R.cause_table(causes)).to_dict()
     by_text = {v["cause"]: v for v in values(spec, "causes")}
     assert not by_text["Parents don't care"]["is_root"]
     assert "blame" in by_text["Parents don't care"]["flags"]
@@ -207,7 +223,7 @@ def test_recurring_causes_across_districts(symptom, causes):
 
 
 def test_prioritisation_chart_places_every_cause(causes):
-    spec = R.prioritisation_chart(causes).to_dict()
+    spec = R.prioritisation_chart(R.cause_table(causes)).to_dict()
     pts = values(spec, "points")
     assert len(pts) == len(causes)
     by_text = {v["cause"]: v for v in pts}
@@ -230,11 +246,20 @@ def test_prioritisation_chart_places_every_cause(causes):
 
 def test_prioritisation_chart_spreads_causes_sharing_a_cell(symptom):
     same = [cause(symptom, f"Cause {i}", actionable=True, impact=4) for i in range(5)]
-    pts = values(R.prioritisation_chart(same).to_dict(), "points")
+    pts = values(R.prioritisation_chart(R.cause_table(same)).to_dict(), "points")
     assert len({(v["x"], v["y"]) for v in pts}) == 5
     assert all(3.5 < v["y"] < 4.5 for v in pts)
-    empty = R.prioritisation_chart([]).to_dict()
+    empty = R.prioritisation_chart(R.cause_table([])).to_dict()
     assert empty["data"]["values"][0]["message"] == "No causes recorded yet."
+
+
+def test_prioritisation_chart_is_drawn_from_the_cause_table_it_is_given(causes):
+    table = R.cause_table(causes)
+    rated = table[table["impact"].notna()]
+    pts = values(R.prioritisation_chart(rated).to_dict(), "points")
+    assert len(pts) == len(rated) < len(causes)
+    assert sorted(v["cause"] for v in pts) == sorted(rated["cause"])
+    assert all(v["impact"] != "not rated" for v in pts)
 
 
 def test_wrap():

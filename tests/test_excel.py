@@ -12,12 +12,12 @@ from workbook.direction.model import Direction, GlossaryTerm, Goal, Measure
 from workbook.errors import WorkbookError
 from workbook.exchange.excel import (
     BANNER,
+    QUARTERLY_TABLES,
     SHEETS,
     STATUS_SHEET,
     ActionStatusError,
     export_plan,
     import_action_status,
-    latest_statuses,
 )
 from workbook.needs.model import NeedsAssessment, Priority, SwotEntry
 from workbook.plan.model import Action, Milestone, Strategy
@@ -99,8 +99,11 @@ def _table(ws, first_header: str) -> tuple[int, dict[str, int]]:
     raise AssertionError(f"no {first_header!r} header in {ws.title}")
 
 
-def _records(ws, first_header: str) -> list[dict]:
-    head, cols = _table(ws, first_header)
+def _records(ws, first_header: str, head: int | None = None) -> list[dict]:
+    if head is None:
+        head, cols = _table(ws, first_header)
+    else:
+        cols = {c.value: c.column for c in ws[head] if c.value}
     out = []
     for r in range(head + 1, ws.max_row + 1):
         row = {h: ws.cell(r, c).value for h, c in cols.items()}
@@ -278,25 +281,34 @@ def test_the_action_status_sheet_is_ready_to_fill_in(exported):
     assert ws.freeze_panes == f"B{head + 1}"
 
 
+def _quarter(path) -> dict[str, list[dict]]:
+    """The Quarterly report sheet's tables by key, each found by its title in column A."""
+    ws = openpyxl.load_workbook(path)["Quarterly report"]
+    titles = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
+    return {key: _records(ws, "", head=titles[title] + 1)
+            for key, title in QUARTERLY_TABLES.items()}
+
+
 def test_quarterly_report_counts_from_the_latest_status_of_each_action(exported):
     _, path = exported
-    rows = _records(openpyxl.load_workbook(path)["Quarterly report"], "Strategy")
-    milestone, total = rows
-    assert milestone["Milestone"] == "1.1.1 PLCs meet weekly"
-    assert total["Milestone"] == "All milestones"
-    for row in (milestone, total):
+    q = _quarter(path)
+    [milestone], [strategy] = q["milestones"], q["strategies"]
+    assert milestone["Milestone"] == "PLCs meet weekly" and strategy["Strategy"] == "PLCs"
+    for row in (milestone, strategy):
         # action 1 completed on 2024-11-20 (due 11-30): completed and on time;
         # action 2 reported behind on 12-01 (its 2025 update is after the report date)
         assert row["Actions"] == 2
-        assert (row["Actions completed"], row["Actions completed (%)"]) == (1, 0.5)
-        assert (row["Actions on time"], row["Actions on time (%)"]) == (1, 0.5)
-        assert (row["Actions behind schedule"], row["Actions behind schedule (%)"]) == (1, 0.5)
-        assert row["Actions with no status yet"] == 0
+        assert (row["Actions completed"], row["Actions completed (%)"]) == (1, 50.0)
+        assert (row["Actions on time"], row["Actions on time (%)"]) == (1, 50.0)
+        assert (row["Actions behind schedule"], row["Actions behind schedule (%)"]) == (1, 50.0)
         assert row["Budget planned"] == 7000.5 and row["Resources/budget used"] == 5100
-        assert row["Budget used (%)"] == pytest.approx(5100 / 7000.5)
-    assert milestone["Outputs completed (list)"] == "1.1.1.1 Master schedule"
-    assert milestone["Cause & adjustments made"] == (
-        "1.1.1.2: Substitute shortage → Moved training to January")
+        assert row["Cause & adjustments made"] == (
+            "Substitute shortage (adjustment: Moved training to January)")
+    assert milestone["Outputs completed (list)"] == "Master schedule"
+    assert [a["Status"] for a in q["actions"]] == ["complete", "behind"]
+    assert [c["Cause"] for c in q["causes"]] == ["Substitute shortage"]
+    assert [m["Indicator"] for m in q["performance"]] == ["ELA distance from standard",
+                                                          "Teachers using data"]
 
 
 def test_overdue_actions_count_as_behind_and_late_completion_is_not_on_time(tmp_path):
@@ -306,19 +318,30 @@ def test_overdue_actions_count_as_behind_and_late_completion_is_not_on_time(tmp_
         StatusUpdate(org_id=ORG, action=a1.id, date=D(2024, 12, 5), status="complete"),
         StatusUpdate(org_id=ORG, action=a2.id, date=D(2025, 3, 1), status="on track")]
     path = export_plan(doc, tmp_path / "late.xlsx", as_of=D(2025, 4, 15))
-    _, total = _records(openpyxl.load_workbook(path)["Quarterly report"], "Strategy")
+    [total] = _quarter(path)["strategies"]
     assert (total["Actions completed"], total["Actions on time"],
             total["Actions behind schedule"]) == (1, 0, 1)
-    assert "2025-04-15 (4th quarter of school year 2024-25)" in openpyxl.load_workbook(
-        path)["Quarterly report"]["A3"].value
+    assert openpyxl.load_workbook(path)["Quarterly report"]["A3"].value.startswith(
+        "Plan year 1, quarter 4 (2025-04-01 to 2025-06-30), figures as of 2025-04-15")
 
 
-def test_latest_status_ignores_updates_after_the_report_date():
+def test_the_quarterly_sheet_ignores_updates_after_the_report_date(tmp_path):
     doc = _doc()
-    a1, a2 = _actions(doc)
-    latest = latest_statuses(doc.of(StatusUpdate), AS_OF)  # type: ignore[arg-type]
-    assert (latest[a1.id].status, latest[a2.id].status) == ("complete", "behind")
-    assert latest_statuses(doc.of(StatusUpdate))[a2.id].status == "complete"  # type: ignore
+    q = _quarter(export_plan(doc, tmp_path / "dec.xlsx", as_of=AS_OF))
+    assert [(a["Action"], a["Status"]) for a in q["actions"]] == [
+        ("Schedule PLC time", "complete"), ("Train PLC leads", "behind")]
+    later = _quarter(export_plan(doc, tmp_path / "jan.xlsx", as_of=D(2025, 1, 31)))
+    assert [a["Status"] for a in later["actions"]] == ["complete", "complete"]
+
+
+def test_a_plan_without_a_start_date_says_why_it_has_no_quarterly_tables(tmp_path):
+    doc = _doc()
+    doc.organisation.plan_start = None
+    path = export_plan(doc, tmp_path / "nostart.xlsx", as_of=AS_OF)
+    ws = openpyxl.load_workbook(path)["Quarterly report"]
+    assert "No plan start date is recorded" in ws["A3"].value
+    path = export_plan(doc, tmp_path / "given.xlsx", as_of=AS_OF, plan_start=D(2024, 7, 1))
+    assert _quarter(path)["strategies"][0]["Actions"] == 2
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):
@@ -460,6 +483,6 @@ def test_round_trip_through_a_sqlite_store(tmp_path):
         assert stored.model_dump(exclude={"version", "updated_by", "updated_at"}) == (
             update.model_dump(exclude={"version", "updated_by", "updated_at"}))
     later = export_plan(store.document(ORG), tmp_path / "march.xlsx", as_of=D(2025, 3, 15))
-    _, total = _records(openpyxl.load_workbook(later)["Quarterly report"], "Strategy")
+    [total] = _quarter(later)["strategies"]
     assert (total["Actions completed"], total["Actions on time"],
             total["Actions behind schedule"], total["Resources/budget used"]) == (1, 2, 0, 6400)

@@ -1,9 +1,10 @@
 """Small-n suppression for student counts shown to families, boards and the public.
 
-States forbid publishing figures for small groups of students: California does not report
-student groups of fewer than 11, Oregon suppresses counts under 10. Hiding the small cell is
-not enough, because a reader who sees ALL and every other group can subtract. `suppress` also
-hides complementary cells until no hidden cell can be worked out from one additive relation.
+States forbid publishing figures for small groups of students, each below its own size
+(`THRESHOLDS`, the one table of them: data readers, suppression and report text all read it).
+Hiding the small cell is not enough, because a reader who sees ALL and every other group can
+subtract. `suppress` also hides complementary cells until no hidden cell can be worked out
+from one additive relation.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ import pandas as pd
 from workbook.errors import WorkbookError
 
 THRESHOLDS: dict[str, int] = {"CA": 11, "OR": 10}
-"""Smallest group size each state lets us show. A count below its state's value is hidden."""
+"""Smallest group size each state lets us show. A count below its state's value is hidden.
+
+California (CDE) does not report student groups of fewer than 11; Oregon (ODE) suppresses
+counts under 10."""
+
+STATE_NAMES: dict[str, str] = {"CA": "California", "OR": "Oregon"}
 
 NOT_REPORTED = "not reported"
 COMPLEMENTARY = "hidden so a smaller group cannot be worked out"
@@ -59,6 +65,17 @@ def threshold_for(state: str, override: int | None = None) -> int:
     if override < legal:
         raise WorkbookError(f"threshold {override} is below {key}'s legal minimum of {legal}")
     return override
+
+
+def small_group_text(threshold: int) -> str:
+    """Why a small group is not shown, in the words every table uses: "fewer than 11
+    students" (pass `threshold_for(state)`)."""
+    return f"fewer than {threshold} students"
+
+
+def thresholds_text() -> str:
+    """Every state's threshold in words for banners: "California 11, Oregon 10"."""
+    return ", ".join(f"{STATE_NAMES.get(k, k)} {v}" for k, v in THRESHOLDS.items())
 
 
 def suppress(
@@ -124,7 +141,7 @@ def suppress(
     if marker_col in df.columns:
         marker[missing] = df[marker_col].astype("string")[missing]
     marker[missing & marker.isna().to_numpy()] = NOT_REPORTED
-    marker[small] = f"fewer than {threshold} students"
+    marker[small] = small_group_text(threshold)
 
     counts = [None if pd.isna(v) else int(v) for v in n]
     hidden = list(missing | small)

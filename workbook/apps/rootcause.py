@@ -167,7 +167,7 @@ class RootCauseApp(App):
                         category=cat, evidence="e" if i % 2 else "")
                   for i, cat in enumerate(FISHBONE_CATEGORIES)]
         for n in (len(causes), 2, 0):
-            show.svg(rc.fishbone_chart(symptom, causes[:n]))
+            show.svg(rc.fishbone_chart(symptom, rc.cause_table(causes[:n])))
 
     # -- loading -----------------------------------------------------------------------
     def load(self) -> None:
@@ -283,7 +283,7 @@ class RootCauseApp(App):
             if sketch:
                 sketches.append(sketch)
         n = len(sketches)
-        self.fishbone.show(lambda: rc.fishbone_chart(symptom, sketches),
+        self.fishbone.show(lambda: rc.fishbone_chart(symptom, rc.cause_table(sketches)),
                            f"Fishbone for “{statement[:120]}”: {n} cause(s).")
 
     # -- saving ------------------------------------------------------------------------

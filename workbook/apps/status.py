@@ -202,7 +202,7 @@ class StatusApp(App):
         self.quarter.value = (
             f"<p><b>Plan year {plan_year}, quarter {quarter}, as of {as_of:%d %B %Y}:</b> "
             f"{esc(pg.summary_sentence(tables))}</p>" + _table(frame))
-        self.chart.show(lambda: pg.status_over_time_chart(self.doc),
+        self.chart.show(lambda: pg.status_over_time_chart(pg.status_over_time(self.doc)),
                         "How many actions were in each status at the end of each month.")
 
     # -- the printable report ----------------------------------------------------------

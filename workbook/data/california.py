@@ -11,12 +11,11 @@ import re
 
 import pandas as pd
 
+from workbook import privacy
 from workbook.data.groups import group_name
 from workbook.data.model import Problem, conform
 from workbook.data.parse import check_ids, numbers, require_columns
 from workbook.data.readers import RawTable
-
-SUPPRESSION_N = 11  # CDE does not report groups of fewer than 11 students
 
 _FILE_INDICATOR = re.compile(
     r"^(ela11|math11|ela|math|grad|cci|elpi|chronic|chron|susp|suspension|science)"
@@ -204,9 +203,10 @@ def _flag_reporting(out: pd.DataFrame) -> None:
     """Mark rows with no status, and why when the group was too small to report."""
     missing = out["status"].isna() if "status" in out else pd.Series(True, index=out.index)
     out["not_reported"] = missing
-    small = missing & (out["denominator"] > 0) & (out["denominator"] < SUPPRESSION_N)
+    threshold = privacy.threshold_for("CA")  # CDE does not report smaller groups
+    small = missing & (out["denominator"] > 0) & (out["denominator"] < threshold)
     out["suppression"] = ""
-    out.loc[small, "suppression"] = f"fewer than {SUPPRESSION_N} students"
+    out.loc[small, "suppression"] = privacy.small_group_text(threshold)
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:

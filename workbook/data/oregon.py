@@ -15,8 +15,6 @@ from workbook.data.model import Problem, conform
 from workbook.data.parse import numbers, require_columns
 from workbook.data.readers import RawTable
 
-SUPPRESSION_N = 10  # ODE suppresses counts under 10
-
 ASSESSMENT_COLUMNS = ["Academic Year", "District ID", "School ID", "Student Group",
                       "Grade Level", "Number Proficient", "Percent Proficient (Level 3 or 4)",
                       "Number of Participants"]

@@ -12,7 +12,7 @@ from workbook.data.readers import RawTable
 
 #: Markers states print instead of a number, and what they mean.
 MARKERS: dict[str, str] = {
-    "*": "fewer than 10 students (suppressed)",
+    "*": "a group too small to publish (suppressed; the state's threshold)",
     "--": "no students tested",
     "-": "suppressed with a neighbouring value",
     "n/a": "not applicable",

@@ -2,10 +2,12 @@
 
 `export_plan` writes one sheet per part of Tool A (School Improvement Planning Template):
 at a glance, direction, measures, needs assessment, root causes, strategies, milestones and
-actions, reporting and supports. The "Action status" sheet is the one teams fill in offline
-each month; `import_action_status` reads it back, checks every row first and returns new
-`StatusUpdate` records only when the whole sheet is valid. The caller saves them in one
-transaction (`Store.save_all`).
+actions, reporting and supports. The "Quarterly report" sheet holds the tables of workbook 04,
+computed by the same function (`workbook.progress.tables.quarterly_tables`), so Excel and the
+report cannot disagree on what is on time or behind. The "Action status" sheet is the one
+teams fill in offline each month; `import_action_status` reads it back, checks every row first
+and returns new `StatusUpdate` records only when the whole sheet is valid. The caller saves
+them in one transaction (`Store.save_all`).
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zipfile import BadZipFile
 
 import openpyxl
+import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -34,6 +37,7 @@ from workbook.errors import WorkbookError
 from workbook.files import atomic_path
 from workbook.needs.model import NeedsAssessment, Priority, SwotEntry
 from workbook.plan.model import Action, Milestone, Strategy
+from workbook.progress import tables as progress
 from workbook.progress.model import STATUSES, StatusUpdate, Support
 from workbook.records.base import Record
 from workbook.records.document import PlanDocument
@@ -41,6 +45,8 @@ from workbook.rootcause.model import Cause, Symptom, Why, cause_flags
 
 __all__ = [
     "BANNER",
+    "QUARTERLY_HEADERS",
+    "QUARTERLY_TABLES",
     "SHEETS",
     "STATUS_COLUMNS",
     "STATUS_SHEET",
@@ -48,7 +54,7 @@ __all__ = [
     "build_workbook",
     "export_plan",
     "import_action_status",
-    "latest_statuses",
+    "quarter_report",
 ]
 
 BANNER = "ILLUSTRATIVE SAMPLE PLAN — not a real district plan"
@@ -74,7 +80,7 @@ _BANNER_FILL = PatternFill("solid", fgColor="FFC7CE")
 _BANNER_FONT = Font(bold=True, size=13, color="9C0006")
 _TOP = Alignment(vertical="top")
 _WRAP = Alignment(vertical="top", wrap_text=True)
-_FORMATS = {"money": "#,##0.00", "pct": "0%", "date": "yyyy-mm-dd"}
+_FORMATS = {"money": "#,##0.00", "pct": "0.0", "date": "yyyy-mm-dd"}  # pct: 0-100
 _FIXED_WIDTHS = {"long": 50, "date": 12, "money": 14, "pct": 11, "num": 11, "id": 14}
 
 
@@ -149,16 +155,26 @@ def _rows(ws: Worksheet, first: int, columns: Sequence[Column],
     return row
 
 
-def _widths(ws: Worksheet, columns: Sequence[Column], first: int) -> None:
-    """Fixed widths for long text, dates and numbers; other columns fit their content."""
+def _column_widths(ws: Worksheet, columns: Sequence[Column], first: int,
+                   last: int | None = None) -> dict[str, float]:
+    """Fixed widths for long text, dates and numbers; other columns fit their content
+    (rows `first` to `last`, default to the end of the sheet)."""
+    out: dict[str, float] = {}
     for c, col in enumerate(columns, 1):
         width = _FIXED_WIDTHS.get(col.kind)
         if width is None:
-            lengths = [len(line) for (v,) in ws.iter_rows(min_row=first, min_col=c, max_col=c,
+            lengths = [len(line) for (v,) in ws.iter_rows(min_row=first, max_row=last,
+                                                          min_col=c, max_col=c,
                                                           values_only=True)
                        if v is not None for line in str(v).splitlines()]
             width = min(max([12, *lengths]) + 2, 45)
-        ws.column_dimensions[get_column_letter(c)].width = width
+        out[get_column_letter(c)] = width
+    return out
+
+
+def _widths(ws: Worksheet, columns: Sequence[Column], first: int) -> None:
+    for letter, width in _column_widths(ws, columns, first).items():
+        ws.column_dimensions[letter].width = width
 
 
 def _table(ws: Worksheet, title: str, columns: Sequence[Column], rows: Iterable[Sequence[Any]],
@@ -176,19 +192,6 @@ def _table(ws: Worksheet, title: str, columns: Sequence[Column], rows: Iterable[
 
 # ----------------------------------------------------------------------------------------
 # the plan, ordered and numbered the way Tool A numbers it (goal 1, strategy 1.1, ...)
-
-
-def latest_statuses(updates: Iterable[StatusUpdate],
-                    as_of: dt.date | None = None) -> dict[str, StatusUpdate]:
-    """The latest status update of each action (on or before `as_of`); later wins ties."""
-    out: dict[str, StatusUpdate] = {}
-    for u in updates:
-        if as_of is not None and u.date > as_of:
-            continue
-        current = out.get(u.action)
-        if current is None or u.date >= current.date:
-            out[u.action] = u
-    return out
 
 
 def _group(parents: Sequence[Record], children: Sequence[Record],
@@ -216,10 +219,11 @@ def _nest(parents: Sequence[Record], children: Sequence[Record], link: str,
 
 
 class _Plan:
-    """The document with Tool A numbering, lookups and the latest status of each action."""
+    """The document with Tool A numbering and lookups, and the quarterly report's tables
+    (None when no plan start date is known)."""
 
-    def __init__(self, doc: PlanDocument, as_of: dt.date):
-        self.doc, self.as_of = doc, as_of
+    def __init__(self, doc: PlanDocument, quarter: dict[str, pd.DataFrame] | None):
+        self.doc, self.quarter = doc, quarter
         org = doc.organisation
         self.banner = bool(org and org.illustrative)
         self.number: dict[str, str] = {}
@@ -229,12 +233,6 @@ class _Plan:
         self.strategies = _nest(self.goals, doc.of(Strategy), "goal", self.number)
         self.milestones = _nest(self.strategies, doc.of(Milestone), "strategy", self.number)
         self.actions = _nest(self.milestones, doc.of(Action), "milestone", self.number)
-        self.latest = latest_statuses(doc.of(StatusUpdate), as_of)  # type: ignore[arg-type]
-        self.finished: dict[str, dt.date] = {}  # the first date each action was reported done
-        for u in doc.of(StatusUpdate):
-            if u.status == "complete" and u.date <= as_of:  # type: ignore[attr-defined]
-                first = self.finished.get(u.action, u.date)  # type: ignore[attr-defined]
-                self.finished[u.action] = min(first, u.date)  # type: ignore[attr-defined]
 
     def label(self, record: Record | None, attr: str = "title") -> str:
         if record is None:
@@ -510,112 +508,138 @@ def _status_validation(ws: Worksheet, first: int, last: int) -> None:
         ws[f"{col['Budget used']}{row}"].number_format = _FORMATS["money"]
 
 
-@dataclass
-class _Figures:
-    """Implementation data for a group of actions, from their latest status updates."""
-
-    actions: int = 0
-    completed: int = 0
-    on_time: int = 0
-    behind: int = 0
-    no_status: int = 0
-    planned: float = 0.0
-    used: float = 0.0
-    outputs: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, plan: _Plan, action: Action) -> None:
-        latest, number = plan.latest.get(action.id), plan.number[action.id]
-        completed, on_time, behind = _judge(action, latest, plan.finished.get(action.id),
-                                            plan.as_of)
-        self.actions += 1
-        self.completed += completed
-        self.on_time += on_time
-        self.behind += behind
-        self.no_status += latest is None
-        self.planned += action.budget
-        self.used += latest.budget_used if latest else 0.0
-        if latest and latest.output_delivered:
-            self.outputs.append(f"{number} {action.outputs or action.title}")
-        if latest and (latest.cause or latest.adjustment):
-            self.notes.append(f"{number}: {latest.cause} → {latest.adjustment}".strip())
-
-    def share(self, n: int) -> float | None:
-        return n / self.actions if self.actions else None
-
-    def cells(self) -> tuple:
-        return (self.actions, self.completed, self.share(self.completed), self.on_time,
-                self.share(self.on_time), self.behind, self.share(self.behind), self.no_status,
-                "\n".join(self.outputs), "\n".join(self.notes), self.planned, self.used,
-                self.used / self.planned if self.planned else None)
+#: The quarterly report's tables (keys of `progress.tables.quarterly_tables`) in sheet order,
+#: titled as workbook 04 titles them. The supports table is the Supports sheet.
+QUARTERLY_TABLES = {
+    "strategies": "Strategies",
+    "milestones": "Milestones",
+    "actions": "Actions this quarter",
+    "causes": "Why actions are behind, and what changed",
+    "performance": "Measures against this year's targets",
+}
+#: Column of the quarterly tables -> its header in Excel (Tool A's words where it has them).
+QUARTERLY_HEADERS = {
+    "strategy": "Strategy", "milestone": "Milestone", "action": "Action",
+    "owner": "Person responsible", "start": "Start", "due": "Due", "status": "Status",
+    "status_date": "Status date", "completed_on": "Completed on", "complete": "Complete",
+    "on_time": "On time", "behind": "Behind schedule", "output_delivered": "Output delivered",
+    "outputs": "Anticipated outputs", "budget_planned": "Budget planned",
+    "budget_used": "Resources/budget used", "cause": "Cause", "adjustment": "Adjustment",
+    "date": "Date", "plan_year": "Plan year", "milestones": "Milestones",
+    "milestones_completed": "Milestones completed",
+    "milestones_completed_pct": "Milestones completed (%)",
+    "milestones_behind": "Milestones behind schedule", "actions": "Actions",
+    "actions_completed": "Actions completed", "actions_completed_pct": "Actions completed (%)",
+    "actions_on_time": "Actions on time", "actions_on_time_pct": "Actions on time (%)",
+    "actions_behind": "Actions behind schedule",
+    "actions_behind_pct": "Actions behind schedule (%)",
+    "outputs_completed": "Outputs completed", "outputs_list": "Outputs completed (list)",
+    "causes_adjustments": "Cause & adjustments made", "level": "Level",
+    "parent": "Goal or strategy", "indicator": "Indicator", "student_group": "Student group",
+    "higher_is_better": "Higher is better", "baseline": "Baseline",
+    "baseline_year": "Baseline year", "target": "Target", "latest_result": "Latest result",
+    "result_year": "Result plan year", "on_track": "On track", "strategy_id": "Strategy id",
+    "milestone_id": "Milestone id", "action_id": "Action id", "measure_id": "Measure id",
+}
+_LONG = {"outputs", "outputs_list", "causes_adjustments", "cause", "adjustment"}
+_QUARTER_TITLE = "QUARTERLY REPORTING — IMPLEMENTATION DATA"
 
 
-def _judge(action: Action, latest: StatusUpdate | None, finished: dt.date | None,
-           as_of: dt.date) -> tuple[bool, bool, bool]:
-    """(completed, on time, behind) for one action as of a date.
+def quarter_report(doc: PlanDocument, *, as_of: dt.date | None = None,
+                   plan_start: dt.date | None = None, quarter: int | None = None,
+                   plan_year: int | None = None) -> dict[str, pd.DataFrame] | None:
+    """The quarterly report's tables for the Excel sheet: `progress.quarterly_tables`.
 
-    Behind: its latest status says so, or it is past due and not complete. On time: not
-    behind, on track or complete, and (if complete) first reported complete by its due date.
+    `plan_start` (first day of plan year 1) defaults to the organisation's `plan_start`;
+    None when neither is known. Without `quarter`, the quarter is the one `as_of` (default
+    today) falls in (`progress.quarter_of`), with figures as of that day, as in the monthly
+    status app; with `quarter` (and `plan_year`, default 1), as in workbook 04: figures as
+    of `as_of`, default the quarter's last day.
     """
-    status = latest.status if latest else None
-    completed = status == "complete"
-    overdue = action.due is not None and action.due < as_of and not completed
-    behind = status == "behind" or overdue
-    late = completed and action.due is not None and (finished or as_of) > action.due
-    on_time = not behind and status in ("on track", "complete") and not late
-    return completed, on_time, behind
+    org = doc.organisation
+    start = plan_start or (org.plan_start if org else None)
+    if start is None:
+        return None
+    if quarter is None:
+        if plan_year is not None:
+            raise WorkbookError(f"plan year {plan_year} given without a quarter; give both, "
+                                "or neither to report the quarter `as_of` falls in")
+        as_of = as_of or dt.date.today()
+        plan_year, quarter = progress.quarter_of(start, as_of)
+    return progress.quarterly_tables(doc, start, quarter, plan_year or 1, as_of=as_of)
 
 
-_QUARTER_COLUMNS = (Column("Strategy"), Column("Milestone"), Column("Actions", "num"),
-                    Column("Actions completed", "num"), Column("Actions completed (%)", "pct"),
-                    Column("Actions on time", "num"), Column("Actions on time (%)", "pct"),
-                    Column("Actions behind schedule", "num"),
-                    Column("Actions behind schedule (%)", "pct"),
-                    Column("Actions with no status yet", "num"),
-                    Column("Outputs completed (list)", "long"),
-                    Column("Cause & adjustments made", "long"),
-                    Column("Budget planned", "money"), Column("Resources/budget used", "money"),
-                    Column("Budget used (%)", "pct"))
+def _plain(value: Any) -> Any:
+    """A frame cell as a plain Python value for openpyxl (missing values -> None)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value.item() if hasattr(value, "item") else value
 
 
-def _quarter_name(day: dt.date) -> str:
-    """"2nd quarter of school year 2024-25" (school years run July to June)."""
-    start = day.year if day.month >= 7 else day.year - 1
-    quarter = ("1st", "2nd", "3rd", "4th")[(day.month - 7) % 12 // 3]
-    return f"{quarter} quarter of school year {start}-{(start + 1) % 100:02d}"
+def _kind(name: str, column: pd.Series) -> str:
+    if name.endswith("_id"):
+        return "id"
+    if name.endswith("_pct"):
+        return "pct"
+    if name.startswith("budget_"):
+        return "money"
+    if name in _LONG:
+        return "long"
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return "text"
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return "num"
+    dates = column.dropna()
+    if len(dates) and all(isinstance(v, dt.date) for v in dates):
+        return "date"
+    return "text"
+
+
+def _quarter_notes(tables: dict[str, pd.DataFrame]) -> tuple[str, ...]:
+    period = tables["period"].iloc[0]
+    return (f"Plan year {period['plan_year']}, quarter {period['quarter']} "
+            f"({period['start'].isoformat()} to {period['end'].isoformat()}), figures as of "
+            f"{period['as_of'].isoformat()}: the tables of the quarterly report (workbook 04), "
+            f"for the milestones of plan year {period['plan_year']} and their actions.",
+            progress.RULES, "Percentages are 0-100. Supports: see the Supports sheet.")
 
 
 def _quarterly(ws: Worksheet, plan: _Plan) -> None:
-    head, last = _table(
-        ws, "QUARTERLY REPORTING — IMPLEMENTATION DATA", _QUARTER_COLUMNS, _quarter_rows(plan),
-        banner=plan.banner,
-        notes=(f"As of {plan.as_of.isoformat()} ({_quarter_name(plan.as_of)}), from the latest "
-               "status of each action. Behind: reported behind, or past due and not complete. "
-               "On time: on track or complete by its due date. Budget used: as last reported.",))
-    for row in range(head + 1, last + 1):
-        if ws.cell(row, 2).value == "All milestones":
-            for c in range(1, len(_QUARTER_COLUMNS) + 1):
-                ws.cell(row, c).font = _BOLD
-
-
-def _quarter_rows(plan: _Plan) -> Iterator[tuple]:
-    by_milestone = _group(plan.milestones, plan.actions, "milestone")
-    for s, ms in plan.children(plan.strategies, plan.milestones, "strategy"):
-        yield from _strategy_rows(plan, s, [(m, by_milestone.get(m.id, [])) for m in ms])
-    if None in by_milestone:
-        yield from _strategy_rows(plan, None, [(None, by_milestone[None])])
-
-
-def _strategy_rows(plan: _Plan, s: Record | None,
-                   groups: list[tuple[Milestone | None, list[Record]]]) -> Iterator[tuple]:
-    total = _Figures()
-    for m, actions in groups:
-        figures = _Figures()
-        for a in actions:
-            for f in (figures, total):
-                f.add(plan, a)  # type: ignore[arg-type]
-        yield (plan.label(s) or "?", plan.label(m) or "?", *figures.cells())
-    yield (plan.label(s) or "?", "All milestones", *total.cells())
+    """Workbook 04's tables, one under another, each titled as workbook 04 titles it."""
+    tables = plan.quarter
+    if tables is None:
+        _title(ws, _QUARTER_TITLE, (
+            "No plan start date is recorded (At a glance: Date of plan), so the quarter "
+            "cannot be worked out. Set the organisation's plan start, or pass plan_start to "
+            "export_plan, and export again.",), plan.banner, 4)
+        return
+    row = _title(ws, _QUARTER_TITLE, _quarter_notes(tables), plan.banner, 8)
+    widths: dict[str, float] = {}
+    first_table = True
+    for key, title in QUARTERLY_TABLES.items():
+        frame = tables[key]
+        columns = [Column(QUARTERLY_HEADERS.get(c, c.replace("_", " ").capitalize()),
+                          _kind(c, frame[c])) for c in frame.columns]
+        ws.cell(row, 1, title).font = _BOLD
+        head = row + 1
+        _header(ws, head, columns)
+        last = _rows(ws, head + 1, columns,
+                     ([_plain(v) for v in values] for values in
+                      frame.itertuples(index=False, name=None)))
+        if first_table:
+            ws.freeze_panes = ws.cell(head + 1, 1)
+            if last > head:
+                ws.auto_filter.ref = f"A{head}:{get_column_letter(len(columns))}{last}"
+            first_table = False
+        for letter, width in _column_widths(ws, columns, head + 1, max(last, head + 1)).items():
+            widths[letter] = max(width, widths.get(letter, 0))
+        row = max(last, head) + 2
+    for letter, width in widths.items():
+        ws.column_dimensions[letter].width = width
 
 
 def _supports(ws: Worksheet, plan: _Plan) -> None:
@@ -653,9 +677,12 @@ _BUILDERS = dict(zip(SHEETS, (
     _glossary), strict=True))
 
 
-def build_workbook(doc: PlanDocument, *, as_of: dt.date | None = None) -> Workbook:
-    """The plan as an openpyxl workbook (not yet saved)."""
-    plan = _Plan(doc, as_of or dt.date.today())
+def build_workbook(doc: PlanDocument, *, as_of: dt.date | None = None,
+                   plan_start: dt.date | None = None, quarter: int | None = None,
+                   plan_year: int | None = None) -> Workbook:
+    """The plan as an openpyxl workbook (not yet saved); the quarter as in `quarter_report`."""
+    plan = _Plan(doc, quarter_report(doc, as_of=as_of, plan_start=plan_start, quarter=quarter,
+                                     plan_year=plan_year))
     wb = Workbook()
     wb.remove(wb.active)
     for name, build in _BUILDERS.items():
@@ -663,13 +690,18 @@ def build_workbook(doc: PlanDocument, *, as_of: dt.date | None = None) -> Workbo
     return wb
 
 
-def export_plan(doc: PlanDocument, path: str | Path, *, as_of: dt.date | None = None) -> Path:
+def export_plan(doc: PlanDocument, path: str | Path, *, as_of: dt.date | None = None,
+                plan_start: dt.date | None = None, quarter: int | None = None,
+                plan_year: int | None = None) -> Path:
     """Write the plan as an .xlsx in Tool A's layout, atomically; returns the path.
 
-    `as_of` (default today) is the date of the quarterly report: status updates after it
-    are left out, and actions due before it that are not complete count as behind.
+    The "Quarterly report" sheet is workbook 04's tables (`quarter_report`): by default the
+    quarter `as_of` (default today) falls in, counted from the organisation's plan start,
+    with status updates after `as_of` left out. A caller with a region manifest passes its
+    `plan_start`, `quarter` and `plan_year` to get exactly the report the batch runs.
     """
-    wb = build_workbook(doc, as_of=as_of)
+    wb = build_workbook(doc, as_of=as_of, plan_start=plan_start, quarter=quarter,
+                        plan_year=plan_year)
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return Path(path)

@@ -57,11 +57,14 @@ from workbook.records.document import PlanDocument
 
 __all__ = [
     "EFFECTIVENESS",
+    "RULES",
     "add_months",
     "latest_status",
     "plan_year_for",
     "progress_chart",
+    "progress_data",
     "quarter_bounds",
+    "quarter_of",
     "quarterly_tables",
     "status_over_time",
     "status_over_time_chart",
@@ -140,9 +143,18 @@ def _completed_on(updates: list[StatusUpdate]) -> dt.date | None:
     return day
 
 
+#: The on-time and behind rules of `_classify` in words, for every page or sheet that shows
+#: the counts (the Excel export quotes it), so the text cannot drift from the code.
+RULES = ("An open action is behind when the team reports it behind or its due date has "
+         "passed, otherwise on time (no status yet counts as not started). A completed action "
+         "is on time when it became complete (the first of its last run of 'complete' "
+         "updates) on or before its due date; a late completion is neither on time nor "
+         "behind. Budget used is the latest cumulative amount reported.")
+
+
 def _classify(status: str, completed_on: dt.date | None, due: dt.date | None,
               as_of: dt.date) -> tuple[bool, bool]:
-    """(on_time, behind) under the module's rules."""
+    """(on_time, behind) under the module's rules (`RULES`)."""
     if status == "complete":
         return due is None or (completed_on is not None and completed_on <= due), False
     if status == "behind":
@@ -498,10 +510,13 @@ def status_over_time(doc: PlanDocument) -> pd.DataFrame:
     return _frame(rows, OVER_TIME_COLUMNS)
 
 
-def status_over_time_chart(doc: PlanDocument) -> alt.Chart:
-    """Stacked bars: how many actions were in each status at the end of each month."""
-    data = status_over_time(doc)
-    return alt.Chart(data).mark_bar().encode(
+def status_over_time_chart(over_time: pd.DataFrame) -> alt.Chart:
+    """Stacked bars: how many actions were in each status at the end of each month.
+
+    Drawn from `over_time` (the `status_over_time` frame) and nothing else, so the chart is
+    always the table shown under it.
+    """
+    return alt.Chart(over_time).mark_bar().encode(
         x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("actions:Q", title="Actions", stack="zero"),
         color=alt.Color("status:N", title="Status",
@@ -540,11 +555,14 @@ def progress_data(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return _frame(rows, PROGRESS_COLUMNS)
 
 
-def progress_chart(tables: dict[str, pd.DataFrame]) -> alt.FacetChart:
-    """Each measure on its own scale: baseline, the plan year's target and the latest result."""
-    data = progress_data(tables)
+def progress_chart(progress: pd.DataFrame) -> alt.FacetChart:
+    """Each measure on its own scale: baseline, the plan year's target and the latest result.
+
+    Drawn from `progress` (the `progress_data` frame) and nothing else, so the chart is
+    always the table shown under it.
+    """
     points = ["baseline", "target", "latest result"]
-    return alt.Chart(data).mark_point(filled=True, size=120).encode(
+    return alt.Chart(progress).mark_point(filled=True, size=120).encode(
         x=alt.X("value:Q", title=None, scale=alt.Scale(zero=False, padding=12)),
         color=alt.Color("point:N", title="", sort=points,
                         scale=alt.Scale(domain=points,

@@ -20,6 +20,7 @@ import nbformat
 from workbook import catalogue, dashboard
 from workbook.errors import WorkbookError
 from workbook.files import write_text
+from workbook.privacy import thresholds_text
 
 #: Terms every report explains: the one glossary of `workbook.catalogue`. A plan's own terms
 #: replace these by name, ignoring case (see `glossary_terms`).
@@ -177,8 +178,9 @@ def render(nb: nbformat.NotebookNode, *, title: str, subtitle: str = "",
     body, toc = _toc(body)
     gloss = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>"
                     for k, v in glossary_terms(glossary).items())
-    privacy = ("Groups of fewer students than the state reports (California 11, Oregon 10) "
-               "are hidden, with other cells where needed so they cannot be worked out."
+    privacy = ("Groups of fewer students than the state reports "
+               f"({thresholds_text()}) are hidden, with other cells where needed so they "
+               "cannot be worked out."
                if audience == "stakeholder" else
                "Team edition: small groups are shown as the state published them. Use the "
                "stakeholder edition for anything shared outside the team.")

@@ -5,6 +5,8 @@ Each function shows one part of a workbook the same way in JupyterLab, Voila and
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from workbook import catalogue
@@ -53,7 +55,7 @@ def root_causes(doc: PlanDocument) -> None:
         priority = titles.get(symptom.priority, "")
         show.note(f"Priority {i}: {priority}" if priority else f"Problem {i}", kind="summary")
         show.table(rc.why_chain(symptom, whys), "5 Whys", name=f"whys-{i}")
-        show.chart(rc.cause_table(causes), lambda f, s=symptom, c=causes: rc.fishbone_chart(s, c),
+        show.chart(rc.cause_table(causes), partial(rc.fishbone_chart, symptom),
                    f"Fishbone {i}", name=f"fishbone-{i}",
                    alt_text=f"Fishbone for “{symptom.statement}”: {len(causes)} causes in "
                             f"{len({c.category for c in causes})} categories.")

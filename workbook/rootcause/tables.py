@@ -1,8 +1,9 @@
 """Notebook 02, root cause analysis: the fishbone, 5 Whys chain, cause table and prioritisation.
 
-Pure functions of `workbook.rootcause` records: they return DataFrames and altair charts with
-their data inlined and never display anything. Every cause given appears in every table and
-chart (long text is wrapped or shortened on the chart; the tooltip has it in full).
+Pure functions: tables from `workbook.rootcause` records, and charts from those tables (the
+`cause_table` frame a workbook prints under the chart), with their data inlined; nothing is
+displayed. Every cause given appears in every table and chart (long text is wrapped or
+shortened on the chart; the tooltip has it in full).
 """
 
 from __future__ import annotations
@@ -46,6 +47,33 @@ def _practice_name(code: str | None) -> str | None:
 
 def _actionable(value: bool | None) -> str:
     return "not judged" if value is None else ("yes" if value else "no")
+
+
+def _plain(value: object) -> object:
+    """A cell of a `cause_table` frame as the plain value its record held (NA -> None)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _cause_rows(causes: pd.DataFrame) -> list[dict]:
+    """The rows of a `cause_table` frame as plain dicts, in order, with the values a chart
+    shows: actionable and impact in words, the practice with its name, evidence or "none
+    recorded", flags, and whether the cause looks like a root cause."""
+    rows = []
+    for r in causes.to_dict("records"):
+        r = {k: _plain(v) for k, v in r.items()}
+        impact = r["impact"]
+        rows.append({
+            "cause": r["cause"], "category": r["category"],
+            "evidence": r["evidence"] or "none recorded",
+            "actionable": _actionable(r["actionable"]), "actionable_value": r["actionable"],
+            "impact": "not rated" if impact is None else str(impact), "impact_value": impact,
+            "practice": f"{r['practice']} {r['practice_name']}" if r["practice"]
+            else NO_PRACTICE,
+            "flags": r["flags"] or "", "is_root": bool(r["is_root"]),
+            "prioritised": bool(r["prioritised"])})
+    return rows
 
 
 # --------------------------------------------------------------------------- tables
@@ -161,9 +189,12 @@ def _cause_tooltip() -> list[alt.Tooltip]:
             alt.Tooltip("flags:N", title="May be a symptom because")]
 
 
-def fishbone_chart(symptom: Symptom, causes: Iterable[Cause],
+def fishbone_chart(symptom: Symptom | str, causes: pd.DataFrame,
                    categories: Iterable[str] = FISHBONE_CATEGORIES) -> alt.LayerChart:
     """A fishbone (Ishikawa, Tool D) diagram: the symptom at the head, one bone per category.
+
+    `symptom` is the Symptom or its statement; `causes` is the `cause_table` frame shown
+    under the chart, and the chart is drawn from it alone, so the two cannot disagree.
 
     Bones alternate above and below the spine in pairs; each category's causes sit along its
     bone (a dot on the bone, the label to its left), wrapped to the room there and shortened
@@ -173,19 +204,20 @@ def fishbone_chart(symptom: Symptom, causes: Iterable[Cause],
     like symptoms (`cause_flags`) are grey. Layers are named: bones, head_box, head,
     categories, cause_points, causes.
     """
-    causes = list(causes)
-    cats = list(dict.fromkeys([*categories, *(c.category for c in causes)]))
+    statement = symptom.statement if isinstance(symptom, Symptom) else str(symptom)
+    found = _cause_rows(causes)
+    cats = list(dict.fromkeys([*categories, *(c["category"] for c in found)]))
     pairs = max(1, math.ceil(len(cats) / 2))
     slot = min(_SLOT, (_HEAD_X - 30 - _BONE_START + _SLOT) / pairs)
     start = _HEAD_X - 10 - (pairs - 1) * slot
     lines, cat_rows, cause_rows = [], [], []
     lines.append({"x": 0, "y": 0, "x2": _HEAD_X, "y2": 0, "what": "spine",
-                  "label": symptom.statement})
+                  "label": statement})
     for i, cat in enumerate(cats):
         side = 1 if i % 2 == 0 else -1
         xs = start + (i // 2) * slot  # where the bone meets the spine
         xt, yt = xs - _BONE_SLANT, side * _BONE_RISE
-        mine = [c for c in causes if c.category == cat]
+        mine = [c for c in found if c["category"] == cat]
         lines.append({"x": xt, "y": yt, "x2": xs, "y2": 0, "what": "bone",
                       "label": f"{cat}: {len(mine)} cause(s)"})
         cat_label = wrap(cat, 18, 2)
@@ -201,23 +233,19 @@ def fishbone_chart(symptom: Symptom, causes: Iterable[Cause],
             px, py = xt + t * (xs - xt), yt + t * (0 - yt)
             room = (px - 8) if i // 2 == 0 else (slot - 14)
             chars = max(6, int(room / (_CHAR_PX * font / 10)))
-            flags = cause_flags(c)
             cause_rows.append({
-                "x": px, "y": py, "text": wrap(c.text, chars, max_lines), "font": font,
-                "cause": c.text, "category": cat, "evidence": c.evidence or "none recorded",
-                "actionable": _actionable(c.actionable),
-                "practice": f"{c.practice} {_practice_name(c.practice)}" if c.practice
-                else NO_PRACTICE,
-                "impact": "not rated" if c.impact is None else str(c.impact),
-                "flags": "; ".join(flags), "is_root": not flags})
+                "x": px, "y": py, "text": wrap(c["cause"], chars, max_lines), "font": font,
+                "cause": c["cause"], "category": cat, "evidence": c["evidence"],
+                "actionable": c["actionable"], "practice": c["practice"],
+                "impact": c["impact"], "flags": c["flags"], "is_root": c["is_root"]})
 
-    head_text = wrap(symptom.statement, 19, 9)
+    head_text = wrap(statement, 19, 9)
     half_text = (head_text.count("\n") + 1) * _HEAD_LINE_PX / 2
     half = half_text + 9
     head = pd.DataFrame([{"x": _HEAD_X + 7, "y": half_text, "text": head_text,
-                          "statement": symptom.statement}])
+                          "statement": statement}])
     box = pd.DataFrame([{"x": _HEAD_X, "x2": _W - 2, "y": -half, "y2": half,
-                         "statement": symptom.statement}])
+                         "statement": statement}])
 
     xs = alt.Scale(domain=[0, _W], nice=False, zero=False)
     ys = alt.Scale(domain=[-_H / 2, _H / 2], nice=False, zero=False)
@@ -261,8 +289,8 @@ def fishbone_chart(symptom: Symptom, causes: Iterable[Cause],
         x=X(), y=Y(), text=alt.Text("text", type="nominal"), color=grey,
         size=alt.Size("font:Q", scale=None, legend=None),
         tooltip=_cause_tooltip()).properties(name="causes")
-    n = len(causes)
-    subtitle = (f"{n} cause(s) in {len({c.category for c in causes})} of {len(cats)} "
+    n = len(found)
+    subtitle = (f"{n} cause(s) in {len({c['category'] for c in found})} of {len(cats)} "
                 "categories" if n else "No causes recorded yet: ask why, bone by bone")
     return alt.layer(bones, head_box, head_mark, cat_mark, points, labels).properties(
         title=alt.TitleParams("Fishbone: possible causes of the symptom",
@@ -280,36 +308,35 @@ _X_LABELS = "datum.value == 0 ? 'not actionable' : datum.value == 1 ? 'not judge
 _Y_LABELS = "datum.value == 0 ? 'not rated' : datum.value"
 
 
-def prioritisation_chart(causes: Iterable[Cause]) -> alt.LayerChart:
+def prioritisation_chart(causes: pd.DataFrame) -> alt.LayerChart:
     """Impact (y, the team's 1-5) against actionability (x: no / not judged / yes).
 
-    Causes share a cell side by side; causes without an impact rating sit in the "not rated"
-    row at the bottom instead of being left out. The shaded corner (actionable, impact 3 or
-    more) is where to act first. Labels are shortened; the tooltip has the full cause.
+    Drawn from `causes`, the `cause_table` frame shown under it, and nothing else. Causes
+    share a cell side by side; causes without an impact rating sit in the "not rated" row at
+    the bottom instead of being left out. The shaded corner (actionable, impact 3 or more)
+    is where to act first. Labels are shortened; the tooltip has the full cause.
     """
-    causes = list(causes)
+    found = _cause_rows(causes)
     title = "Which causes to act on: impact x actionability"
-    if not causes:
+    if not found:
         return empty_chart(title, "No causes recorded yet.")
-    cells: dict[tuple[int, int], list[Cause]] = {}
-    for c in causes:
-        cells.setdefault((_ACTIONABLE_X[c.actionable], c.impact or 0), []).append(c)
+    cells: dict[tuple[int, int], list[dict]] = {}
+    for c in found:
+        key = (_ACTIONABLE_X[c["actionable_value"]], c["impact_value"] or 0)
+        cells.setdefault(key, []).append(c)
     rows = []
     unit_px = _PRIO_H / 6  # one impact level
     for (x, y), members in cells.items():
         step = min(0.22, 0.76 / len(members))  # stack the cell's causes top to bottom
         font = max(6, min(10, int(step * unit_px) - 2))
         for j, c in enumerate(members):
-            flags = cause_flags(c)
             rows.append({
                 "x": x - 0.44, "y": y + 0.38 - (j + 0.5) * step, "font": font,
-                "label": wrap(c.text, 32, 1), "cause": c.text, "category": c.category,
-                "evidence": c.evidence or "none recorded",
-                "actionable": _actionable(c.actionable),
-                "impact": "not rated" if c.impact is None else str(c.impact),
-                "practice": f"{c.practice} {_practice_name(c.practice)}" if c.practice
-                else NO_PRACTICE,
-                "flags": "; ".join(flags), "prioritised": c.prioritised})
+                "label": wrap(c["cause"], 32, 1), "cause": c["cause"],
+                "category": c["category"], "evidence": c["evidence"],
+                "actionable": c["actionable"], "impact": c["impact"],
+                "practice": c["practice"], "flags": c["flags"],
+                "prioritised": c["prioritised"]})
     f = pd.DataFrame(rows)
     x = alt.X("x:Q", title="Actionable: within our control?",
               scale=alt.Scale(domain=[-0.5, 2.5], nice=False, zero=False),
