@@ -8,10 +8,10 @@ import math
 import pandas as pd
 
 from workbook import catalogue
+from workbook import plan as ap
 from workbook.data.model import conform
 from workbook.direction.model import Direction, Goal, Measure
 from workbook.needs.model import Priority
-from workbook.plan import tables as ap
 from workbook.plan.model import Action, Milestone, Strategy
 from workbook.progress.model import StatusUpdate
 from workbook.records.document import PlanDocument

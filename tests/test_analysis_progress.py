@@ -8,10 +8,10 @@ import math
 import pandas as pd
 import pytest
 
+from workbook import progress as pr
 from workbook.direction.model import Goal, Measure
 from workbook.errors import WorkbookError
 from workbook.plan.model import Action, Milestone, Strategy
-from workbook.progress import tables as pr
 from workbook.progress.model import Adjustment, MilestoneReview, Result, StatusUpdate, Support
 from workbook.records.document import PlanDocument
 

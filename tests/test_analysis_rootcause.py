@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from workbook.rootcause import tables as R
+from workbook import rootcause as R
 from workbook.rootcause.model import FISHBONE_CATEGORIES, Cause, Symptom, Why
 
 ORG = "27661590000000"

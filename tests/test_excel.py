@@ -15,10 +15,9 @@ from workbook.exchange.excel import (
     QUARTERLY_TABLES,
     SHEETS,
     STATUS_SHEET,
-    ActionStatusError,
     export_plan,
-    import_action_status,
 )
+from workbook.exchange.status_sheet import ActionStatusError, import_action_status
 from workbook.needs.model import NeedsAssessment, Priority, SwotEntry
 from workbook.plan.model import Action, Milestone, Strategy
 from workbook.progress.model import StatusUpdate, Support

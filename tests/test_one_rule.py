@@ -17,16 +17,15 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from workbook import data
+from workbook import data, progress
+from workbook import rootcause as rc
 from workbook.exchange.excel import QUARTERLY_HEADERS, QUARTERLY_TABLES, export_plan
 from workbook.plan.model import Action, Milestone, Strategy
-from workbook.progress import tables as progress
 from workbook.progress.model import StatusUpdate
 from workbook.records.document import PlanDocument
 from workbook.records.organisation import Organisation
 from workbook.report import blocks as show
 from workbook.report import sections
-from workbook.rootcause import tables as rc
 from workbook.rootcause.model import Cause, Symptom
 from workbook.run import regions
 from workbook.samples.plans import sample_plans

@@ -135,7 +135,7 @@ def plan_import_status(
     user: User = "",
 ) -> None:
     """Import the monthly action status typed into the Excel export; all rows or none."""
-    from workbook.exchange.excel import ActionStatusError, import_action_status
+    from workbook.exchange.status_sheet import ActionStatusError, import_action_status
     from workbook.store import Store
 
     store = Store(database)

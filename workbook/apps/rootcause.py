@@ -18,13 +18,13 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from workbook import rootcause as rc
 from workbook.apps.common import App, Chart, esc, guard, run
 from workbook.apps.editor import Deleter
 from workbook.apps.forms import Field, Problems, Saver, clean_text, text_field
 from workbook.apps.panels import OpenComments, coaching_panel, practice_options
 from workbook.needs.model import Priority
 from workbook.records.base import Record
-from workbook.rootcause import tables as rc
 from workbook.rootcause.model import FISHBONE_CATEGORIES, Cause, Symptom, Why, cause_flags
 
 NEW = "__new__"

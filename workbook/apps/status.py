@@ -20,11 +20,11 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from workbook import progress as pg
 from workbook.apps.common import App, Chart, esc, guard, run
 from workbook.apps.forms import Field, Problems, Saver, clean_text, parse_date, parse_number
 from workbook.plan.model import Action
 from workbook.plan.tables import ordered_actions, title_of
-from workbook.progress import tables as pg
 from workbook.progress.model import STATUSES, StatusUpdate
 from workbook.records.document import PlanDocument
 

@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import altair as alt
 import pandas as pd
 
 from workbook import catalogue
@@ -23,24 +22,6 @@ from workbook.plan.model import Action, Milestone, Strategy
 from workbook.progress.model import STATUSES, StatusUpdate
 from workbook.records.document import PlanDocument, findings
 from workbook.rootcause.model import Cause
-
-__all__ = [
-    "NO_MILESTONE",
-    "NO_SOURCE",
-    "NO_STRATEGY",
-    "STATUS_COLORS",
-    "budget_by_source",
-    "budget_chart",
-    "coverage_chart",
-    "direction_table",
-    "fill_baselines",
-    "findings_with_questions",
-    "gantt_chart",
-    "goal_measures",
-    "practice_coverage",
-    "strategies_table",
-    "timeline",
-]
 
 NO_STRATEGY = "(no strategy)"
 NO_MILESTONE = "(no milestone)"
@@ -281,42 +262,6 @@ def practice_coverage(doc: PlanDocument) -> pd.DataFrame:
     return _frame(rows, COVERAGE_COLUMNS)
 
 
-def coverage_chart(coverage: pd.DataFrame) -> alt.TopLevelMixin:
-    """Heatmap: domains (rows) x practice letter (columns), shaded by number of strategies.
-
-    Each cell is labelled with its code and counts; the tooltip names the practice.
-    """
-    data = coverage.copy()
-    data["domain_label"] = [f"{d} {n}" for d, n in zip(data["domain"], data["domain_name"],
-                                                        strict=True)]
-    data["label"] = [f"{p}: {s} {'strategy' if s == 1 else 'strategies'}, "
-                     f"{c} {'cause' if c == 1 else 'causes'}" for p, s, c in
-                     zip(data["practice"], data["strategies"], data["causes"], strict=True)]
-    domains = list(dict.fromkeys(data["domain_label"]))
-    base = alt.Chart(data).encode(
-        x=alt.X("letter:N", title="Practice", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("domain_label:N", title="Domain", sort=domains),
-    )
-    tooltip = [alt.Tooltip("practice:N", title="Practice"),
-               alt.Tooltip("practice_name:N", title="Name"),
-               alt.Tooltip("domain_name:N", title="Domain"),
-               alt.Tooltip("strategies:Q", title="Strategies"),
-               alt.Tooltip("causes:Q", title="Causes")]
-    cells = base.mark_rect(stroke="white").encode(
-        color=alt.Color("strategies:Q", title="Strategies",
-                        scale=alt.Scale(scheme="blues", domainMin=0)),
-        tooltip=tooltip,
-    )
-    dark = max(1, int(data["strategies"].max() if len(data) else 0)) * 0.6
-    text = base.mark_text(fontSize=11).encode(
-        text="label:N", tooltip=tooltip,
-        color=alt.condition(f"datum.strategies >= {dark}", alt.value("white"),
-                            alt.value("black")))
-    return alt.layer(cells, text).properties(
-        title="Four Domains practices addressed by strategies and causes",
-        width=WIDTH, height=240)
-
-
 # --- timeline ---------------------------------------------------------------------------
 
 TIMELINE_COLUMNS = ["strategy", "milestone", "action", "owner", "start", "due", "status",
@@ -349,41 +294,6 @@ def timeline(doc: PlanDocument) -> pd.DataFrame:
     return out
 
 
-def _iso(value: object) -> str | None:
-    return value.isoformat() if isinstance(value, dt.date) else None
-
-
-def gantt_chart(timeline: pd.DataFrame) -> alt.TopLevelMixin:
-    """Dated actions as bars from start to due, grouped by strategy and milestone.
-
-    Bars are colored by latest status; the tooltip gives owner, dates and status. Undated
-    actions (see `timeline`) are not drawn.
-    """
-    data = timeline[~timeline["undated"].astype(bool)].copy()
-    data["start"] = [_iso(v) for v in data["start"]]
-    data["due"] = [_iso(v) for v in data["due"]]
-    data["row"] = [f"{s} › {m} › {a}" for s, m, a in
-                   zip(data["strategy"], data["milestone"], data["action"], strict=True)]
-    data = data[["row", "strategy", "milestone", "action", "owner", "start", "due", "status"]]
-    order = list(dict.fromkeys(data["row"]))
-    return alt.Chart(data).mark_bar(cornerRadius=2).encode(
-        x=alt.X("start:T", title="Date"),
-        x2="due:T",
-        y=alt.Y("row:N", title=None, sort=order, axis=alt.Axis(labelLimit=320)),
-        color=alt.Color("status:N", title="Status",
-                        scale=alt.Scale(domain=list(STATUS_COLORS),
-                                        range=list(STATUS_COLORS.values()))),
-        tooltip=[alt.Tooltip("strategy:N", title="Strategy"),
-                 alt.Tooltip("milestone:N", title="Milestone"),
-                 alt.Tooltip("action:N", title="Action"),
-                 alt.Tooltip("owner:N", title="Owner"),
-                 alt.Tooltip("start:T", title="Start"),
-                 alt.Tooltip("due:T", title="Due"),
-                 alt.Tooltip("status:N", title="Status")],
-    ).properties(title="Action timeline by strategy and milestone", width=WIDTH,
-                 height=alt.Step(18))
-
-
 # --- budget -----------------------------------------------------------------------------
 
 BUDGET_COLUMNS = ["funding_source", "strategy", "budget", "actions"]
@@ -405,19 +315,6 @@ def budget_by_source(doc: PlanDocument) -> pd.DataFrame:
            .agg(budget=("budget", "sum"), actions=("budget", "size"), order=("order", "min"))
            .reset_index().sort_values(["funding_source", "order"], kind="stable"))
     return out[BUDGET_COLUMNS].reset_index(drop=True)
-
-
-def budget_chart(budget: pd.DataFrame) -> alt.TopLevelMixin:
-    """Horizontal bars of planned budget per funding source, stacked by strategy."""
-    return alt.Chart(budget).mark_bar().encode(
-        x=alt.X("budget:Q", title="Planned budget", stack="zero"),
-        y=alt.Y("funding_source:N", title="Funding source"),
-        color=alt.Color("strategy:N", title="Strategy"),
-        tooltip=[alt.Tooltip("funding_source:N", title="Funding source"),
-                 alt.Tooltip("strategy:N", title="Strategy"),
-                 alt.Tooltip("budget:Q", title="Budget", format=",.0f"),
-                 alt.Tooltip("actions:Q", title="Actions")],
-    ).properties(title="Planned budget by funding source and strategy", width=WIDTH)
 
 
 # --- findings and coaching questions ----------------------------------------------------

@@ -27,7 +27,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
-import altair as alt
 import pandas as pd
 
 from workbook.direction.model import Measure
@@ -36,8 +35,6 @@ from workbook.plan.model import Action, Milestone, Strategy
 from workbook.plan.tables import (
     NO_MILESTONE,
     NO_STRATEGY,
-    STATUS_COLORS,
-    WIDTH,
     _frame,
     latest_update,
     ordered_actions,
@@ -54,22 +51,6 @@ from workbook.progress.model import (
     Support,
 )
 from workbook.records.document import PlanDocument
-
-__all__ = [
-    "EFFECTIVENESS",
-    "RULES",
-    "add_months",
-    "latest_status",
-    "plan_year_for",
-    "progress_chart",
-    "progress_data",
-    "quarter_bounds",
-    "quarter_of",
-    "quarterly_tables",
-    "status_over_time",
-    "status_over_time_chart",
-    "summary_sentence",
-]
 
 #: Support.effectiveness -> words
 EFFECTIVENESS = {1: "not at all effective", 2: "somewhat effective", 3: "mostly effective",
@@ -510,24 +491,6 @@ def status_over_time(doc: PlanDocument) -> pd.DataFrame:
     return _frame(rows, OVER_TIME_COLUMNS)
 
 
-def status_over_time_chart(over_time: pd.DataFrame) -> alt.Chart:
-    """Stacked bars: how many actions were in each status at the end of each month.
-
-    Drawn from `over_time` (the `status_over_time` frame) and nothing else, so the chart is
-    always the table shown under it.
-    """
-    return alt.Chart(over_time).mark_bar().encode(
-        x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("actions:Q", title="Actions", stack="zero"),
-        color=alt.Color("status:N", title="Status",
-                        scale=alt.Scale(domain=list(STATUS_COLORS),
-                                        range=list(STATUS_COLORS.values()))),
-        order=alt.Order("order:Q"),
-        tooltip=[alt.Tooltip("month:O", title="Month"), alt.Tooltip("status:N", title="Status"),
-                 alt.Tooltip("actions:Q", title="Actions")],
-    ).properties(title="Action status at the end of each month", width=WIDTH, height=260)
-
-
 PROGRESS_COLUMNS = ["measure", "point", "value", "status", "row"]
 
 
@@ -555,27 +518,3 @@ def progress_data(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return _frame(rows, PROGRESS_COLUMNS)
 
 
-def progress_chart(progress: pd.DataFrame) -> alt.FacetChart:
-    """Each measure on its own scale: baseline, the plan year's target and the latest result.
-
-    Drawn from `progress` (the `progress_data` frame) and nothing else, so the chart is
-    always the table shown under it.
-    """
-    points = ["baseline", "target", "latest result"]
-    return alt.Chart(progress).mark_point(filled=True, size=120).encode(
-        x=alt.X("value:Q", title=None, scale=alt.Scale(zero=False, padding=12)),
-        color=alt.Color("point:N", title="", sort=points,
-                        scale=alt.Scale(domain=points,
-                                        range=["#9e9e9e", "#1565c0", "#d84315"])),
-        shape=alt.Shape("point:N", title="", sort=points,
-                        scale=alt.Scale(domain=points,
-                                        range=["circle", "diamond", "triangle-up"])),
-        tooltip=[alt.Tooltip("measure:N", title="Measure"),
-                 alt.Tooltip("point:N", title="Point"),
-                 alt.Tooltip("value:Q", title="Value"),
-                 alt.Tooltip("status:N", title="Status")],
-    ).properties(width=WIDTH - 100, height=36).facet(
-        row=alt.Row("row:N", title=None,
-                    header=alt.Header(labelAngle=0, labelAlign="left", labelLimit=260)),
-        title="Measures: baseline, target and latest result",
-    ).resolve_scale(x="independent")

@@ -10,11 +10,11 @@ from functools import partial
 import pandas as pd
 
 from workbook import catalogue
+from workbook import rootcause as rc
 from workbook.needs.model import Priority, SwotEntry
 from workbook.records.base import Record
 from workbook.records.document import PlanDocument
 from workbook.report import blocks as show
-from workbook.rootcause import tables as rc
 from workbook.rootcause.model import Cause, Symptom, Why
 from workbook.run.context import Context
 

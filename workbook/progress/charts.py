@@ -1,0 +1,54 @@
+"""Notebook 04's charts: action status month by month, and measures against their targets,
+each drawn from the frame printed under it."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from workbook.plan.tables import STATUS_COLORS
+from workbook.report.charts import WIDTH
+
+
+def status_over_time_chart(over_time: pd.DataFrame) -> alt.Chart:
+    """Stacked bars: how many actions were in each status at the end of each month.
+
+    Drawn from `over_time` (the `status_over_time` frame) and nothing else, so the chart is
+    always the table shown under it.
+    """
+    return alt.Chart(over_time).mark_bar().encode(
+        x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("actions:Q", title="Actions", stack="zero"),
+        color=alt.Color("status:N", title="Status",
+                        scale=alt.Scale(domain=list(STATUS_COLORS),
+                                        range=list(STATUS_COLORS.values()))),
+        order=alt.Order("order:Q"),
+        tooltip=[alt.Tooltip("month:O", title="Month"), alt.Tooltip("status:N", title="Status"),
+                 alt.Tooltip("actions:Q", title="Actions")],
+    ).properties(title="Action status at the end of each month", width=WIDTH, height=260)
+
+
+def progress_chart(progress: pd.DataFrame) -> alt.FacetChart:
+    """Each measure on its own scale: baseline, the plan year's target and the latest result.
+
+    Drawn from `progress` (the `progress_data` frame) and nothing else, so the chart is
+    always the table shown under it.
+    """
+    points = ["baseline", "target", "latest result"]
+    return alt.Chart(progress).mark_point(filled=True, size=120).encode(
+        x=alt.X("value:Q", title=None, scale=alt.Scale(zero=False, padding=12)),
+        color=alt.Color("point:N", title="", sort=points,
+                        scale=alt.Scale(domain=points,
+                                        range=["#9e9e9e", "#1565c0", "#d84315"])),
+        shape=alt.Shape("point:N", title="", sort=points,
+                        scale=alt.Scale(domain=points,
+                                        range=["circle", "diamond", "triangle-up"])),
+        tooltip=[alt.Tooltip("measure:N", title="Measure"),
+                 alt.Tooltip("point:N", title="Point"),
+                 alt.Tooltip("value:Q", title="Value"),
+                 alt.Tooltip("status:N", title="Status")],
+    ).properties(width=WIDTH - 100, height=36).facet(
+        row=alt.Row("row:N", title=None,
+                    header=alt.Header(labelAngle=0, labelAlign="left", labelLimit=260)),
+        title="Measures: baseline, target and latest result",
+    ).resolve_scale(x="independent")
