@@ -27,13 +27,12 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from workbook import catalogue
+from workbook import catalogue, progress
 from workbook.direction.model import Direction, GlossaryTerm, Goal, Measure
 from workbook.errors import WorkbookError
 from workbook.files import atomic_path
 from workbook.needs.model import NeedsAssessment, Priority, SwotEntry
 from workbook.plan.model import Action, Milestone, Strategy
-from workbook.progress import tables as progress
 from workbook.progress.model import STATUSES, Support
 from workbook.records.base import Record
 from workbook.records.document import PlanDocument

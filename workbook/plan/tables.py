@@ -35,7 +35,7 @@ WIDTH = 600
 # --- shared helpers (also used by workbook.progress.tables) ----------------------------
 
 
-def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+def frame_of(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     """A DataFrame with exactly `columns`, also when there are no rows."""
     return pd.DataFrame(rows, columns=columns)
 
@@ -125,7 +125,7 @@ def direction_table(doc: PlanDocument) -> pd.DataFrame:
                  {"part": "If", "text": if_},
                  {"part": "then", "text": then},
                  {"part": "and", "text": and_}]
-    return _frame(rows, ["part", "text"])
+    return frame_of(rows, ["part", "text"])
 
 
 GOAL_MEASURE_COLUMNS = ["goal", "indicator", "data_source", "state_indicator", "student_group",
@@ -161,7 +161,7 @@ def goal_measures(doc: PlanDocument) -> pd.DataFrame:
             for year in (1, 2, 3):
                 row[f"target_year_{year}"] = m.targets.get(year)
             rows.append(row)
-    out = _frame(rows, GOAL_MEASURE_COLUMNS)
+    out = frame_of(rows, GOAL_MEASURE_COLUMNS)
     for col in ("baseline", "target_year_1", "target_year_2", "target_year_3"):
         out[col] = pd.to_numeric(out[col]).astype("float64")
     out["baseline_year"] = pd.to_numeric(out["baseline_year"]).astype("Int64")
@@ -239,7 +239,7 @@ def strategies_table(doc: PlanDocument) -> pd.DataFrame:
             "actions": sum(1 for a in actions if a.milestone in ms_ids),
             "strategy_id": s.id,
         })
-    return _frame(rows, STRATEGY_COLUMNS)
+    return frame_of(rows, STRATEGY_COLUMNS)
 
 
 COVERAGE_COLUMNS = ["practice", "letter", "practice_name", "domain", "domain_name",
@@ -259,7 +259,7 @@ def practice_coverage(doc: PlanDocument) -> pd.DataFrame:
         rows.append({"practice": p.code, "letter": p.code[1], "practice_name": p.name,
                      "domain": p.domain, "domain_name": catalogue.domain(p.domain).name,
                      "strategies": strategies.count(p.code), "causes": causes.count(p.code)})
-    return _frame(rows, COVERAGE_COLUMNS)
+    return frame_of(rows, COVERAGE_COLUMNS)
 
 
 # --- timeline ---------------------------------------------------------------------------
@@ -288,7 +288,7 @@ def timeline(doc: PlanDocument) -> pd.DataFrame:
             "budget": float(a.budget), "funding_source": a.funding_source,
             "strategy_id": s.id if s else "", "milestone_id": a.milestone, "action_id": a.id,
         })
-    out = _frame(rows, TIMELINE_COLUMNS)
+    out = frame_of(rows, TIMELINE_COLUMNS)
     out["undated"] = out["undated"].astype(bool)
     out["budget"] = out["budget"].astype("float64")
     return out
@@ -309,7 +309,7 @@ def budget_by_source(doc: PlanDocument) -> pd.DataFrame:
              "strategy": title_of(s, NO_STRATEGY), "budget": float(a.budget), "order": i}
             for i, (s, _m, a) in enumerate(ordered_actions(doc))]
     if not rows:
-        return _frame([], BUDGET_COLUMNS).astype({"budget": "float64", "actions": "int64"})
+        return frame_of([], BUDGET_COLUMNS).astype({"budget": "float64", "actions": "int64"})
     frame = pd.DataFrame(rows)
     out = (frame.groupby(["funding_source", "strategy"], sort=False)
            .agg(budget=("budget", "sum"), actions=("budget", "size"), order=("order", "min"))
@@ -362,5 +362,5 @@ def findings_with_questions(doc: PlanDocument) -> pd.DataFrame:
     rows = [{"stage": f.stage, "kind": f.kind, "label": f.label, "message": f.message,
              "question": _question_for(f.message, f.stage), "record_id": f.record_id}
             for f in findings(doc)]
-    return _frame(rows, FINDING_COLUMNS)
+    return frame_of(rows, FINDING_COLUMNS)
 

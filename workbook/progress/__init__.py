@@ -7,6 +7,7 @@ from workbook.facade import exports
 if TYPE_CHECKING:
     from workbook.progress.charts import *  # noqa: F403
     from workbook.progress.model import *  # noqa: F403
+    from workbook.progress.quarterly import *  # noqa: F403
     from workbook.progress.tables import *  # noqa: F403
 
-__getattr__, __dir__ = exports(__name__, "model", "tables", "charts")
+__getattr__, __dir__ = exports(__name__, "model", "tables", "quarterly", "charts")
