@@ -3,11 +3,13 @@
 `export_plan` writes one sheet per part of Tool A (School Improvement Planning Template):
 at a glance, direction, measures, needs assessment, root causes, strategies, milestones and
 actions, reporting and supports. The "Quarterly report" sheet holds the tables of workbook 04,
-computed by the same function (`workbook.progress.tables.quarterly_tables`), so Excel and the
-report cannot disagree on what is on time or behind. The "Action status" sheet is the one
-teams fill in offline each month; `import_action_status` reads it back, checks every row first
-and returns new `StatusUpdate` records only when the whole sheet is valid. The caller saves
-them in one transaction (`Store.save_all`).
+computed by the same function (`workbook.progress.quarterly.quarterly_tables`), so Excel and
+the report cannot disagree on what is on time or behind. The "Action status" sheet is the one
+teams fill in offline each month; `workbook.exchange.status_sheet` reads it back.
+
+Why one module of ~700 lines: it is Tool A sheet by sheet, in the template's order, each
+builder a few lines over shared cell helpers; a reader checks it against the template from
+top to bottom, and splitting it would scatter the template across files.
 """
 
 from __future__ import annotations
