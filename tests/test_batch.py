@@ -168,7 +168,6 @@ def _cell_outputs(path: Path) -> list:
 
 
 def test_dask_executor_on_a_local_cluster(tmp_path, store_url):
-    pytest.importorskip("dask.distributed")
     manifest = _manifest(tmp_path, districts=DISTRICTS[:2], notebooks=("04_quarterly_report",))
     result = batch.run(str(manifest), executor="dask", workers=2, out_root=tmp_path / "dask",
                        database_url=store_url)

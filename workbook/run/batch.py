@@ -7,21 +7,25 @@ with a fingerprint of everything it was built from, so `--resume` redoes exactly
 missing or out of date. One district's failure never stops the others.
 
 Executors: `local` (threads, each driving its own kernel process) or `dask`
-(dask.distributed: each Dask worker keeps its own warm kernel).
+(dask.distributed: each Dask worker keeps its own warm kernel). Either way, every kernel a
+run starts is closed when it ends, also on an error or Ctrl-C (kernels.Kernels).
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import html
 import json
+import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -31,7 +35,11 @@ from workbook.errors import WorkbookError
 from workbook.files import write_text
 from workbook.run import notebooks, regions
 
+if TYPE_CHECKING:
+    from workbook.run.kernels import Kernels, WarmKernel
+
 VERSION = "1"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -192,28 +200,17 @@ def is_current(job: Job, nb: str) -> bool:
 
 
 # ---------------------------------------------------------------------------- executing
-_local = threading.local()
+def _kernels() -> Kernels:
+    """An empty set of warm kernels for one run (or one Dask worker's share of it)."""
+    from workbook.run.kernels import Kernels, WarmKernel
+
+    return Kernels(lambda: WarmKernel(cwd=notebooks.NOTEBOOK_DIR,
+                                      env={"WORKBOOK_HOME": str(paths.root())}))
 
 
-def _kernel():
-    """This thread's (or Dask worker's) warm kernel, started on first use."""
-    from workbook.run.kernels import WarmKernel
-
-    if getattr(_local, "kernel", None) is None:
-        _local.kernel = WarmKernel(cwd=notebooks.NOTEBOOK_DIR,
-                                   env={"WORKBOOK_HOME": str(paths.root())})
-    return _local.kernel
-
-
-def close_kernel() -> None:
-    kernel = getattr(_local, "kernel", None)
-    if kernel is not None:
-        kernel.close()
-        _local.kernel = None
-
-
-def run_job(job: Job, *, resume: bool) -> list[Outcome]:
-    """Run one district's notebooks on this worker's warm kernel and write the outputs."""
+def run_job(job: Job, *, resume: bool, kernel: Callable[[], WarmKernel]) -> list[Outcome]:
+    """Run one district's notebooks on the warm kernel `kernel()` gives this thread, and write
+    the outputs."""
     import nbformat
 
     from workbook.report.page import page_meta, render
@@ -227,7 +224,7 @@ def run_job(job: Job, *, resume: bool) -> list[Outcome]:
             continue
         start = time.perf_counter()
         try:
-            done = _kernel().execute(notebooks.path_of(nb), job.parameters[nb])
+            done = kernel().execute(notebooks.path_of(nb), job.parameters[nb])
             error = first_error(done)
             text = nbformat.writes(done)
             if error:
@@ -282,21 +279,64 @@ def run_local(jobs: list[Job], *, workers: int, resume: bool,
               progress: Callable[[list[Outcome]], None]) -> list[Outcome]:
     """Threads, each driving its own warm kernel process."""
     outcomes: list[Outcome] = []
-
-    def work(job: Job) -> list[Outcome]:
-        return run_job(job, resume=resume)
-
-    def finish() -> None:
-        close_kernel()
-
+    kernels = _kernels()
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [pool.submit(work, j) for j in jobs]
-        for fut in as_completed(futures):
-            got = fut.result()
-            outcomes += got
-            progress(got)
-        list(pool.map(lambda _: finish(), range(max(1, workers))))
+        try:
+            futures = [pool.submit(run_job, j, resume=resume, kernel=kernels.get)
+                       for j in jobs]
+            for fut in as_completed(futures):
+                got = fut.result()
+                outcomes += got
+                progress(got)
+        finally:  # also on an error or Ctrl-C: districts not started never start
+            pool.shutdown(wait=False, cancel_futures=True)
+            kernels.close()
     return outcomes
+
+
+# Each Dask worker's kernels, by (run, worker address): a Dask task runs on a thread of the
+# worker, while `client.run` and plugins run on its event loop, so a thread-local is no use.
+_worker_kernels: dict[tuple[str, str], Kernels] = {}
+_worker_kernels_lock = threading.Lock()
+
+
+def _kernels_of(run_id: str, worker: str) -> Kernels:
+    with _worker_kernels_lock:
+        return _worker_kernels.setdefault((run_id, worker), _kernels())
+
+
+_task_thread = threading.local()
+
+
+def _run_on_worker(job: Job, *, resume: bool, run_id: str) -> list[Outcome]:
+    from distributed import get_worker
+
+    kernel = _kernels_of(run_id, get_worker().address).get
+    # jupyter_client keeps an event loop in a context variable, and Dask runs a task in a
+    # copy of the context of the thread that submitted it; so on an in-process cluster the
+    # worker threads would share one loop. Each worker thread gets a context of its own.
+    context = getattr(_task_thread, "context", None)
+    if context is None:
+        context = _task_thread.context = contextvars.Context()
+    return context.run(run_job, job, resume=resume, kernel=kernel)
+
+
+def _close_kernels_of(run_id: str, worker: str) -> None:
+    """Close the worker's kernels of the run; the entry stays, closed, so a late task of the
+    run cannot start a new kernel."""
+    _kernels_of(run_id, worker).close()
+
+
+def _kernel_closer(run_id: str):
+    """A Dask worker plugin whose teardown closes the run's kernels on its worker. Teardown
+    runs when the run removes the plugin, and when a worker shuts down before that."""
+    from distributed import WorkerPlugin
+
+    class CloseKernels(WorkerPlugin):
+        def teardown(self, worker) -> None:
+            _close_kernels_of(run_id, worker.address)
+
+    return CloseKernels()
 
 
 def run_dask(jobs: list[Job], *, scheduler: str | None, workers: int, resume: bool,
@@ -312,20 +352,29 @@ def run_dask(jobs: list[Job], *, scheduler: str | None, workers: int, resume: bo
         cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
                                processes=True, dashboard_address=None)
         client = Client(cluster)
+    run_id = uuid.uuid4().hex
+    plugin = f"workbook-kernels-{run_id}"
+    futures = []
     try:
-        futures = [client.submit(run_job, j, resume=resume, pure=False, key=f"district-"
-                                 f"{j.region}-{j.district_id}") for j in jobs]
+        client.register_plugin(_kernel_closer(run_id), name=plugin)
+        futures = [client.submit(_run_on_worker, j, resume=resume, run_id=run_id, pure=False,
+                                 key=f"district-{j.region}-{j.district_id}") for j in jobs]
         outcomes: list[Outcome] = []
         for fut in dask_completed(futures):
             got = fut.result()
             outcomes += got
             progress(got)
-        client.run(close_kernel)
         return outcomes
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    finally:  # also on an error or Ctrl-C
+        try:
+            client.cancel(futures)
+            client.unregister_worker_plugin(plugin)  # its teardown closes the kernels
+        except Exception:
+            log.warning("could not close the warm kernels on the Dask workers", exc_info=True)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
 
 
 # ---------------------------------------------------------------------------- the run

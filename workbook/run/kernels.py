@@ -4,14 +4,26 @@ Plain papermill starts a kernel and re-imports pandas and altair for every noteb
 WarmKernel starts once, imports workbook's modules once, and between notebooks only clears
 the user namespace (`%reset -f`), so the modules, and the region data each worker cached,
 stay loaded. Cells run through nbclient exactly as papermill runs them.
+
+A batch run starts its kernels through `Kernels`, one per thread, and closes them all in its
+`finally`, whichever thread started them: a kernel left running is a process that outlives
+the run.
+
+This is not a papermill engine (`papermill_engines.register`): papermill's engines run under
+its NotebookExecutionManager, which adds timing metadata to every cell and an error banner
+cell to a failed notebook, so the notebooks a run writes would change, and the engine would
+still need this class to keep the kernel warm.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import shutil
 import tempfile
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +34,17 @@ from nbclient.exceptions import CellExecutionError
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
+from workbook.errors import WorkbookError
+
+log = logging.getLogger(__name__)
+
 PRELUDE = """
 import pandas, altair, vl_convert
 import workbook.run.context, workbook.report.blocks, workbook.report.sections, workbook.run.params
-import workbook.needs.tables, workbook.rootcause.tables
-import workbook.plan.tables, workbook.progress.tables
+import workbook.needs.tables, workbook.needs.charts, workbook.needs.priorities
+import workbook.rootcause.tables, workbook.rootcause.charts
+import workbook.plan.tables, workbook.plan.charts
+import workbook.progress.tables, workbook.progress.quarterly, workbook.progress.charts
 vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{}]}})  # start its engine
 """
 
@@ -52,18 +70,27 @@ class WarmKernel:
     def __init__(self, kernel_name: str = "python3", cwd: str | Path | None = None,
                  env: dict[str, str] | None = None, timeout: int = 600):
         self.kernel_name, self.timeout = kernel_name, timeout
+        self._in_use = threading.Lock()  # held while a notebook runs
+        self._closing = threading.Lock()
+        self._closed = False
+        self._templates: dict[Path, nbformat.NotebookNode] = {}
         # unix sockets: the kernel is on this machine, and nothing listens on a TCP port
         self._socket_dir = tempfile.mkdtemp(prefix="workbook-kernel-")
         self.km = KernelManager(kernel_name=kernel_name, transport="ipc",
                                 ip=os.path.join(self._socket_dir, "k"))
-        # no history database: a batch kernel's inputs are in the notebooks it writes
-        self.km.start_kernel(cwd=str(cwd) if cwd else None, env={**os.environ, **(env or {})},
-                             extra_arguments=["--HistoryManager.enabled=False"])
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=120)
-        self._templates: dict[Path, nbformat.NotebookNode] = {}
-        self._run(PRELUDE)
+        self.kc = None
+        try:
+            # no history database: a batch kernel's inputs are in the notebooks it writes
+            self.km.start_kernel(cwd=str(cwd) if cwd else None,
+                                 env={**os.environ, **(env or {})},
+                                 extra_arguments=["--HistoryManager.enabled=False"])
+            self.kc = self.km.client()
+            self.kc.start_channels()
+            self.kc.wait_for_ready(timeout=120)
+            self._run(PRELUDE)
+        except BaseException:  # a kernel that failed to warm up is still a process
+            self.close()
+            raise
 
     def _run(self, code: str) -> None:
         msg_id = self.kc.execute(code, store_history=False, allow_stdin=False)
@@ -80,14 +107,21 @@ class WarmKernel:
         A failing cell does not raise: the executed notebook, with the error in its outputs,
         is returned, so a caller can save it and report the error.
         """
-        path = Path(path)
+        with self._in_use:
+            if self._closed:
+                raise WorkbookError("the kernel was closed before this notebook could run "
+                                    "(the run is stopping)")
+            return self._execute(Path(path), parameters)
+
+    def _execute(self, path: Path, parameters: dict[str, Any]) -> nbformat.NotebookNode:
         if path not in self._templates:
             self._templates[path] = load_notebook_node(str(path))
         nb = parameterize_notebook(copy.deepcopy(self._templates[path]), parameters,
                                    kernel_name=self.kernel_name, language="python")
         self._run(RESET)
         client = NotebookClient(nb, km=self.km, timeout=self.timeout,
-                                kernel_name=self.kernel_name, allow_errors=False)
+                                kernel_name=self.kernel_name, allow_errors=False,
+                                on_cell_start=self._stop_if_closed)
         client.kc = self.kc
         try:
             client.execute()
@@ -95,18 +129,87 @@ class WarmKernel:
             pass  # the error is in the cell's outputs
         return nb
 
-    def close(self) -> None:
+    def _stop_if_closed(self, **_: Any) -> None:
+        if self._closed:
+            raise WorkbookError("the kernel was closed while this notebook ran (the run is "
+                                "stopping)")
+
+    def close(self, wait: float = 10.0) -> None:
+        """Stop the kernel process; a second call does nothing. Safe from any thread: a
+        notebook running on the kernel is interrupted and given `wait` seconds to return,
+        because a thread reading from a killed kernel waits for ever."""
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+        idle = self._in_use.acquire(blocking=False)
         try:
-            self.kc.stop_channels()
+            if not idle and self.km.has_kernel:
+                # stop the notebook running on it: the interrupt ends the cell running now (an
+                # idle kernel ignores it), and _stop_if_closed refuses to start the next one
+                self.km.interrupt_kernel()
+                idle = self._in_use.acquire(timeout=wait)
+            if self.kc is not None:
+                self.kc.stop_channels()
         finally:
-            self.km.shutdown_kernel(now=True)
-            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            try:
+                if self.km.has_kernel:
+                    self.km.shutdown_kernel(now=True)
+            finally:
+                shutil.rmtree(self._socket_dir, ignore_errors=True)
+                if idle:
+                    self._in_use.release()
 
     def __enter__(self) -> WarmKernel:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class Kernels:
+    """The warm kernels of one run, one per thread that asks. They are kept in one list, not
+    in thread-locals, so that `close()`, from any thread, closes every one of them."""
+
+    def __init__(self, start: Callable[[], WarmKernel]):
+        self._start = start
+        self._lock = threading.Lock()
+        self._by_thread: dict[int, WarmKernel] = {}
+        self._closed = False
+
+    def get(self) -> WarmKernel:
+        """This thread's kernel, started on first use."""
+        me = threading.get_ident()
+        with self._lock:
+            self._refuse_if_closed()
+            kernel = self._by_thread.get(me)
+        if kernel is None:
+            kernel = self._start()
+            with self._lock:
+                closed = self._closed
+                if not closed:
+                    self._by_thread[me] = kernel
+            if closed:  # close() ran while this one was starting
+                kernel.close()
+                self._refuse_if_closed()
+        return kernel
+
+    def _refuse_if_closed(self) -> None:
+        if self._closed:
+            raise WorkbookError("no kernel: the run is stopping")
+
+    def close(self) -> None:
+        """Close every kernel started so far and refuse to start more. Never raises: a
+        kernel that fails to close is logged, and the others are still closed."""
+        with self._lock:
+            self._closed = True
+            kernels = list(self._by_thread.values())
+            self._by_thread.clear()
+        for kernel in kernels:
+            try:
+                kernel.close()
+            except Exception:
+                log.warning("could not close a warm kernel", exc_info=True)
 
 
 def first_error(nb: nbformat.NotebookNode) -> str | None:
