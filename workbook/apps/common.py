@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlencode
 
 import ipywidgets as widgets
 
-from workbook.apps import APPS
+from workbook.apps import APPS, WORKBOOK_OF_APP
 from workbook.report.blocks import esc  # the one escape, re-exported for the apps
 from workbook.store import Store
 
@@ -437,8 +437,13 @@ class App:
         links = "".join(f"<a href='{name}.ipynb{suffix}'{here if name == self.name else ''}>"
                         f"{esc(title)}</a>" for name, title in APPS)
         home = f"../../{suffix}"
+        workbook = WORKBOOK_OF_APP.get(self.name)  # the same district, read-only
+        place = urlencode({"region": self.region, "district_id": self.district_id} if
+                          self.district_id else {"region": self.region})
+        report = (f"<a class='wb-workbook' href='{workbook}.ipynb?{esc(place)}'>Read-only "
+                  "workbook</a>") if workbook else ""
         self.nav.value = (f"<nav class='wb-topbar' aria-label='Apps'><a class='wb-home' "
-                          f"href='{home}'>Workbook apps</a>{links}</nav>")
+                          f"href='{home}'>Workbook apps</a>{links}{report}</nav>")
 
     @property
     def url_query(self) -> str:
@@ -501,9 +506,10 @@ def warm() -> Store:
     """Everything slow that does not depend on the request: imports, data, chart engine."""
     import vl_convert
 
-    import workbook.needs.tables  # noqa: F401
-    import workbook.progress.tables  # noqa: F401
-    import workbook.rootcause.tables  # noqa: F401
+    import workbook.needs.charts  # noqa: F401
+    import workbook.progress.charts  # noqa: F401
+    import workbook.progress.quarterly  # noqa: F401
+    import workbook.rootcause.charts  # noqa: F401
 
     vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{}]}})
     for name in _region_titles():

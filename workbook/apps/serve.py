@@ -6,12 +6,15 @@ liaison's server should not show a file list or a line of source code to anyone.
 module starts Voila with:
 
 * only `notebooks/apps/` as its root, and no tree, contents or files handlers: the only
-  pages are the landing page (ours, listing the apps) and the rendered apps;
+  pages are the landing page (ours, listing the apps and workbooks), the rendered apps,
+  and the four workbooks of `notebooks/`, each under its exact name, read-only, with
+  their parameters from the page address (see `workbook.apps.workbooks`);
 * a token like JupyterLab's (printed once at start, or JUPYTER_TOKEN; the browser keeps a
   cookie after the first visit), or none only when bound to a loopback address;
 * no tracebacks to clients, the template and theme fixed, sources stripped;
 * pre-heated kernels: each app notebook runs up to the point where it waits for the
-  request (see `workbook.apps.common.run`), so a page opens in about a second;
+  request (see `workbook.apps.common.run`), so a page opens in about a second; a workbook
+  page starts its kernel when it is opened (its cells depend on the address);
 * the store's URL in the environment, so every kernel saves to the same database, and the
   region data cached before any kernel starts, so kernels never race to build it.
 """
@@ -24,6 +27,7 @@ import json
 import os
 import secrets
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -130,26 +134,44 @@ background:#f5f7fa}
 header{background:#1f4e79;color:white;padding:1.2rem 2rem}
 header h1{margin:0;font-size:1.5rem} header p{margin:.3rem 0 0;opacity:.9}
 main{max-width:980px;margin:1.5rem auto;padding:0 1rem}
-ul.apps{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,
-minmax(280px,1fr));gap:1rem}
-ul.apps li{background:white;border:1px solid #d9e2ec;border-radius:8px;padding:1rem}
-ul.apps a{font-weight:600;font-size:1.1rem;color:#1f4e79;text-decoration:none}
-ul.apps a:hover{text-decoration:underline} ul.apps p{margin:.4rem 0 0;color:#52606d}
-.note{color:#52606d;font-size:.9rem}
+ul.apps,ul.workbooks{list-style:none;padding:0;display:grid;
+grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:1rem}
+main li{background:white;border:1px solid #d9e2ec;border-radius:8px;padding:1rem}
+main li a{font-weight:600;font-size:1.1rem;color:#1f4e79;text-decoration:none}
+main li a:hover{text-decoration:underline} main li p{margin:.4rem 0 0;color:#52606d}
+.note{color:#52606d;font-size:.9rem} main h2{font-size:1.15rem;margin:1.5rem 0 .3rem}
 """
 
 
-def landing_page(folder: Path, base_url: str, arguments: dict[str, list[bytes]]) -> str:
-    """The landing page: one card per app, links carrying the district from the URL."""
+def workbook_notebooks() -> list[Path]:
+    """The four workbooks the server shows read-only, in the order of the cycle."""
+    from workbook.apps.workbooks import WORKBOOKS, notebook_path
+
+    return [notebook_path(name) for name in WORKBOOKS]
+
+
+def _cards(notebooks: list[Path], href: Callable[[Path], str]) -> str:
+    """One card per notebook: its title (a link) and first paragraph."""
+    out = []
+    for nb in notebooks:
+        title, text = notebook_summary(nb)
+        out.append(f'<li><a href="{html.escape(href(nb))}">{html.escape(title)}</a>'
+                   f"<p>{html.escape(text)}</p></li>")
+    return "".join(out)
+
+
+def landing_page(folder: Path, base_url: str, arguments: dict[str, list[bytes]],
+                 workbooks: list[Path] | None = None) -> str:
+    """The landing page: one card per app and per workbook, links carrying the district
+    from the URL (`district` for the apps, `district_id` for the workbooks)."""
     keep = {k: v[-1].decode("utf-8", "replace") for k, v in arguments.items()
             if k in ("region", "district") and v}
     query = ("?" + urlencode(keep)) if keep else ""
-    cards = []
-    for nb in app_notebooks(folder):
-        title, text = notebook_summary(nb)
-        href = f"{base_url}voila/render/{nb.name}{query}"
-        cards.append(f'<li><a href="{html.escape(href)}">{html.escape(title)}</a>'
-                     f"<p>{html.escape(text)}</p></li>")
+    renamed = {("district_id" if k == "district" else k): v for k, v in keep.items()}
+    wb_query = ("?" + urlencode(renamed)) if renamed else ""
+    cards = _cards(app_notebooks(folder), lambda nb: f"{base_url}voila/render/{nb.name}{query}")
+    reports = _cards(workbook_notebooks() if workbooks is None else workbooks,
+                     lambda nb: f"{base_url}voila/render/{nb.name}{wb_query}")
     chosen = (f"<p class='note'>District {html.escape(keep['district'])} is chosen; every "
               "app opens on it.</p>") if "district" in keep else (
         "<p class='note'>Each app lets you pick the region and district; the choice is kept "
@@ -161,14 +183,18 @@ def landing_page(folder: Path, base_url: str, arguments: dict[str, list[bytes]])
         f"<title>Workbook apps</title><style>{_LANDING_CSS}</style></head><body>"
         "<header><h1>Workbook apps</h1><p>The school and district continuous-improvement "
         "cycle: needs, root causes, plan, coaching and monthly status.</p></header>"
-        f"<main>{chosen}<ul class='apps'>{''.join(cards)}</ul>"
+        f"<main>{chosen}<h2>Apps</h2><ul class='apps'>{cards}</ul>"
         "<p class='note'>Every save is recorded with your name and kept in the plan store; "
         "if two people change the same thing, the second is asked what to keep.</p>"
+        "<h2>Workbooks (read-only)</h2><p class='note'>The reports of the cycle for one "
+        "district, as the batch run writes them: choose the region and district at the top "
+        "of each.</p>"
+        f"<ul class='workbooks'>{reports}</ul>"
         "</main></body></html>")
 
 
 def _voila_class():
-    """Voila with only the app routes: no tree, no contents API, no file serving."""
+    """Voila with only the app and workbook routes: no tree, no contents API, no files."""
     from voila.app import Voila
     from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
     from voila.static_file_handler import AllowListFileHandler
@@ -188,16 +214,40 @@ def _voila_class():
             super().setup_template_dirs()
             self.template_paths = [str(TEMPLATE_DIR), *self.template_paths]
 
+        def workbook_configuration(self):
+            """Voila's configuration for the workbook pages: the same, plus the prelaunch
+            hook. Only their routes carry it, because Voila refuses a prelaunch hook
+            together with pre-heated kernels (the apps keep theirs)."""
+            from voila.configuration import VoilaConfiguration
+
+            from workbook.apps.workbooks import prelaunch_hook
+
+            conf = VoilaConfiguration(parent=self)
+            for name, value in self.voila_configuration.trait_values(config=True).items():
+                setattr(conf, name, value)
+            conf.prelaunch_hook = prelaunch_hook
+            return conf
+
         def init_handlers(self) -> list:
             import tornado.web
+            from jupyter_server.services.contents.largefilemanager import LargeFileManager
             from jupyter_server.utils import url_path_join
+
+            from workbook.apps import workbooks
+            from workbook.run.notebooks import NOTEBOOK_DIR
 
             handlers = [h for h in super().init_handlers()
                         if not (len(h) > 1 and isinstance(h[1], type)
                                 and issubclass(h[1], dropped))]
+            pages = {"template_paths": self.template_paths, "config": self.config,
+                     "voila_configuration": self.workbook_configuration(),
+                     "contents_manager": LargeFileManager(parent=self,
+                                                          root_dir=str(NOTEBOOK_DIR))}
             # ours go first: Voila's routes end in a catch-all
             return [
                 (self.server_url, _landing_handler(), {"folder": self.root_dir}),
+                (url_path_join(self.server_url, workbooks.ROUTE), workbooks.page_handler(),
+                 pages),
                 (url_path_join(self.server_url, r"/voila/api/shutdown/(.*)"),
                  _shutdown_handler()),
                 (url_path_join(self.server_url, r"/voila/tree.*"),
@@ -259,6 +309,9 @@ def voila_config(*, host: str, port: int, token: str, preheat: bool, pool_size: 
     v.file_allowlist = []
     v.preheat_kernel = preheat
     v.default_pool_size = pool_size if preheat else 0
+    # what a cell's error says instead of its traceback (the server log has that)
+    c.VoilaExecutor.cell_error_instruction = (
+        "This part of the page could not be shown; the server's log has the details.")
     # kernels of open pages are never culled; one left by a vanished page goes after 2 h
     c.MappingKernelManager.cull_idle_timeout = 7200
     c.MappingKernelManager.cull_interval = 300

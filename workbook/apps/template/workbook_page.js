@@ -36,6 +36,23 @@
   }
   window.setInterval(tick, 200);
 
+  // Workbook pages: choosing in the picker opens the page for the choice at once (the
+  // form also works without this script, with its Show button). A new region drops the
+  // district and the other kept values; empty fields stay out of the address.
+  document.addEventListener("change", function (e) {
+    var el = e.target, form = el && el.closest ? el.closest("form.wb-picker") : null;
+    if (!form) { return; }
+    var fields = form.querySelectorAll("select, input");
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (el.name === "region" && f !== el && (f.name === "district_id" || f.type === "hidden")) {
+        f.value = "";
+      }
+      if (!f.value) { f.disabled = true; }
+    }
+    form.submit();
+  });
+
   // A button press must not overtake the last keystrokes. ipywidgets sends one state
   // update per widget at a time and holds later ones until the kernel answers, but a
   // button's click goes at once; so "type, then Save" could save the text as it was a
