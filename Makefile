@@ -1,6 +1,6 @@
 # Two commands on a fresh machine (Python 3.11 and make):
 #   make demo   set up .venv, install workbook, run the main job on the bundled sample region
-#   make test   set up .venv with the test extras and system packages, run the whole suite
+#   make test   set up .venv with the test extras and system packages, lint, run the whole suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -26,11 +26,12 @@ demo: $(VENV)/.installed
 system:
 	bash scripts/system-setup.sh
 
-test: $(VENV)/.installed-test system
+test: lint system
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check workbook tests benchmarks
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) outputs/cache
