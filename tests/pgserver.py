@@ -91,3 +91,19 @@ def postgres_url() -> str | None:
 def chromium_path() -> str | None:
     """Debian's Chromium when installed and executable, else None."""
     return CHROMIUM if os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK) else None
+
+
+#: Chromium resolves no host but loopback: a page that reaches for the network fails visibly.
+OFFLINE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+
+
+def offline_chromium():
+    """A headless Debian Chromium that can reach only 127.0.0.1 (for module fixtures:
+    `yield from offline_chromium()`); missing Chromium skips, or fails under CI."""
+    from playwright.sync_api import sync_playwright
+
+    path = require(chromium_path(), CHROMIUM_SKIP_REASON)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=path, args=[*CHROMIUM_ARGS, *OFFLINE_ARGS])
+        yield browser
+        browser.close()

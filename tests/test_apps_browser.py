@@ -16,7 +16,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
-from pgserver import CHROMIUM_ARGS, CHROMIUM_SKIP_REASON, chromium_path, require
+from pgserver import CHROMIUM_SKIP_REASON, chromium_path, offline_chromium, require
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +24,6 @@ DISTRICT = "27661590000000"  # Salinas Union High: a rich sample plan
 OTHER = "27660920000000"  # Monterey Peninsula Unified
 TIMEOUT = 90_000  # ms: the first page of a kernel that is still warming up
 #: No network for the browser but this machine: every other host name fails to resolve.
-OFFLINE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -63,13 +62,7 @@ def server(store_url, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path(),
-                               args=[*CHROMIUM_ARGS, *OFFLINE_ARGS])
-        yield b
-        b.close()
+    yield from offline_chromium()
 
 
 class Visitor:

@@ -14,14 +14,13 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
-from pgserver import CHROMIUM_ARGS, CHROMIUM_SKIP_REASON, chromium_path
+from pgserver import CHROMIUM_SKIP_REASON, chromium_path, offline_chromium, require
 
 pytestmark = pytest.mark.slow
 
 DISTRICT = "27661590000000"  # Salinas Union High
 OTHER = "27660920000000"  # Monterey Peninsula Unified
 TIMEOUT = 120_000  # ms: a workbook page starts its kernel and runs every cell
-OFFLINE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 SCREENSHOT = "/tmp/workbook_page.png"
 
 
@@ -39,8 +38,7 @@ def server(tmp_path_factory):
     from workbook.samples import plans as sample_plans
     from workbook.store import Store
 
-    if chromium_path() is None:
-        pytest.skip(CHROMIUM_SKIP_REASON)
+    require(chromium_path(), CHROMIUM_SKIP_REASON)
     url = f"sqlite:///{tmp_path_factory.mktemp('pages-store') / 'workbook.db'}"
     store = Store(url)
     sample_plans.load_into(store, context.region_outcomes("sample"))
@@ -54,13 +52,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path(),
-                               args=[*CHROMIUM_ARGS, *OFFLINE_ARGS])
-        yield b
-        b.close()
+    yield from offline_chromium()
 
 
 @pytest.fixture()
