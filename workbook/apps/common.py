@@ -20,13 +20,16 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 from urllib.parse import parse_qs, urlencode
 
 import ipywidgets as widgets
 
 from workbook.apps import APPS, WORKBOOK_OF_APP
-from workbook.report.blocks import esc  # the one escape, re-exported for the apps
+from workbook.report.blocks import (
+    Audience,
+    esc,  # the one escape, re-exported for the apps
+)
 from workbook.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,11 +53,11 @@ def hub_user() -> str:
     return os.environ.get("JUPYTERHUB_USER", "").strip()
 
 
-def audience() -> str:
+def audience() -> Audience:
     """Who the apps show student counts to: "stakeholder" (small groups hidden, the
     default) or "team" (every count), as `workbook serve --audience` set it."""
     value = os.environ.get("WORKBOOK_APPS_AUDIENCE", "").strip()
-    return value if value in ("stakeholder", "team") else "stakeholder"
+    return "team" if value == "team" else "stakeholder"
 
 
 def parse_query(query: str | None) -> dict[str, str]:
@@ -124,7 +127,7 @@ def guard(where: str) -> Callable[[F], F]:
                 self.messages.error(FRIENDLY_ERROR.format(when=when))
                 return None
 
-        return inner  # type: ignore[return-value]
+        return cast(F, inner)  # called as fn is, and returns what fn does (or None)
 
     return wrap
 

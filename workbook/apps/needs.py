@@ -31,6 +31,7 @@ from workbook import needs as an
 from workbook import privacy
 from workbook.apps.common import App, Chart, audience, guard, outcomes, region_state, run
 from workbook.report import blocks as show
+from workbook.report.blocks import Audience
 from workbook.report.charts import empty_chart
 
 #: Groups that are test-taker populations, not student groups: left out of the menu.
@@ -43,7 +44,7 @@ def frames(region: str, district_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 @functools.lru_cache(maxsize=16)
-def _frames(region: str, district_id: str, who: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _frames(region: str, district_id: str, who: Audience) -> tuple[pd.DataFrame, pd.DataFrame]:
     data = outcomes(region)
     state = region_state(region)
     snap = show.prepare(an.district_snapshot(data, district_id), value_cols=an.VALUE_COLUMNS,
@@ -54,12 +55,12 @@ def _frames(region: str, district_id: str, who: str) -> tuple[pd.DataFrame, pd.D
 
 
 @functools.lru_cache(maxsize=16)
-def grid_svg(region: str, district_id: str, who: str) -> str:
+def grid_svg(region: str, district_id: str, who: Audience) -> str:
     return show.svg(an.color_grid(_frames(region, district_id, who)[0]))
 
 
 @functools.lru_cache(maxsize=256)
-def gap_svg(region: str, district_id: str, indicator: str, who: str) -> str:
+def gap_svg(region: str, district_id: str, indicator: str, who: Audience) -> str:
     return show.svg(an.gap_chart(_frames(region, district_id, who)[1], indicator))
 
 
@@ -71,7 +72,7 @@ def _race_trends(region: str, district_id: str) -> pd.DataFrame:
 
 
 @functools.lru_cache(maxsize=256)
-def _group_trend(region: str, district_id: str, group: str, who: str) -> pd.DataFrame:
+def _group_trend(region: str, district_id: str, group: str, who: Audience) -> pd.DataFrame:
     """The results over time of one student group (all indicators), as `who` may see
     them: a race/ethnicity group is suppressed alongside its siblings, so a hidden sibling
     cannot be worked out."""
@@ -90,7 +91,7 @@ def _group_trend(region: str, district_id: str, group: str, who: str) -> pd.Data
 
 @functools.lru_cache(maxsize=256)
 def trend_svg(region: str, district_id: str, indicator: str, group: str,
-              group_label: str, who: str) -> str:
+              group_label: str, who: Audience) -> str:
     tr = _group_trend(region, district_id, group, who)
     tr = tr[tr["indicator"] == indicator]
     title = f"{an.indicator_name(indicator, short=True)} over time: {group_label}"

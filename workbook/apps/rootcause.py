@@ -14,7 +14,8 @@ causes of the same symptom do not collide.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 import ipywidgets as widgets
 
@@ -34,14 +35,18 @@ ACTIONABLE = [("not judged yet", None), ("yes, we can act on it", True),
 DRAW_MAX = 400
 
 
+#: The kind of record a row of the form edits: a why or a cause.
+W = TypeVar("W", bound=Why | Cause)
+
+
 def _changed(old: Record | None, new: Record) -> bool:
     return old is None or old.content() != new.content()
 
 
-class _Row:
+class _Row(Generic[W]):
     """A text and its evidence side by side, a Remove button, and the liaison's comments."""
 
-    def __init__(self, app: RootCauseApp, record: Why | Cause | None, label: str,
+    def __init__(self, app: RootCauseApp, record: W | None, label: str,
                  placeholder: str, evidence_placeholder: str) -> None:
         self.record = record
         self.text = text_field(label, area=True, rows=2, width="46%", placeholder=placeholder)
@@ -59,7 +64,7 @@ class _Row:
         return not (self.text.value.strip() or self.evidence.value.strip())
 
 
-class WhyRow(_Row):
+class WhyRow(_Row[Why]):
     """One step of the 5 Whys: the answer and its evidence."""
 
     def __init__(self, app: RootCauseApp, record: Why | None) -> None:
@@ -73,7 +78,7 @@ class WhyRow(_Row):
         app.watch(self.text.control, self.evidence.control)
 
 
-class CauseRow(_Row):
+class CauseRow(_Row[Cause]):
     """One candidate cause on the fishbone."""
 
     def __init__(self, app: RootCauseApp, record: Cause | None) -> None:
@@ -203,10 +208,14 @@ class RootCauseApp(App):
         self.whys: list[WhyRow] = []
         self.causes: list[CauseRow] = []
         self.why_box.children = self.cause_box.children = ()
-        for w in whys or [None]:
+        for w in whys:
             self._add_why(w)
-        for c in causes or [None]:
+        if not whys:
+            self._add_why(None)
+        for c in causes:
             self._add_cause(c)
+        if not causes:
+            self._add_cause(None)
         for f in self._fields().values():
             f.clear()
         self.deleter.reset()
@@ -291,8 +300,9 @@ class RootCauseApp(App):
         fields: dict[str, Field] = {"statement": self.statement, "priority": self.priority}
         for i, row in enumerate(self.whys):
             fields[f"why{i}.text"], fields[f"why{i}.evidence"] = row.text, row.evidence
-        for i, row in enumerate(self.causes):
-            fields[f"cause{i}.text"], fields[f"cause{i}.evidence"] = row.text, row.evidence
+        for i, cause_row in enumerate(self.causes):
+            fields[f"cause{i}.text"] = cause_row.text
+            fields[f"cause{i}.evidence"] = cause_row.evidence
         return fields
 
     def read(self) -> tuple[list[Record], Problems]:
@@ -312,8 +322,8 @@ class RootCauseApp(App):
             if row.blank and row.record is None:
                 continue
             step += 1
-            text = p.read(f"why{i}.text", lambda r=row: clean_text(r.text.value))
-            evidence = p.read(f"why{i}.evidence", lambda r=row: clean_text(r.evidence.value))
+            text = p.read(f"why{i}.text", partial(clean_text, row.text.value))
+            evidence = p.read(f"why{i}.evidence", partial(clean_text, row.evidence.value))
             if text == "":
                 p.add(f"why{i}.text", "Write the answer, or remove this why.")
             base = row.record.model_dump() if row.record else {"org_id": org}
@@ -322,20 +332,20 @@ class RootCauseApp(App):
                           {"text": f"why{i}.text", "evidence": f"why{i}.evidence"})
             if why:
                 records.append(why)
-        for i, row in enumerate(self.causes):
-            if row.blank and row.record is None:
+        for i, cause_row in enumerate(self.causes):
+            if cause_row.blank and cause_row.record is None:
                 continue
-            text = p.read(f"cause{i}.text", lambda r=row: clean_text(r.text.value))
+            text = p.read(f"cause{i}.text", partial(clean_text, cause_row.text.value))
             evidence = p.read(f"cause{i}.evidence",
-                              lambda r=row: clean_text(r.evidence.value))
+                              partial(clean_text, cause_row.evidence.value))
             if text == "":
                 p.add(f"cause{i}.text", "Write the cause, or remove it.")
-            base = row.record.model_dump() if row.record else {"org_id": org}
+            base = cause_row.record.model_dump() if cause_row.record else {"org_id": org}
             cause = p.model(Cause, {**base, "symptom": sid, "text": text or "",
                                     "evidence": evidence or "",
-                                    "category": row.category.value,
-                                    "actionable": row.actionable.value,
-                                    "practice": row.practice.value or None},
+                                    "category": cause_row.category.value,
+                                    "actionable": cause_row.actionable.value,
+                                    "practice": cause_row.practice.value or None},
                             {"text": f"cause{i}.text", "evidence": f"cause{i}.evidence"})
             if cause:
                 records.append(cause)

@@ -29,9 +29,13 @@ import secrets
 import socket
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from workbook.errors import WorkbookError
+
+if TYPE_CHECKING:
+    import subprocess
 
 #: Where the app notebooks live; nothing outside this folder is ever served.
 APPS_DIR = Path(__file__).resolve().parent.parent.parent / "notebooks" / "apps"
@@ -90,7 +94,7 @@ def notebook_summary(path: Path) -> tuple[str, str]:
             text = "".join(cell.get("source", []))
             lines = [ln.strip() for ln in text.strip().splitlines()]
             title = lines[0].lstrip("# ").strip() if lines else path.stem
-            body = []
+            body: list[str] = []
             for ln in lines[1:]:
                 if not ln and body:
                     break
@@ -212,7 +216,7 @@ def _voila_class():
             from workbook.apps.page import TEMPLATE_DIR
 
             super().setup_template_dirs()
-            self.template_paths = [str(TEMPLATE_DIR), *self.template_paths]
+            self.template_paths: list[str] = [str(TEMPLATE_DIR), *self.template_paths]
 
         def workbook_configuration(self):
             """Voila's configuration for the workbook pages: the same, plus the prelaunch
@@ -404,7 +408,7 @@ class Background:
         self.log_path = Path(log_path)
         self.port = port or free_port()
         self.env = {**os.environ, **(env or {})}
-        self.proc = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self.url = ""
 
     @property

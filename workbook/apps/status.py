@@ -15,6 +15,7 @@ is added.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import ipywidgets as widgets
@@ -250,12 +251,12 @@ class StatusApp(App):
         for i, r in enumerate(self.rows):
             if not r.touched:
                 continue
-            day = p.read(f"{i}.date", lambda r=r: parse_date(r.date.value))
+            day = p.read(f"{i}.date", partial(parse_date, r.date.value))
             if day is None and f"{i}.date" not in p.found:
                 p.add(f"{i}.date", "Choose the date of this update.")
-            budget = p.read(f"{i}.budget", lambda r=r: parse_number(r.budget.value, minimum=0))
-            cause = p.read(f"{i}.cause", lambda r=r: clean_text(r.cause.value))
-            adjustment = p.read(f"{i}.adjustment", lambda r=r: clean_text(r.adjustment.value))
+            budget = p.read(f"{i}.budget", partial(parse_number, r.budget.value, minimum=0))
+            cause = p.read(f"{i}.cause", partial(clean_text, r.cause.value))
+            adjustment = p.read(f"{i}.adjustment", partial(clean_text, r.adjustment.value))
             if r.status.value == "behind" and cause == "":
                 p.add(f"{i}.cause", "Say why it is behind: the cause is what the team "
                                     "adjusts.")

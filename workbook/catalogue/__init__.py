@@ -172,11 +172,12 @@ class _FourDomainsFile(_Frozen):
         problems: list[str] = []
         if [lv.level for lv in self.levels] != [1, 2, 3, 4]:
             problems.append("levels must be numbered 1, 2, 3, 4")
-        for kind, codes in (
+        groups: tuple[tuple[str, list[int | str]], ...] = (
             ("domain", [d.code for d in self.domains]),
             ("practice", [p.code for p in self.practices]),
             ("element", [e.code for e in self.elements]),
-        ):
+        )
+        for kind, codes in groups:
             dupes = sorted({str(c) for c in codes if codes.count(c) > 1})
             if dupes:
                 problems.append(f"duplicate {kind} codes: {', '.join(dupes)}")
@@ -367,7 +368,7 @@ def coaching_stage(stage: str) -> CoachingStage:
     key = _norm(stage)
     if key not in stages:
         raise _unknown("stage", stage, list(STAGES))
-    return stages[key]  # type: ignore[index]
+    return stages[key]
 
 
 @functools.cache

@@ -303,6 +303,7 @@ class LocalMeasure:
         better_side: Side = "above" if self.higher_is_better else "below"
         edges = tuple(v if isinstance(v, Edge) else Edge(float(v), better_side)
                       for v in values)
+        # CutPoints checks there are four edges (ValueError)
         return CutPoints(edges, higher_is_better=self.higher_is_better,  # type: ignore[arg-type]
                          decimals=self.decimals)
 
@@ -331,12 +332,14 @@ def local_levels(status: float | Sequence[float | None] | pd.Series,
     optional; when given, no status level below `measure.min_reported` students and no
     color unless both years reach `measure.min_color`.
     """
-    def as_series(v: object, n: int | None = None) -> pd.Series:
+    def as_series(v: float | Sequence[float | None] | pd.Series | None,
+                  n: int | None = None) -> pd.Series:
         if isinstance(v, pd.Series):
             return pd.to_numeric(v, errors="coerce").astype("float64")
         if v is None or np.isscalar(v):
             return pd.Series([v] * (n or 1), dtype="float64")
-        return pd.Series(list(v), dtype="float64")  # type: ignore[arg-type]
+        assert not isinstance(v, (int, float))  # numbers are scalars, handled above
+        return pd.Series(list(v), dtype="float64")
 
     s = as_series(status)
     n = len(s)

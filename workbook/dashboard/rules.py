@@ -125,7 +125,7 @@ def grid(name: str, text: str) -> Grid:
         colors = tuple(_COLOR_LETTER[c] for c in cells.split())
         if len(colors) != 5:
             raise ValueError(f"grid {name!r}: status level {status} needs 5 cells")
-        rows[status] = colors  # type: ignore[assignment]
+        rows[status] = colors
     if sorted(rows) != [1, 2, 3, 4, 5]:
         raise ValueError(f"grid {name!r} needs rows for status levels 1-5")
     return Grid(name, tuple(rows[s] for s in range(1, 6)))
@@ -247,6 +247,7 @@ class _CutRow(_Row):
 
     def cuts(self) -> tuple[CutPoints, CutPoints | None]:
         higher = self.better == "higher"
+        # CutPoints checks there are four edges (ValueError), as in the validator above
         change = None if self.change is None else CutPoints(
             _edges(self.change), higher_is_better=higher)  # type: ignore[arg-type]
         return CutPoints(_edges(self.status), higher_is_better=higher), change  # type: ignore[arg-type]
@@ -322,10 +323,18 @@ def _where(raw: object, loc: tuple) -> str:
     text = ".".join(str(p) for p in loc) or "(top level)"
     if len(loc) >= 2 and loc[0] in ("cut_tables", "size_rules") and isinstance(loc[1], int):
         try:
+            # raw is whatever the YAML held; a wrong shape is caught just below
             text += f" ({_row_name(raw[loc[0]][loc[1]])})"  # type: ignore[index]
         except (KeyError, IndexError, TypeError, AttributeError):
             pass
     return text
+
+
+def _five_colors(text: str) -> tuple[int, int, int, int, int]:
+    """The colors of one grid row ("R O Y G B"); `_GridRow` has checked there are five."""
+    colors = tuple(_COLOR_LETTER[c] for c in text.split())
+    assert len(colors) == 5
+    return colors
 
 
 def read_rules(path: str | Path = DATA_FILE) -> DashboardRules:
@@ -345,8 +354,7 @@ def read_rules(path: str | Path = DATA_FILE) -> DashboardRules:
         lines = [f"{path}: {_where(raw, e['loc'])}: {e['msg']}" for e in exc.errors()]
         raise WorkbookError("\n".join(lines) + "\nNothing was loaded; fix the file and "
                             "import workbook.dashboard again.") from None
-    grids = {name: Grid(name, tuple(tuple(_COLOR_LETTER[c] for c in row.cells[s].split())
-                                    for s in range(1, 6)),  # type: ignore[misc]
+    grids = {name: Grid(name, tuple(_five_colors(row.cells[s]) for s in range(1, 6)),
                         source=row.source, checked=row.checked, verified=row.verified)
              for name, row in content.grids.items()}
     tables = tuple(IndicatorCuts(

@@ -85,6 +85,7 @@ def read_dashboard(raw: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
     if extract:
         out["indicator"] = f["indicator"].str.strip().str.upper()
     else:
+        assert from_name is not None  # checked above: not an extract, so named by the file
         out["indicator"] = from_name[0]
     if "studentgroup" in f.columns:
         groups = f["studentgroup"].str.strip()

@@ -36,7 +36,7 @@ from workbook.files import atomic_path
 from workbook.needs.model import NeedsAssessment, Priority, SwotEntry
 from workbook.plan.model import Action, Milestone, Strategy
 from workbook.progress.model import STATUSES, Support
-from workbook.records.base import Record
+from workbook.records.base import R, Record
 from workbook.records.document import PlanDocument
 from workbook.rootcause.model import Cause, Symptom, Why, cause_flags
 
@@ -183,22 +183,22 @@ def _table(ws: Worksheet, title: str, columns: Sequence[Column], rows: Iterable[
 # the plan, ordered and numbered the way Tool A numbers it (goal 1, strategy 1.1, ...)
 
 
-def _group(parents: Sequence[Record], children: Sequence[Record],
-           link: str) -> dict[str | None, list[Record]]:
+def _group(parents: Sequence[Record], children: Sequence[R],
+           link: str) -> dict[str | None, list[R]]:
     """Children by parent id, in order; children whose parent is unknown under None."""
     known = {p.id for p in parents}
-    out: dict[str | None, list[Record]] = defaultdict(list)
+    out: dict[str | None, list[R]] = defaultdict(list)
     for child in children:
         parent = getattr(child, link)
         out[parent if parent in known else None].append(child)
     return out
 
 
-def _nest(parents: Sequence[Record], children: Sequence[Record], link: str,
-          number: dict[str, str]) -> list[Record]:
+def _nest(parents: Sequence[Record], children: Sequence[R], link: str,
+          number: dict[str, str]) -> list[R]:
     """Order children under their parents (orphans last, under "?") and number them."""
     groups = _group(parents, children, link)
-    ordered = []
+    ordered: list[R] = []
     for parent in [*parents, None]:
         prefix = number[parent.id] if parent else "?"
         for k, child in enumerate(groups.get(parent.id if parent else None, []), 1):
@@ -231,12 +231,12 @@ class _Plan:
     def get(self, record_id: str | None) -> Record | None:
         return self.doc.get(record_id) if record_id else None
 
-    def children(self, parents: Sequence[Record], children: Sequence[Record],
-                 link: str) -> list[tuple[Record | None, list[Record]]]:
+    def children(self, parents: Sequence[Record], children: Sequence[R],
+                 link: str) -> list[tuple[Record | None, list[R]]]:
         """(parent, its children) in plan order; orphans come last with parent None."""
         groups = _group(parents, children, link)
-        pairs: list[tuple[Record | None, list[Record]]] = [(p, groups.get(p.id, []))
-                                                            for p in parents]
+        pairs: list[tuple[Record | None, list[R]]] = [(p, groups.get(p.id, []))
+                                                       for p in parents]
         return pairs + [(None, groups[None])] if None in groups else pairs
 
 
@@ -302,11 +302,11 @@ def _overview(ws: Worksheet, plan: _Plan, row: int) -> None:
 
 def _overview_rows(plan: _Plan) -> Iterator[tuple]:
     indicators = defaultdict(list)
-    for m in plan.doc.of(Measure):
-        indicators[m.parent].append(m.indicator)  # type: ignore[attr-defined]
+    for measure in plan.doc.of(Measure):
+        indicators[measure.parent].append(measure.indicator)
     for s in plan.strategies:
-        goal = plan.get(s.goal)  # type: ignore[attr-defined]
-        ms = [m for m in plan.milestones if m.strategy == s.id] or [None]  # type: ignore
+        goal = plan.get(s.goal)
+        ms: list[Milestone | None] = [m for m in plan.milestones if m.strategy == s.id] or [None]
         for m in ms:
             yield (plan.label(goal), plan.label(s), "; ".join(indicators[s.id]),
                    plan.label(m), m.due if m else None)
@@ -315,9 +315,9 @@ def _overview_rows(plan: _Plan) -> Iterator[tuple]:
 def _direction(ws: Worksheet, plan: _Plan) -> None:
     rows: list[tuple] = []
     for d in plan.doc.of(Direction):
-        rows += [("Vision", d.vision, ""), ("Mission", d.mission, ""),  # type: ignore
-                 ("Purpose (theory of action)", d.purpose, "")]  # type: ignore
-    rows += [(f"Goal {plan.number[g.id]}", g.title, g.explanation)  # type: ignore
+        rows += [("Vision", d.vision, ""), ("Mission", d.mission, ""),
+                 ("Purpose (theory of action)", d.purpose, "")]
+    rows += [(f"Goal {plan.number[g.id]}", g.title, g.explanation)
              for g in plan.goals]
     _table(ws, "STRATEGIC DIRECTION (refer to 1. Set the direction)",
            (Column("Part"), Column("Statement", "long"), Column("Explanation", "long")),
@@ -335,12 +335,12 @@ def _measures(ws: Worksheet, plan: _Plan, parents: Sequence[Record], title: str,
     known = {p.id for p in plan.goals} | {p.id for p in plan.strategies}
     order = {p.id: k for k, p in enumerate(parents)}
     chosen = [m for m in plan.doc.of(Measure)
-              if m.parent in order or orphans and m.parent not in known]  # type: ignore
-    chosen.sort(key=lambda m: order.get(m.parent, len(order)))  # type: ignore[attr-defined]
-    years = max([3, *(int(y) for m in chosen for y in m.targets)])  # type: ignore[attr-defined]
-    rows = [(plan.label(plan.get(m.parent)) or "?", m.indicator, m.data_source,  # type: ignore
-             m.student_group, m.state_indicator, m.baseline, m.baseline_year,  # type: ignore
-             *(m.targets.get(y) for y in range(1, years + 1)))  # type: ignore[attr-defined]
+              if m.parent in order or orphans and m.parent not in known]
+    chosen.sort(key=lambda m: order.get(m.parent, len(order)))
+    years = max([3, *(int(y) for m in chosen for y in m.targets)])
+    rows = [(plan.label(plan.get(m.parent)) or "?", m.indicator, m.data_source,
+             m.student_group, m.state_indicator, m.baseline, m.baseline_year,
+             *(m.targets.get(y) for y in range(1, years + 1)))
             for m in chosen]
     _table(ws, title, _measure_columns(parent_header, years), rows, banner=plan.banner,
            notes=notes)
@@ -352,24 +352,24 @@ def _needs(ws: Worksheet, plan: _Plan) -> None:
                       "completed?", "long"),
                Column("Who was involved?", "long"),
                Column("How was stakeholder input included?", "long"))
-    rows = [("\n".join(n.elements), n.process, n.participants,  # type: ignore[attr-defined]
-             n.stakeholder_input) for n in plan.doc.of(NeedsAssessment)]  # type: ignore
+    rows = [("\n".join(n.elements), n.process, n.participants,
+             n.stakeholder_input) for n in plan.doc.of(NeedsAssessment)]
     _table(ws, "NEEDS ASSESSMENT (refer to 2. Assess needs)", columns, rows,
            banner=plan.banner)
 
 
 def _swot(ws: Worksheet, plan: _Plan) -> None:
     order = ("strength", "weakness", "opportunity", "threat")
-    items = sorted(plan.doc.of(SwotEntry), key=lambda s: order.index(s.quadrant))  # type: ignore
-    rows = [(s.quadrant.capitalize(), s.text, s.evidence) for s in items]  # type: ignore
+    items = sorted(plan.doc.of(SwotEntry), key=lambda s: order.index(s.quadrant))
+    rows = [(s.quadrant.capitalize(), s.text, s.evidence) for s in items]
     _table(ws, "DATA ANALYSIS: STRENGTHS, WEAKNESSES, OPPORTUNITIES AND THREATS",
            (Column("Quadrant"), Column("Statement", "long"), Column("Evidence", "long")),
            rows, banner=plan.banner)
 
 
 def _priorities(ws: Worksheet, plan: _Plan) -> None:
-    items = sorted(plan.doc.of(Priority), key=lambda p: p.rank)  # type: ignore[attr-defined]
-    rows = [(p.rank, p.title, p.evidence) for p in items]  # type: ignore[attr-defined]
+    items = sorted(plan.doc.of(Priority), key=lambda p: p.rank)
+    rows = [(p.rank, p.title, p.evidence) for p in items]
     _table(ws, "PRIORITY AREAS (based on the needs assessment)",
            (Column("Priority", "num"), Column("Priority area"), Column("Evidence", "long")),
            rows, banner=plan.banner,
@@ -395,21 +395,21 @@ def _root_rows(plan: _Plan) -> Iterator[tuple]:
     causes = _group(symptoms, plan.doc.of(Cause), "symptom")
     for s in [*symptoms, None]:
         key = s.id if s else None
-        chain = sorted(whys.get(key, []), key=lambda w: w.step)  # type: ignore[attr-defined]
+        chain = sorted(whys.get(key, []), key=lambda w: w.step)
         found = causes.get(key, [])
         if s is None and not chain and not found:
             continue
         prio = plan.get(getattr(s, "priority", None))
-        head = (getattr(prio, "title", ""), s.statement if s else "?")  # type: ignore
+        head = (getattr(prio, "title", ""), s.statement if s else "?")
         if not chain and not found:
             yield (*head, *[None] * 9)
         for w in chain:
-            yield (*head, f"Why {w.step}", w.text, None, w.evidence,  # type: ignore
+            yield (*head, f"Why {w.step}", w.text, None, w.evidence,
                    None, None, None, None, None)
         for c in found:
-            yield (*head, "Cause", c.text, c.category, c.evidence, c.actionable,  # type: ignore
-                   _practice(c.practice), c.impact, c.prioritised,  # type: ignore
-                   "; ".join(cause_flags(c)))  # type: ignore[arg-type]
+            yield (*head, "Cause", c.text, c.category, c.evidence, c.actionable,
+                   _practice(c.practice), c.impact, c.prioritised,
+                   "; ".join(cause_flags(c)))
 
 
 def _strategies(ws: Worksheet, plan: _Plan) -> None:
@@ -418,8 +418,8 @@ def _strategies(ws: Worksheet, plan: _Plan) -> None:
                Column("then (what teachers, staff, etc. will do)", "long"),
                Column("and (what the students do)", "long"), Column("Practice"),
                Column("Root causes addressed", "long"))
-    rows = [(plan.number[s.id], plan.label(plan.get(s.goal)), s.title,  # type: ignore
-             *s.parts, _practice(s.practice), _causes(plan, s))  # type: ignore[attr-defined]
+    rows = [(plan.number[s.id], plan.label(plan.get(s.goal)), s.title,
+             *s.parts, _practice(s.practice), _causes(plan, s))
             for s in plan.strategies]
     _table(ws, "STRATEGIES (refer to 3. Create plan)", columns, rows, banner=plan.banner,
            notes=("All strategies are written as a Theory of Action: If we (the effective "
@@ -428,7 +428,7 @@ def _strategies(ws: Worksheet, plan: _Plan) -> None:
 
 
 def _causes(plan: _Plan, s: Strategy) -> str:
-    return "\n".join(c.text for c in map(plan.get, s.causes) if c)  # type: ignore[attr-defined]
+    return "\n".join(c.text for c in map(plan.get, s.causes) if isinstance(c, Cause))
 
 
 _ACTION_COLUMNS = (Column("Strategy"), Column("Milestone"), Column("Plan year", "num"),
@@ -451,8 +451,8 @@ def _milestone_rows(plan: _Plan) -> Iterator[tuple]:
         if not actions:
             yield (*head, *[None] * 8)
         for a in actions:
-            yield (*head, plan.label(a), a.outputs, a.start, a.due, a.budget,  # type: ignore
-                   a.funding_source, a.owner, ", ".join(a.collaborators))  # type: ignore
+            yield (*head, plan.label(a), a.outputs, a.start, a.due, a.budget,
+                   a.funding_source, a.owner, ", ".join(a.collaborators))
 
 
 # ----------------------------------------------------------------------------------------
@@ -464,8 +464,8 @@ _STATUS_KINDS = {"Action id": "id", "Due": "date", "Date": "date", "Budget used"
 
 def _action_status(ws: Worksheet, plan: _Plan) -> None:
     columns = [Column(h, _STATUS_KINDS.get(h, "text")) for h in STATUS_COLUMNS]
-    rows = [(a.id, plan.label(plan.get(a.milestone)), plan.label(a), a.owner,  # type: ignore
-             a.due, None, None, None, None, None, None) for a in plan.actions]  # type: ignore
+    rows = [(a.id, plan.label(plan.get(a.milestone)), plan.label(a), a.owner,
+             a.due, None, None, None, None, None, None) for a in plan.actions]
     head, last = _table(
         ws, "MONTHLY ACTION STATUS REPORTING", columns, rows, banner=plan.banner,
         notes=("Fill in Status, Date, Output delivered, Budget used (to date), Cause (if "
@@ -636,7 +636,7 @@ def _supports(ws: Worksheet, plan: _Plan) -> None:
                Column("Provider (district, state or other organization)"),
                Column("How were supports used?", "long"),
                Column("How effective were the supports? (1 not at all - 4 very)", "num"))
-    rows = [(s.need, s.provided, s.provider, s.how_used, s.effectiveness)  # type: ignore
+    rows = [(s.need, s.provided, s.provider, s.how_used, s.effectiveness)
             for s in plan.doc.of(Support)]
     _table(ws, "SUPPORTS", columns, rows, banner=plan.banner,
            notes=("List any support(s) provided by the district, state, or other "
@@ -645,9 +645,9 @@ def _supports(ws: Worksheet, plan: _Plan) -> None:
 
 
 def _glossary(ws: Worksheet, plan: _Plan) -> None:
-    terms = sorted(plan.doc.of(GlossaryTerm), key=lambda t: t.term.lower())  # type: ignore
+    terms = sorted(plan.doc.of(GlossaryTerm), key=lambda t: t.term.lower())
     _table(ws, "GLOSSARY", (Column("Term"), Column("Definition", "long")),
-           [(t.term, t.definition) for t in terms], banner=plan.banner)  # type: ignore
+           [(t.term, t.definition) for t in terms], banner=plan.banner)
 
 
 def _goal_measures(ws: Worksheet, plan: _Plan) -> None:

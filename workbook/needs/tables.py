@@ -12,7 +12,7 @@ groups before a table is shown. Rows the state did not report are kept and label
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 import pandas as pd
@@ -315,7 +315,8 @@ def trend(frame: pd.DataFrame, district_id: str) -> pd.DataFrame:
     return _trend_rows(rows[keep])
 
 
-def group_trends(frame: pd.DataFrame, org_id: str, groups: Iterable[str]) -> pd.DataFrame:
+def group_trends(frame: pd.DataFrame, org_id: str,
+                 groups: Iterable[Hashable]) -> pd.DataFrame:
     """Like `trend`, for each of `groups` (one row per indicator, group and year)."""
     rows = _district_rows(frame, org_id)
     return _trend_rows(rows[rows["student_group"].isin(list(groups))])

@@ -9,7 +9,9 @@ import altair as alt
 import pandas as pd
 
 from workbook.plan.tables import STATUS_COLORS
-from workbook.report.charts import WIDTH
+
+#: Plan and progress charts are narrower than the needs charts (report.charts.WIDTH).
+WIDTH = 600
 
 
 def coverage_chart(coverage: pd.DataFrame) -> alt.TopLevelMixin:

@@ -29,8 +29,6 @@ NO_SOURCE = "(no funding source)"
 #: status -> color, shared by every chart that colors actions by status
 STATUS_COLORS: dict[str, str] = dict(zip(
     STATUSES, ("#9e9e9e", "#2e7d32", "#d84315", "#1565c0"), strict=True))
-WIDTH = 600
-
 
 # --- shared helpers (also used by workbook.progress.tables) ----------------------------
 
@@ -41,15 +39,15 @@ def frame_of(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 
 
 def _strategies(doc: PlanDocument) -> list[Strategy]:
-    return list(doc.of(Strategy))  # type: ignore[arg-type]
+    return list(doc.of(Strategy))
 
 
 def _milestones(doc: PlanDocument) -> list[Milestone]:
-    return list(doc.of(Milestone))  # type: ignore[arg-type]
+    return list(doc.of(Milestone))
 
 
 def _actions(doc: PlanDocument) -> list[Action]:
-    return list(doc.of(Action))  # type: ignore[arg-type]
+    return list(doc.of(Action))
 
 
 def ordered_actions(
@@ -89,7 +87,7 @@ def updates_by_action(doc: PlanDocument) -> dict[str, list[StatusUpdate]]:
     """Each action's status updates, oldest first (same-day updates keep entry order)."""
     out: dict[str, list[StatusUpdate]] = {}
     for u in doc.of(StatusUpdate):
-        out.setdefault(u.action, []).append(u)  # type: ignore[attr-defined]
+        out.setdefault(u.action, []).append(u)
     for items in out.values():
         items.sort(key=lambda u: u.date)
     return out
@@ -148,7 +146,7 @@ def goal_measures(doc: PlanDocument) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     for g in doc.of(Goal):
         assert isinstance(g, Goal)
-        mine = [m for m in measures if m.parent == g.id]  # type: ignore[attr-defined]
+        mine = [m for m in measures if m.parent == g.id]
         if not mine:
             rows.append({"goal": g.title, "goal_id": g.id, "indicator": "",
                          "direction": ""})
@@ -234,7 +232,7 @@ def strategies_table(doc: PlanDocument) -> pd.DataFrame:
             "practice": s.practice or "",
             "practice_name": catalogue.practice(s.practice).name if s.practice else "",
             "goal": getattr(goal, "title", "") if goal is not None else "",
-            "measures": sum(1 for m in measures if m.parent == s.id),  # type: ignore[attr-defined]
+            "measures": sum(1 for m in measures if m.parent == s.id),
             "milestones": len(ms_ids),
             "actions": sum(1 for a in actions if a.milestone in ms_ids),
             "strategy_id": s.id,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from workbook.plan.charts import WIDTH
 from workbook.plan.tables import STATUS_COLORS
-from workbook.report.charts import WIDTH
 
 
 def status_over_time_chart(over_time: pd.DataFrame) -> alt.Chart:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 
 from pydantic import Field
 
 from workbook.records.base import Record, ShortText, Text
 
-STATUSES = ("not started", "on track", "behind", "complete")
+Status = Literal["not started", "on track", "behind", "complete"]
+STATUSES: tuple[Status, ...] = get_args(Status)
 
 
 class StatusUpdate(Record):
@@ -19,7 +20,7 @@ class StatusUpdate(Record):
     parent_field: ClassVar[str | None] = "action"
     action: str
     date: dt.date
-    status: Literal[STATUSES]  # type: ignore[valid-type]
+    status: Status
     output_delivered: bool = False
     budget_used: float = Field(default=0, ge=0)
     cause: Text = ""  # why it is behind

@@ -26,6 +26,7 @@ from workbook.progress.model import (
     Support,
 )
 from workbook.progress.tables import STATUS_COLUMNS, latest_status, quarter_bounds
+from workbook.records.base import Record
 from workbook.records.document import PlanDocument
 
 
@@ -81,19 +82,22 @@ def _causes(doc: PlanDocument, scope: list[tuple[Strategy | None, Milestone | No
         if not start <= adj.date <= end:
             continue
         target = doc.get(adj.target) if adj.target else None
-        a = target if isinstance(target, Action) else None
-        m = target if isinstance(target, Milestone) else doc.get(a.milestone) if a else None
-        s = (target if isinstance(target, Strategy)
-             else doc.get(m.strategy) if isinstance(m, Milestone) else None)
-        other = target is not None and not isinstance(target, Action | Milestone | Strategy)
+        act = target if isinstance(target, Action) else None
+        ms: Record | None = (target if isinstance(target, Milestone)
+                             else doc.get(act.milestone) if act else None)
+        st: Record | None = (target if isinstance(target, Strategy)
+                             else doc.get(ms.strategy) if isinstance(ms, Milestone) else None)
+        other = (target if not isinstance(target, Action | Milestone | Strategy)
+                 else None)
         rows.append({"date": adj.date,
-                     "strategy": s.title if isinstance(s, Strategy) else "",
-                     "milestone": m.title if isinstance(m, Milestone) else "",
-                     "action": a.title if a else target.label() if other else "",
+                     "strategy": st.title if isinstance(st, Strategy) else "",
+                     "milestone": ms.title if isinstance(ms, Milestone) else "",
+                     "action": (act.title if act else other.label() if other is not None
+                                else ""),
                      "cause": adj.reason, "adjustment": adj.change,
-                     "strategy_id": s.id if isinstance(s, Strategy) else "",
-                     "milestone_id": m.id if isinstance(m, Milestone) else "",
-                     "action_id": a.id if a else ""})
+                     "strategy_id": st.id if isinstance(st, Strategy) else "",
+                     "milestone_id": ms.id if isinstance(ms, Milestone) else "",
+                     "action_id": act.id if act else ""})
     out = frame_of(rows, CAUSE_COLUMNS)
     return out.sort_values("date", kind="stable").reset_index(drop=True) if rows else out
 
@@ -241,7 +245,7 @@ def quarterly_tables(doc: PlanDocument, plan_start: dt.date, quarter: int,
         milestones[col] = milestones[col].astype(bool)
 
     st_rows = []
-    groups = [(s.id, s.title) for s in doc.of(Strategy)]  # type: ignore[attr-defined]
+    groups = [(s.id, s.title) for s in doc.of(Strategy)]
     if (actions["strategy_id"] == "").any() or (milestones["strategy_id"] == "").any():
         groups.append(("", NO_STRATEGY))
     for sid, title in groups:

@@ -172,10 +172,10 @@ def findings(doc: PlanDocument) -> list[Finding]:
 
     measures_of: dict[str, list[Measure]] = {}
     for m in doc.of(Measure):
-        measures_of.setdefault(m.parent, []).append(m)  # type: ignore[attr-defined]
+        measures_of.setdefault(m.parent, []).append(m)
     for d in doc.of(Direction):
-        if_, then, and_ = _split(d.purpose)  # type: ignore[attr-defined]
-        if d.purpose and not (then and and_):  # type: ignore[attr-defined]
+        if_, then, and_ = _split(d.purpose)
+        if d.purpose and not (then and and_):
             add(d, "the purpose is not a full theory of action (If we ..., then ..., and ...)",
                 "direction")
     for g in doc.of(Goal):
@@ -184,7 +184,7 @@ def findings(doc: PlanDocument) -> list[Finding]:
     for s in doc.of(Strategy):
         if s.id not in measures_of:
             add(s, "strategy has no strategy performance measure", "plan")
-        if_, then, and_ = s.parts  # type: ignore[attr-defined]
+        if_, then, and_ = s.parts
         if not if_:
             add(s, "theory of action does not start with 'If we ...'", "plan")
         if not then:
@@ -193,29 +193,29 @@ def findings(doc: PlanDocument) -> list[Finding]:
         if not and_:
             add(s, "theory of action is missing its 'and ...' (what changes for students)",
                 "plan")
-        if not s.practice:  # type: ignore[attr-defined]
+        if not s.practice:
             add(s, "strategy is not coded to a Four Domains practice (1a-4c)", "plan")
     for m in doc.of(Measure):
-        if m.baseline is None:  # type: ignore[attr-defined]
+        if m.baseline is None:
             add(m, "measure has no baseline", "plan")
-        if len(m.targets) < 2:  # type: ignore[attr-defined]
-            add(m, f"measure has {len(m.targets)} target(s); set targets for at least two "  # type: ignore[attr-defined]
+        if len(m.targets) < 2:
+            add(m, f"measure has {len(m.targets)} target(s); set targets for at least two "
                 "years", "plan")
-    actions_of = {a.milestone for a in doc.of(Action)}  # type: ignore[attr-defined]
+    actions_of = {a.milestone for a in doc.of(Action)}
     for ms in doc.of(Milestone):
         if ms.id not in actions_of:
             add(ms, "milestone has no actions", "plan")
     for a in doc.of(Action):
-        if not a.owner:  # type: ignore[attr-defined]
+        if not a.owner:
             add(a, "action has no person responsible", "implement")
-        if a.due is None:  # type: ignore[attr-defined]
+        if a.due is None:
             add(a, "action has no due date", "implement")
     priorities = doc.of(Priority)
     if len(priorities) > 4:
         add(priorities[4], f"{len(priorities)} priority areas; the guide recommends at most "
             "four", "needs")
     for c in doc.of(Cause):
-        for flag in cause_flags(c):  # type: ignore[arg-type]
+        for flag in cause_flags(c):
             add(c, f"cause: {flag}", "rootcause")
     return out
 

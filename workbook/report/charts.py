@@ -4,6 +4,7 @@ chart. A stage's charts live in its own `charts.py`; only what several stages ne
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -16,8 +17,16 @@ def chart_data(frame: pd.DataFrame) -> alt.Data:
     return alt.Data(values=json.loads(frame.to_json(orient="records", double_precision=10)))
 
 
-def empty_chart(title: str, message: str) -> alt.TopLevelMixin:
+def layered(*charts: alt.Chart | alt.LayerChart, **kwargs: Any) -> alt.LayerChart:
+    """`alt.layer` for charts without row or column facets, which it always layers into a
+    `LayerChart` (altair types it `LayerChart | FacetChart` for charts sharing a facet)."""
+    chart = alt.layer(*charts, **kwargs)
+    assert isinstance(chart, alt.LayerChart)
+    return chart
+
+
+def empty_chart(title: str, message: str) -> alt.LayerChart:
     """A chart that only says `message`, for when there is nothing to draw."""
     text = alt.Chart(chart_data(pd.DataFrame({"message": [message]}))).mark_text(
         fontSize=13, color="#555555").encode(text="message:N", tooltip=["message:N"])
-    return alt.layer(text).properties(title=title, width=WIDTH, height=60)
+    return layered(text).properties(title=title, width=WIDTH, height=60)

@@ -111,7 +111,7 @@ def _output(out: nbformat.NotebookNode) -> str:
 
 def _toc(body: str) -> tuple[str, str]:
     """Give every h2 an id and return (body, table-of-contents html)."""
-    entries = []
+    entries: list[tuple[str, str]] = []
 
     def add_id(m: re.Match) -> str:
         inner = m.group(2)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import altair as alt
 import pandas as pd
 
-from workbook.report.charts import WIDTH, chart_data, empty_chart
+from workbook.report.charts import WIDTH, chart_data, empty_chart, layered
 from workbook.rootcause.model import FISHBONE_CATEGORIES, Symptom
 from workbook.rootcause.tables import NO_PRACTICE, actionable_text, plain_value, wrap
 
@@ -97,14 +97,14 @@ def fishbone_chart(symptom: Symptom | str, causes: pd.DataFrame,
     box = pd.DataFrame([{"x": _HEAD_X, "x2": _W - 2, "y": -half, "y2": half,
                          "statement": statement}])
 
-    xs = alt.Scale(domain=[0, _W], nice=False, zero=False)
-    ys = alt.Scale(domain=[-_H / 2, _H / 2], nice=False, zero=False)
+    x_scale = alt.Scale(domain=[0, _W], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[-_H / 2, _H / 2], nice=False, zero=False)
 
     def X(field: str = "x") -> alt.X:
-        return alt.X(f"{field}:Q", scale=xs, axis=None)
+        return alt.X(f"{field}:Q", scale=x_scale, axis=None)
 
     def Y(field: str = "y") -> alt.Y:
-        return alt.Y(f"{field}:Q", scale=ys, axis=None)
+        return alt.Y(f"{field}:Q", scale=y_scale, axis=None)
 
     bones = alt.Chart(chart_data(pd.DataFrame(lines))).mark_rule(
         color="#444444").encode(
@@ -142,7 +142,7 @@ def fishbone_chart(symptom: Symptom | str, causes: pd.DataFrame,
     n = len(found)
     subtitle = (f"{n} cause(s) in {len({c['category'] for c in found})} of {len(cats)} "
                 "categories" if n else "No causes recorded yet: ask why, bone by bone")
-    return alt.layer(bones, head_box, head_mark, cat_mark, points, labels).properties(
+    return layered(bones, head_box, head_mark, cat_mark, points, labels).properties(
         title=alt.TitleParams("Fishbone: possible causes of the symptom",
                               subtitle=[subtitle, "Grey: no evidence, not actionable, or "
                                         "stops at money, time or blame"]),
@@ -192,10 +192,10 @@ def prioritisation_chart(causes: pd.DataFrame) -> alt.LayerChart:
                 "practice": c["practice"], "flags": c["flags"],
                 "prioritised": c["prioritised"]})
     f = pd.DataFrame(rows)
-    x = alt.X("x:Q", title="Actionable: within our control?",
+    x_enc = alt.X("x:Q", title="Actionable: within our control?",
               scale=alt.Scale(domain=[-0.5, 2.5], nice=False, zero=False),
               axis=alt.Axis(values=[0, 1, 2], labelExpr=_X_LABELS, grid=False))
-    y = alt.Y("y:Q", title="Impact on the symptom (team's rating)",
+    y_enc = alt.Y("y:Q", title="Impact on the symptom (team's rating)",
               scale=alt.Scale(domain=[-0.5, 5.5], nice=False, zero=False),
               axis=alt.Axis(values=[0, 1, 2, 3, 4, 5], labelExpr=_Y_LABELS, grid=False))
     zones = pd.DataFrame([
@@ -204,7 +204,7 @@ def prioritisation_chart(causes: pd.DataFrame) -> alt.LayerChart:
         {"x": -0.5, "x2": 2.5, "y": -0.5, "y2": 0.5, "zone": "impact not rated yet",
          "fill": "#e0e0e0"}])
     zone = alt.Chart(chart_data(zones)).mark_rect(opacity=0.35).encode(
-        x=x, x2="x2:Q", y=y, y2="y2:Q", fill=alt.Fill("fill:N", scale=None),
+        x=x_enc, x2="x2:Q", y=y_enc, y2="y2:Q", fill=alt.Fill("fill:N", scale=None),
         tooltip=[alt.Tooltip("zone:N", title="")]).properties(name="zones")
     dividers = alt.Chart(chart_data(pd.DataFrame({"x": [0.5, 1.5]}))).mark_rule(
         color="#bbbbbb", strokeDash=[3, 3]).encode(x="x:Q").properties(name="dividers")
@@ -218,14 +218,14 @@ def prioritisation_chart(causes: pd.DataFrame) -> alt.LayerChart:
     color = alt.Color("category:N", title="Category",
                       scale=alt.Scale(domain=list(FISHBONE_CATEGORIES), scheme="tableau10"))
     points = alt.Chart().mark_point(filled=True, size=50).encode(
-        x=x, y=y, color=color,
+        x=x_enc, y=y_enc, color=color,
         shape=alt.Shape("prioritised:N", title="Prioritised",
                         scale=alt.Scale(domain=[True, False], range=["diamond", "circle"])),
         tooltip=tooltip).properties(name="points")
     labels = alt.Chart().mark_text(align="left", dx=6).encode(
-        x=x, y=y, text="label:N", size=alt.Size("font:Q", scale=None, legend=None),
+        x=x_enc, y=y_enc, text="label:N", size=alt.Size("font:Q", scale=None, legend=None),
         tooltip=tooltip).properties(name="labels")
-    return alt.layer(zone, dividers, points, labels, data=chart_data(f)).properties(
+    return layered(zone, dividers, points, labels, data=chart_data(f)).properties(
         title=alt.TitleParams(title, subtitle="Shaded corner: act first. Bottom row: impact "
                                               "not rated yet."),
         width=WIDTH - 80, height=_PRIO_H)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 
 from pydantic import Field, field_validator
 
 from workbook.records.base import PracticeCode, Record, Text, check_practice
 
+FishboneCategory = Literal["students", "staff", "curriculum and instruction", "leadership",
+                           "systems and processes", "family and community", "resources"]
 #: Fishbone (Tool D) categories used in school improvement.
-FISHBONE_CATEGORIES = ("students", "staff", "curriculum and instruction", "leadership",
-                       "systems and processes", "family and community", "resources")
+FISHBONE_CATEGORIES: tuple[FishboneCategory, ...] = get_args(FishboneCategory)
 
 
 class Symptom(Record):
@@ -40,7 +41,7 @@ class Cause(Record):
     parent_field: ClassVar[str | None] = "symptom"
     symptom: str
     text: Text
-    category: Literal[FISHBONE_CATEGORIES] = "systems and processes"  # type: ignore[valid-type]
+    category: FishboneCategory = "systems and processes"
     evidence: Text = ""
     actionable: bool | None = None
     practice: PracticeCode | None = None

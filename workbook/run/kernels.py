@@ -93,9 +93,11 @@ class WarmKernel:
             raise
 
     def _run(self, code: str) -> None:
-        msg_id = self.kc.execute(code, store_history=False, allow_stdin=False)
+        kc = self.kc
+        assert kc is not None  # only called once the client is started
+        msg_id = kc.execute(code, store_history=False, allow_stdin=False)
         while True:
-            reply = self.kc.get_shell_msg(timeout=self.timeout)
+            reply = kc.get_shell_msg(timeout=self.timeout)
             if reply["parent_header"].get("msg_id") == msg_id:
                 break
         if reply["content"]["status"] != "ok":

@@ -41,6 +41,7 @@ class Region(BaseModel):
     state: Literal["CA", "OR"] = "CA"
     sources: list[Source]
     districts: list[str] | DistrictFilter | Literal["all"] = "all"
+    # a Literal built from NOTEBOOK_PARAMS at import: pydantic checks it, mypy cannot
     notebooks: list[Literal[tuple(ALL_NOTEBOOKS)]] = Field(  # type: ignore[valid-type]
         default_factory=lambda: list(ALL_NOTEBOOKS))
     quarter: int = Field(default=1, ge=1, le=4)

@@ -133,6 +133,7 @@ class GoalChoice:
         return self.indicator in PERCENT_INDICATORS and self.status > 97.0
 
 
+# pandas ships no types here, so pd.isna cannot narrow `value` to a number
 def _num(value: object) -> float | None:
     return None if pd.isna(value) else float(value)  # type: ignore[arg-type]
 
@@ -156,7 +157,8 @@ def choose_goals(rows: pd.DataFrame, max_goals: int = MAX_GOALS) -> list[GoalCho
     """
     usable = rows[rows["indicator"].isin(GOAL_INDICATORS) & rows["status"].notna()
                   & ~rows["student_group"].isin(_TEST_TAKERS)]
-    primary, groups = [], []
+    primary: list[GoalChoice] = []
+    groups: list[GoalChoice] = []
     for _, row in usable.iterrows():
         code = str(row["indicator"])
         is_primary = row["student_group"] == _PRIMARY_GROUP.get(code, "ALL")

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from workbook import catalogue
 from workbook.errors import WorkbookError
-from workbook.rootcause.model import FISHBONE_CATEGORIES
+from workbook.rootcause.model import FishboneCategory
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class _WhyIn(_Strict):
 
 
 class _RootIn(_Strict):
-    category: Literal[FISHBONE_CATEGORIES]  # type: ignore[valid-type]
+    category: FishboneCategory
     practice: _Code
     impact: _Impact
 
@@ -226,7 +226,7 @@ def content(path: Path = THEMES_FILE) -> Content:
     return Content(
         themes={code: theme.for_indicator(code) for theme in raw.themes.values()
                 for code in theme.indicators},
-        level_evidence=dict(raw.level_evidence),
+        level_evidence={level: text for level, text in raw.level_evidence.items()},
         behind=tuple((b.cause, b.adjustment) for b in raw.behind),
         glossary=tuple((t, definitions[t]) for t in raw.glossary_terms))
 
