@@ -9,6 +9,9 @@ the app does.
 `run(AppClass)` is the one call an app notebook makes. Under Voila with pre-heated
 kernels it does the slow part (imports, region data, the store) before the request
 arrives, then waits for the request's query string and builds the page.
+
+Why ~550 lines: the frame every app shares (pickers bound to the address, messages, the
+user, charts, the unsaved-edit guard, warm-up); an app module reads only `App` and `run`.
 """
 
 from __future__ import annotations

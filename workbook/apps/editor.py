@@ -12,6 +12,9 @@ actions, status updates and comments: `workbook.records.document.removal`) and w
 is unlinked (a strategy whose goal is deleted). The parts are read afresh when the
 question is asked, and the deletion is one transaction with version checks: if anyone
 changed any of them since, nothing is deleted and the conflict is shown.
+
+Why one module of ~430 lines: `Editor` and `Deleter` are one form's life cycle (show, read,
+save, resolve a conflict, delete), and each step calls the others.
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ module starts Voila with:
   page starts its kernel when it is opened (its cells depend on the address);
 * the store's URL in the environment, so every kernel saves to the same database, and the
   region data cached before any kernel starts, so kernels never race to build it.
+
+Why ~480 lines: every handler the server keeps or replaces is here, so one file shows all
+that the server exposes (`workbook.apps.workbooks` holds the workbook pages' hook).
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ Tables about students carry `n`, the number of students the row's figure is comp
 state's denominator), next to every derived value, so `workbook.privacy.suppress` can hide small
 groups before a table is shown. Rows the state did not report are kept and labelled
 ``"not reported"``; they are never dropped.
+
+Why ~430 lines: snapshot, gaps and trends share the row selection and formatting helpers at
+the top; the charts (`needs.charts`) and priorities (`needs.priorities`) are apart.
 """
 
 from __future__ import annotations
