@@ -96,7 +96,29 @@ def variant_of(frame: pd.DataFrame) -> pd.Series:
     susp = indicator == "SUSP"
     if "school_type" in frame:
         out[susp] = frame.loc[susp, "school_type"].astype("string").fillna("").str.upper()
+    # Modified methods (2018 graduation: DASS schools and county offices) where CDE had them
+    # for that indicator and year; elsewhere these rows take the ordinary table.
+    other = (~academic & ~susp).to_numpy()
+    if other.any():
+        kind = np.where(_flag(frame, "dass"), "DASS",
+                        np.where(_flag(frame, "coe") & (frame["org_level"] == "district")
+                                 .fillna(False).to_numpy(bool), "COE", ""))
+        years = pd.to_numeric(frame["year"], errors="coerce").to_numpy()
+        pick = other & (kind != "") & ~np.isnan(years)
+        keys = list(zip(indicator.to_numpy()[pick], years[pick].astype(int), kind[pick],
+                        strict=True))
+        known = {key: cut_table(str(key[0]), key[1], key[2]) is not None for key in set(keys)}
+        use = np.zeros(len(frame), dtype=bool)
+        use[np.flatnonzero(pick)] = [known[key] for key in keys]
+        out[use] = kind[use]
     return out
+
+
+def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A boolean tidy column as a plain array (missing column or value: False)."""
+    if column not in frame:
+        return np.zeros(len(frame), dtype=bool)
+    return frame[column].astype("boolean").fillna(False).to_numpy(bool)
 
 
 def _collapse(change_level: np.ndarray) -> np.ndarray:

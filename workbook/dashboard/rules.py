@@ -410,8 +410,9 @@ def cut_table(indicator: str, year: int, variant: str = "") -> IndicatorCuts | N
     return _BY_KEY.get((indicator, int(year), variant))
 
 
-def unverified() -> list[str]:
-    """Every grid, cut table and size rule no bundled CDE file confirms, with its source.
+def unverified(year: int | None = None) -> list[str]:
+    """Every grid, cut table and size rule no bundled CDE file confirms, with its source
+    (with `year`: the grids and that Dashboard year's rows only).
 
     Why: such rows come from memory of CDE's tables, so a level recomputed with them may be
     wrong; reports name them in their fine print. One line per row, e.g.
@@ -420,13 +421,14 @@ def unverified() -> list[str]:
     lines = [f"{g.name} grid: {g.source} (checked: {g.checked})"
              for g in GRIDS.values() if not g.verified]
     lines += [f"{' '.join(p for p in (t.indicator, str(t.year), t.variant) if p)} cut points: "
-              f"{t.source} (checked: {t.checked})" for t in CUT_TABLES if not t.verified]
+              f"{t.source} (checked: {t.checked})" for t in CUT_TABLES
+              if not t.verified and year in (None, t.year)]
     shared: dict[int, list[tuple[str, int]]] = {}
     for key, rule in SIZE_RULES.items():
         shared.setdefault(id(rule), []).append(key)
     for keys in shared.values():
         rule = SIZE_RULES[keys[0]]
-        if not rule.verified:
+        if not rule.verified and year in (None, keys[0][1]):
             lines.append(f"{'/'.join(k[0] for k in keys)} {keys[0][1]} size rules: "
                          f"{rule.source} (checked: {rule.checked})")
     return lines

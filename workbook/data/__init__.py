@@ -30,7 +30,7 @@ from workbook.errors import WorkbookError
 
 __all__ = [
     "DataError", "Dataset", "Problem", "TIDY_COLUMNS", "INDICATORS", "FORMATS",
-    "read", "check", "load_outcomes", "sample_sources", "SAMPLE_DIR", "KEY",
+    "read", "check", "load_outcomes", "load_lists", "sample_sources", "SAMPLE_DIR", "KEY",
 ]
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "samples" / "data"
@@ -215,6 +215,44 @@ def load_outcomes(paths: Iterable[str | Path]) -> pd.DataFrame:
     if not frames:
         return conform(pd.DataFrame())
     return pd.concat(frames, ignore_index=True)
+
+
+def load_lists(paths: Iterable[str | Path]) -> assistance.AssistanceLists:
+    """The state's assistance lists among these files, decoded in full (other files are
+    skipped): CDE's LCFF eligibility files (every year's status, the methods, the EC 52072
+    flag, each student group's letter decoded by the file's own Value sheet) and its ESSA
+    assistance status file (school designations, Title I, charter). Raises DataError
+    listing every problem."""
+    out = assistance.AssistanceLists()
+    problems: list[Problem] = []
+    for path in _expand(paths):
+        if path.suffix.lower() != ".xlsx":
+            continue
+        try:
+            sheets = read_sheets(path)
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            problems.append(Problem(str(path), None, None, f"cannot open workbook: {exc}"))
+            continue
+        value = next((rows for name, rows in sheets if name.strip().lower() == "value"), None)
+        for name, rows in sheets:
+            at = find_header(rows, ("CDS", "LEAname"))
+            if at is not None:
+                raw = sheet_table(path, name, rows, at)
+                if assistance.is_da_list(list(raw.frame.columns)):
+                    lists, found = assistance.read_eligibility(raw, value, f"{path}[Value]")
+                    out.extend(lists)
+                    problems += found
+                    continue
+            at = find_header(rows, ("cds", "schoolname"))
+            if at is not None:
+                raw = sheet_table(path, name, rows, at)
+                if assistance.is_essa_list(list(raw.frame.columns)):
+                    essa, found = assistance.read_essa_schools(raw)
+                    out.extend(assistance.AssistanceLists(essa=essa))
+                    problems += found
+    if problems:
+        raise DataError(problems)
+    return out
 
 
 def sample_sources() -> list[Path]:

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from workbook.data import assistance
 from workbook.data.model import TIDY_COLUMNS
 
-LOADER_VERSION = "1"
+LOADER_VERSION = "2"  # 2: charter / coe / dass flags
 _STATEWIDE = "_state"  # folder for rows that belong to no district (state rows)
 
 
@@ -102,3 +103,45 @@ def read_all(cache: Path) -> pd.DataFrame:
     """Every row in a cache."""
     files = sorted(Path(cache).glob("district=*/part.parquet"))
     return pd.concat([pd.read_parquet(p) for p in files], ignore_index=True).astype(TIDY_COLUMNS)
+
+
+def cached_lists(sources: list[Path], root: Path | None = None) -> Path:
+    """The state's assistance lists among these sources, decoded once into Parquet.
+
+    Why: CDE's ESSA file alone takes seconds to read, and every workbook of a region shows
+    its district's designations. Kept beside the outcome cache (same fingerprint, suffix
+    `-lists`), built in a temporary folder and renamed into place like it.
+    """
+    from workbook.data import load_lists
+
+    root = Path(root) if root else default_root()
+    target = root / f"{fingerprint(sources)}-lists"
+    if (target / "manifest.json").is_file():
+        return target
+    lists = load_lists(sources)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
+    try:
+        for name in assistance.AssistanceLists.TABLES:
+            getattr(lists, name).to_parquet(tmp / f"{name}.parquet", index=False)
+        (tmp / "manifest.json").write_text(json.dumps(
+            {"tables": list(assistance.AssistanceLists.TABLES), "years": lists.years,
+             "loader_version": LOADER_VERSION}, indent=1))
+        try:
+            tmp.rename(target)
+        except OSError:  # another process finished the same cache first: keep theirs
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def read_lists(folder: Path) -> assistance.AssistanceLists:
+    """The decoded assistance lists from a `cached_lists` folder."""
+    columns = {"leas": assistance.LEA_COLUMNS, "history": assistance.HISTORY_COLUMNS,
+               "groups": assistance.GROUP_COLUMNS, "codes": assistance.CODE_COLUMNS,
+               "essa": assistance.ESSA_COLUMNS}
+    return assistance.AssistanceLists(**{
+        name: pd.read_parquet(Path(folder) / f"{name}.parquet").astype(columns[name])
+        for name in assistance.AssistanceLists.TABLES})

@@ -115,6 +115,9 @@ def read_dashboard(raw: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
                                             f"level {values[idx]} is not a whole number"))
     out["school_type"] = _col(f, "type")
     out["hs_cutpoints"] = _col(f, "hscutpoints").str.upper().eq("Y")
+    out["charter"] = _col(f, "charter_flag").str.upper().eq("Y")
+    out["dass"] = _col(f, "dass_flag").str.upper().eq("Y")
+    out["coe"] = _col(f, "coe_flag").str.upper().eq("Y") | ((rtype == "D") & is_coe_code(cds))
     _flag_reporting(out)
     out["source_file"] = raw.label
     out["source_row"] = raw.rows
@@ -194,10 +197,18 @@ def read_local_indicators(raw: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
         "year": year,
         "status_text": perf,
         "not_reported": perf == "",
+        "coe": is_coe_code(cds),
         "source_file": raw.label,
         "source_row": raw.rows,
     })
     return conform(out), problems
+
+
+def is_coe_code(cds: pd.Series) -> pd.Series:
+    """Whether each CDS code is a county office of education's: CDE gives county offices
+    district codes 10xxx (Monterey COE 27 10272, Alameda COE 01 10017), so digits 3-4 are
+    "10". The extract's `coe_flag` is not filled on every file's rows; the code always is."""
+    return cds.astype("string").str[2:4].eq("10").fillna(False).astype(bool)
 
 
 def _flag_reporting(out: pd.DataFrame) -> None:

@@ -40,6 +40,9 @@ TIDY_COLUMNS: dict[str, str] = {
     "suppression": "string",  # the state's marker for why ('*', '--', '< 5.0%', 'n<11')
     "school_type": "string",  # CA suspension cut-point type (ES, MS, HS, K12 ...)
     "hs_cutpoints": "boolean",  # CA ELA/math: high-school cut points apply
+    "charter": "boolean",  # CA charter school: an LEA of its own for the state's support
+    "coe": "boolean",  # CA county office of education (file flag, or district code 10xxx)
+    "dass": "boolean",  # CA Dashboard Alternative School Status school
     "source_file": "string",
     "source_row": "Int64",  # 1-based line/row in the source file, header included
 }

@@ -155,9 +155,11 @@ def fine_print(subtitle: str) -> str:
     points (to check loaded files, `workbook.dashboard`), and some of those rows come from
     memory of CDE's tables; a reader should see which. Only the needs assessment's page (its
     subtitle names the California School Dashboard) shows Dashboard colors, so only it has
-    this footer; "" for every other page.
+    this footer (naming the rows of its Dashboard year); "" for every other page.
     """
-    rows = dashboard.unverified() if DASHBOARD_PAGE in subtitle else []
+    shown = re.search(rf"{DASHBOARD_PAGE} (\d{{4}})", subtitle)  # the page's Dashboard year
+    rows = dashboard.unverified(int(shown.group(1)) if shown else None) \
+        if DASHBOARD_PAGE in subtitle else []
     if not rows:
         return ""
     items = "".join(f"<li>{html.escape(row)}</li>" for row in rows)

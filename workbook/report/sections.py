@@ -11,6 +11,7 @@ import pandas as pd
 
 from workbook import catalogue
 from workbook import rootcause as rc
+from workbook.identification.tables import glance
 from workbook.needs.model import Priority, SwotEntry
 from workbook.records.base import Record
 from workbook.records.document import PlanDocument
@@ -20,14 +21,24 @@ from workbook.run.context import Context
 
 
 def at_a_glance(ctx: Context) -> None:
-    """Tool A's at-a-glance: the organisation, its support level and plan dates."""
+    """Tool A's at-a-glance: the organisation, its level of support and plan dates.
+
+    In California the level of support is computed by the state's rules
+    (`identification`), beside the state's published status and any disagreement, with the
+    ESSA designations and Title I status of the district's schools; elsewhere it is the
+    plan's own entry.
+    """
     org = ctx.doc.organisation
     rows = [("District", ctx.district_name), ("District code", ctx.params.district_id),
             ("Region", ctx.region.title), ("Dashboard year", str(ctx.params.year))]
     if org is not None:
-        rows += [("County", org.county), ("Level of support", org.support_level),
-                 ("ESSA status", org.essa_status),
-                 ("Plan dates", f"{org.plan_start or '?'} to {org.plan_end or '?'}"),
+        rows.append(("County", org.county))
+    if ctx.region.state == "CA":
+        rows += glance(ctx.identification, ctx.lists, ctx.params.district_id)
+    elif org is not None:
+        rows += [("Level of support", org.support_level), ("ESSA status", org.essa_status)]
+    if org is not None:
+        rows += [("Plan dates", f"{org.plan_start or '?'} to {org.plan_end or '?'}"),
                  ("Leadership team", ", ".join(org.leadership_team))]
     else:
         rows.append(("Plan", "No plan stored yet for this district."))

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import sqlalchemy as sa
 
 from workbook import paths
@@ -420,9 +421,58 @@ def write_summary(region: regions.Region, jobs: list[Job], result: RunResult,
     write_text(folder / "index.html", _index_html(region, record, jobs))
 
 
+def _support(region: regions.Region, jobs: list[Job]) -> tuple[dict[str, str], str]:
+    """The landing page's differentiated-assistance column (computed by the state's rules,
+    with the published status where a list is loaded) and its Appendix A table: LEAs
+    identified, new, continuing and exited by Dashboard year."""
+    from workbook.identification import model, tables
+
+    if region.state != "CA" or region.year not in model.years(region.state):
+        return {}, ""
+    sources = region.source_paths()
+    lists = cache.read_lists(cache.cached_lists(sources))
+    ident = tables.identify_with_prior(cache.read_all(cache.cached(sources)), region.year,
+                                       lists)
+    ids = {j.district_id for j in jobs}
+    side = tables.compare(ident, lists).set_index("org_id")
+    cells = {}
+    for lea in ident.leas[ident.leas["org_id"].isin(ids)].itertuples(index=False):
+        text = f"Level {lea.level}: {lea.status}" if lea.status else "not determined"
+        if lea.groups:
+            text += f" ({lea.groups.replace(':', ' ')})"
+        row = side.loc[lea.org_id]
+        if row["published"]:
+            text += " · CDE list: " + ("agrees" if row["agree"] else
+                                       f"{row['published_status']} (differs)")
+        cells[lea.org_id] = text
+    hist = tables.history(lists, ident)
+    totals = tables.totals_by_year(hist[hist["org_id"].isin(ids)])
+    head = ("<tr><th>Dashboard year</th><th>LEAs</th><th>Identified</th><th>New</th>"
+            "<th>Continuing</th><th>Exited</th><th>Second year of support</th></tr>")
+    body = "".join(
+        f"<tr><td>{r.year}</td><td>{r.leas}</td><td>{r.identified}</td>"
+        + "".join(f"<td>{'' if pd.isna(v) else v}</td>" for v in (r.new, r.continuing,
+                                                                    r.exited, r.second_year))
+        + "</tr>" for r in totals.itertuples(index=False))
+    sources_note = ", ".join(sorted({str(s) for s in hist.loc[hist["org_id"].isin(ids),
+                                                                "source"]}))
+    table = (f"<h2>Differentiated assistance by year</h2><p class='meta'>The region's "
+             f"districts and county office identified for differentiated assistance (level "
+             f"2) by Dashboard year ({html.escape(sources_note)}: the state's lists, and "
+             f"{region.year} computed by the state's rules where no list for it is loaded)."
+             f"</p><table class='wb-table'><thead>{head}</thead><tbody>{body}</tbody>"
+             f"</table>")
+    return cells, table
+
+
 def _index_html(region: regions.Region, record: dict, jobs: list[Job]) -> str:
     from workbook.report.page import CSS
 
+    try:
+        support, appendix = _support(region, jobs)
+    except WorkbookError as problem:  # e.g. a broken rules file: the page says so
+        support, appendix = {}, (f"<p class='wb-warning'>Differentiated assistance not "
+                                 f"computed: {html.escape(str(problem))}</p>")
     rows = []
     for job in jobs:
         entry = record["districts"].get(job.district_id, {"status": "not run", "notebooks": {}})
@@ -435,15 +485,17 @@ def _index_html(region: regions.Region, record: dict, jobs: list[Job]) -> str:
             else:
                 err = html.escape(o.get("error", "not run"))
                 links.append(f'<span class="wb-warning" title="{err}">{label}: failed</span>')
+        da = f"<td>{html.escape(support.get(job.district_id, ''))}</td>" if support else ""
         rows.append(f"<tr><td>{html.escape(job.district_name)}</td>"
                     f"<td>{job.district_id}</td><td>{html.escape(entry['status'])}</td>"
-                    f"<td>{html.escape(job.headline)}</td><td>{' · '.join(links)}</td></tr>")
+                    f"<td>{html.escape(job.headline)}</td>{da}<td>{' · '.join(links)}</td></tr>")
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>{html.escape(region.title)}</title><style>{CSS}</style></head><body>"
             f"<h1>{html.escape(region.title)}</h1><p class='meta'>School year "
             f"{html.escape(region.school_year)} · {len(jobs)} districts · workbooks for "
             f"{html.escape(region.audience)}s</p>"
             f"<table class='wb-table'><thead><tr><th>District</th><th>Code</th><th>Status</th>"
-            f"<th>All students, lowest colors</th><th>Reports</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
+            f"<th>All students, lowest colors</th>"
+            f"{'<th>Differentiated assistance</th>' if support else ''}<th>Reports</th></tr>"
+            f"</thead><tbody>{''.join(rows)}</tbody></table>{appendix}"
             f"</body></html>")

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from workbook.data import cache
+from workbook.data.assistance import AssistanceLists
 from workbook.direction.model import GlossaryTerm
 from workbook.errors import WorkbookError
+from workbook.identification.tables import Identification
 from workbook.records.document import PlanDocument
 from workbook.run import regions
 from workbook.run.params import WorkbookParams
@@ -47,6 +49,17 @@ class Context:
     def has_plan(self) -> bool:
         return len(self.doc.all()) > 1
 
+    @property
+    def identification(self) -> Identification | None:
+        """The region's identification for the workbook's Dashboard year (see
+        `region_identification`)."""
+        return region_identification(self.params.region, self.params.year)
+
+    @property
+    def lists(self) -> AssistanceLists:
+        """The region's state assistance lists (differentiated assistance, ESSA), decoded."""
+        return region_lists(self.params.region)
+
 
 @functools.cache
 def region_outcomes(region_name: str) -> pd.DataFrame:
@@ -55,6 +68,28 @@ def region_outcomes(region_name: str) -> pd.DataFrame:
     region = regions.load(region_name)
     folder = cache.cached(region.source_paths())
     return cache.read_all(folder)
+
+
+@functools.cache
+def region_lists(region_name: str) -> AssistanceLists:
+    """The state's assistance lists among the region's sources, decoded, from the cache
+    (read once per process, like `region_outcomes`)."""
+    region = regions.load(region_name)
+    return cache.read_lists(cache.cached_lists(region.source_paths()))
+
+
+@functools.cache
+def region_identification(region_name: str, year: int) -> Identification | None:
+    """The state's identification of the region's LEAs for a Dashboard year, computed by
+    the rules under parameters/states (None when the region is not Californian or the
+    year has no rules file)."""
+    from workbook.identification import model, tables
+
+    region = regions.load(region_name)
+    if region.state != "CA" or year not in model.years(region.state):
+        return None
+    return tables.identify_with_prior(region_outcomes(region_name), year,
+                                      region_lists(region_name))
 
 
 @functools.cache

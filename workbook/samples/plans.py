@@ -283,17 +283,6 @@ def _enrolment(rows: pd.DataFrame) -> float:
     return 250.0 if pd.isna(size) else float(size)
 
 
-def _support_level(rows: pd.DataFrame) -> str:
-    red = rows[rows["color"].fillna(0) == 1]
-    if (red["student_group"] == "ALL").any():
-        level = "intensive support"
-    elif not red.empty:
-        level = "targeted support"
-    else:
-        level = "general support"
-    return f"{level} (illustrative: {len(red)} red result(s) on the Dashboard)"
-
-
 def _county_office(outcomes: pd.DataFrame, county: str, year: int) -> str:
     f = outcomes[(outcomes["org_level"] == "district") & (outcomes["year"] == year)
                  & (outcomes["county"] == county)
@@ -335,7 +324,7 @@ def sample_plan(district_id: str, outcomes: pd.DataFrame, *, year: int = 2024,
     # Stage 1: direction ----------------------------------------------------------------
     parent = "" if is_coe else _county_office(outcomes, county, year)
     add(Organisation, level="district", name=name, parent=parent if parent != district_id
-        else "", county=county, support_level=_support_level(rows),
+        else "", county=county,
         contacts=_ill("no real contacts; see the district's own LCAP for its actual plan."),
         leadership_team=["Superintendent", "Director of Curriculum",
                          "Director of Student Services", "Two principals", "Teacher leaders",
