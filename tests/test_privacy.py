@@ -11,8 +11,12 @@ from workbook.privacy import (
     COMPLEMENTARY,
     NOT_REPORTED,
     RACE_ETHNICITY,
+    TEST_TAKERS,
     THRESHOLDS,
     Family,
+    Table,
+    audit,
+    marker_bounds,
     suppress,
     threshold_for,
 )
@@ -192,8 +196,9 @@ def test_chain_through_families_sharing_parts():
     df = pd.DataFrame({"student_group": ["ALL", "POC", "AA", "HI", "WH"], "n": [47, 35, 5, 30, 12]})
     out = suppress(df, threshold=11, families=fams)
     hidden = set(out.loc[out["n"].isna(), "student_group"])
-    # ALL hides WH (smallest), then POC still has only AA hidden, so HI must go too
-    assert hidden == {"AA", "WH", "HI"}
+    # ALL hides WH (smallest), then POC still has only AA hidden, so HI must go too; and
+    # then WH = ALL - POC, which only solving both families together shows: ALL goes as well
+    assert hidden == {"AA", "WH", "HI", "ALL"}
     assert leaks(out, fams) == []
     assert leaks(suppress(df, threshold=11, families=fams[:1]), fams) != []
 
@@ -309,3 +314,48 @@ def test_random_tables_never_leak():
         assert (n[~is_hidden] == df["n"][~is_hidden]).all()
         complementary += (out["suppressed"] == COMPLEMENTARY).sum()
     assert complementary > 100  # the tables really exercised complementary suppression
+
+
+# --- every relation, and the audit ----------------------------------------------------------
+
+
+def test_package_keeps_the_old_names():
+    from workbook import privacy
+
+    assert privacy.THRESHOLDS is privacy.thresholds.THRESHOLDS
+    assert callable(privacy.suppress) and callable(privacy.audit)
+    assert privacy.threshold_for("CA") == 11
+    assert privacy.FAMILIES == (privacy.RACE_ETHNICITY, privacy.TEST_TAKERS,
+                                privacy.LEARNER_STATUS)
+
+
+def test_test_takers_are_a_family_by_default():
+    df = pd.DataFrame({"indicator": "ELA", "student_group": ["ALL", "SBA", "CAA", "HI"],
+                       "n": [162, 160, 2, 159]})
+    out = suppress(df, threshold=11, key_cols=["indicator"])
+    assert out.set_index("student_group")["suppressed"].to_dict()["SBA"] == COMPLEMENTARY
+    assert leaks(out, [TEST_TAKERS], ["indicator"]) == []
+    assert leaks(suppress(df, threshold=11, families=[RACE_ETHNICITY]), [TEST_TAKERS]) != []
+
+
+def test_also_hide_hides_as_complementary():
+    df = race_table({"AA": 40, "HI": 120, "WH": 90})
+    out = suppress(df, threshold=11, also_hide=[False, False, True, False])
+    assert out["suppressed"].tolist()[2] == COMPLEMENTARY
+    assert out["n"].isna().sum() == 2  # and one more, so HI cannot be worked out
+
+
+def test_marker_bounds():
+    assert marker_bounds("fewer than 11 students") == (1, 10)
+    assert marker_bounds(COMPLEMENTARY) == (0, float("inf"))
+    assert marker_bounds(pd.NA) == (0, float("inf"))
+
+
+def test_random_tables_pass_the_audit():
+    rng = random.Random(20250101)
+    for _ in range(60):
+        df, schools = random_table(rng)
+        fams = [RACE_ETHNICITY, Family("D1", tuple(schools), "org_id")]
+        out = suppress(df, threshold=rng.choice([10, 11]), value_cols=["absent", "rate"],
+                       families=fams, key_cols=["year"])
+        assert audit([Table("t", out, ["year"], mean_cols=("rate",))], families=fams) == []

@@ -4,7 +4,8 @@ Every table and chart goes through here so that three rules hold everywhere:
 
 * stakeholder mode applies small-n suppression (workbook.privacy) to every student count
   before anything is shown, and the CSV written next to the report is suppressed exactly
-  as shown;
+  as shown; every table then passes `privacy.audit`, alone and with the report's earlier
+  tables (a cell an earlier table hid stays hidden), or it is refused with an error;
 * charts are drawn to SVG in-process (vl-convert), so they render with no network, and
   each one carries a text alternative and its data table;
 * text people typed (causes, strategies, comments) is escaped, never run as HTML.
@@ -23,6 +24,7 @@ import altair as alt
 import pandas as pd
 
 from workbook import privacy
+from workbook.errors import WorkbookError
 from workbook.files import write_csv
 
 Audience = Literal["team", "stakeholder"]
@@ -40,6 +42,7 @@ class Settings:
 
 
 _settings = Settings()
+_published: list[privacy.Table] = []  # this report's stakeholder tables so far
 
 
 def configure(audience: Audience = "team", state: str = "CA",
@@ -47,6 +50,7 @@ def configure(audience: Audience = "team", state: str = "CA",
     """Set the audience and where the data behind tables and charts is written."""
     global _settings
     _settings = Settings(audience, state, Path(data_dir) if data_dir else None)
+    _published.clear()
     if _settings.data_dir:
         _settings.data_dir.mkdir(parents=True, exist_ok=True)
     return _settings
@@ -72,22 +76,44 @@ DEFAULT_KEYS = ("org_id", "indicator", "year", "grade")
 
 def prepare(frame: pd.DataFrame, *, value_cols: Sequence[str] = (),
             key_cols: Sequence[str] = DEFAULT_KEYS, audience: Audience | None = None,
-            state: str | None = None) -> pd.DataFrame:
-    """The frame as the audience may see it (suppressed for stakeholders).
+            state: str | None = None, name: str = "table",
+            earlier: Sequence[privacy.Table] = ()) -> pd.DataFrame:
+    """The frame as the audience may see it (suppressed and audited for stakeholders).
 
-    A frame with an `n` column is suppressed on `n` and `value_cols`; race/ethnicity groups
-    get complementary suppression within `key_cols` when a `student_group` column exists.
-    `audience` and `state` default to the configured ones (`configure`).
+    A frame with an `n` column is suppressed on `n` and `value_cols`, with complementary
+    suppression over every additive relation among its student groups (`privacy.FAMILIES`)
+    within `key_cols`, when a `student_group` column exists. Cells that the `earlier` tables
+    of the same report hid are hidden too. The result must pass `privacy.audit` together with
+    `earlier`, else WorkbookError names the table (`name`) and the cell a reader could work
+    out. `audience` and `state` default to the configured ones (`configure`).
     """
     audience = audience or _settings.audience
     if audience != "stakeholder" or "n" not in frame.columns:
         return frame
     threshold = privacy.threshold_for(state) if state else _settings.threshold
-    families = [privacy.RACE_ETHNICITY] if "student_group" in frame.columns else []
-    return privacy.suppress(frame, threshold=threshold, n_col="n",
-                            value_cols=[c for c in value_cols if c in frame.columns],
-                            families=families,
-                            key_cols=[c for c in key_cols if c in frame.columns])
+    families = privacy.FAMILIES if "student_group" in frame.columns else ()
+    keys = [c for c in key_cols if c in frame.columns]
+    hide = privacy.hidden_in(frame, earlier, key_cols=keys) if earlier else None
+    shown = privacy.suppress(frame, threshold=threshold, n_col="n",
+                             value_cols=[c for c in value_cols if c in frame.columns],
+                             families=families, key_cols=keys, also_hide=hide, earlier=earlier)
+    findings = privacy.audit([*earlier, privacy.Table(name, shown, keys)])
+    if findings:
+        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+        raise WorkbookError(
+            f"refusing to show table '{name}' to stakeholders: {findings[0]}{more}. Nothing was "
+            "shown; suppress the full table before filtering it, or show the cells together.")
+    return shown
+
+
+def _publish(frame: pd.DataFrame, name: str, value_cols: Sequence[str],
+             key_cols: Sequence[str]) -> pd.DataFrame:
+    """`prepare` for a table or chart of this report, audited with the ones before it."""
+    shown = prepare(frame, value_cols=value_cols, key_cols=key_cols, name=name,
+                    earlier=_published)
+    if _settings.audience == "stakeholder" and "n" in shown.columns:
+        _published.append(privacy.Table(name, shown, [c for c in key_cols if c in shown]))
+    return shown
 
 
 def _slug(text: str) -> str:
@@ -120,8 +146,8 @@ def table(frame: pd.DataFrame, title: str, *, name: str | None = None,
           value_cols: Sequence[str] = (), key_cols: Sequence[str] = DEFAULT_KEYS,
           caption: str = "") -> None:
     """Show a table (suppressed for stakeholders) and write its CSV."""
-    shown = prepare(frame, value_cols=value_cols, key_cols=key_cols)
     name = name or _slug(title)
+    shown = _publish(frame, name, value_cols, key_cols)
     link = _save(shown, name)
     cap = f"<p class='wb-caption'>{esc(caption)}</p>" if caption else ""
     empty = "<p class='wb-empty'>Nothing to show yet.</p>" if shown.empty else ""
@@ -169,10 +195,10 @@ def chart(frame: pd.DataFrame, build: Callable[[pd.DataFrame], alt.TopLevelMixin
     that quotes figures must be a function of the frame as shown, so it is computed
     after suppression and never names a hidden group's result.
     """
-    shown = prepare(frame, value_cols=value_cols, key_cols=key_cols)
+    name = name or _slug(title)
+    shown = _publish(frame, name, value_cols, key_cols)
     if callable(alt_text):
         alt_text = alt_text(shown)
-    name = name or _slug(title)
     link = _save(shown, name)
     if shown.empty:
         _display(f"<section class='wb-block'><h4>{esc(title)}</h4>"

@@ -1,0 +1,91 @@
+"""How long the disclosure audit takes: every stakeholder table of the needs assessment for
+all 25 districts of the sample region, in one run.
+
+Run: .venv/bin/python benchmarks/disclosure.py
+
+Setup, not timed: the sample region's tidy table and, per district, the frames notebook 01
+shows with student counts (color grid, snapshot, flagged groups, one gap chart per
+indicator, trend, suggested priorities). Timed, each by the wall clock:
+
+1. publishing: `report.blocks.prepare` for every table in the notebook's order, each
+   suppressed (`privacy.suppress`, with the district's earlier tables) and audited together
+   with them, as the stakeholder report does;
+2. the audit alone: `privacy.audit` over each district's published tables at once (the
+   target: well under a second per district).
+
+Prints the seconds measured in this one run, per district and per table, and the number of
+findings (it must be 0).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+
+from workbook import data, privacy
+from workbook import needs as N
+from workbook.report import blocks as show
+
+
+def needs_tables(outcomes: pd.DataFrame, district: str) -> list[tuple]:
+    """What notebooks/01_needs_assessment shows with student counts, in its order: (name,
+    frame, value columns, key columns); tests/test_disclosure.py audits the same."""
+    snap = N.district_snapshot(outcomes, district, 2024)
+    gaps = N.gaps(outcomes, district, 2024)
+    shown = [("color-grid", snap, N.VALUE_COLUMNS, ["indicator"]),
+             ("snapshot", snap[N.SNAPSHOT_DISPLAY], N.VALUE_COLUMNS, ["indicator"]),
+             ("flagged", N.flagged_groups(snap), N.VALUE_COLUMNS, ["indicator"])]
+    shown += [(f"gaps-{i}", gaps[gaps["indicator"] == i], N.GAP_VALUE_COLUMNS, ["indicator"])
+              for i in N.gap_indicators(gaps)]
+    return shown + [
+        ("trend", N.trend(outcomes, district), N.TREND_VALUE_COLUMNS, ["indicator", "year"]),
+        ("suggested-priorities", N.suggest_priorities(snap, gaps), ["score"],
+         list(show.DEFAULT_KEYS))]
+
+
+def main() -> None:
+    outcomes = data.load_outcomes(data.sample_sources())
+    rows = outcomes[(outcomes["org_level"] == "district") & (outcomes["year"] == 2024)]
+    districts = sorted(rows["org_id"].unique())
+    frames = {d: needs_tables(outcomes, d) for d in districts}
+
+    published: dict[str, list[privacy.Table]] = {}
+    start = time.perf_counter()
+    for district in districts:
+        tables: list[privacy.Table] = []
+        for name, frame, values, keys in frames[district]:
+            shown = show.prepare(frame, value_cols=values, key_cols=keys,
+                                 audience="stakeholder", state="CA", name=name, earlier=tables)
+            tables.append(privacy.Table(name, shown, [k for k in keys if k in frame.columns]))
+        published[district] = tables
+    publishing = time.perf_counter() - start
+
+    seconds: dict[str, float] = {}
+    findings = 0
+    for district in districts:
+        fresh = [privacy.Table(t.name, t.frame, t.key_cols) for t in published[district]]
+        start = time.perf_counter()  # fresh tables: nothing read during publishing is reused
+        findings += len(privacy.audit(fresh))
+        seconds[district] = time.perf_counter() - start
+    audit_total = sum(seconds.values())
+    tables = sum(len(t) for t in published.values())
+    hidden = sum(int(t.frame["n"].isna().sum()) for ts in published.values() for t in ts)
+    slowest = max(seconds, key=seconds.__getitem__)
+
+    print(f"districts                                  {len(districts):10d}")
+    print(f"tables with student counts                 {tables:10d}")
+    print(f"hidden cells (all tables)                  {hidden:10d}")
+    print(f"publishing: suppress + audit, all tables   {publishing:10.3f} s")
+    print(f"  per table                                {1000 * publishing / tables:10.1f} ms")
+    print(f"audit alone, all districts                 {audit_total:10.3f} s")
+    print(f"  per table                                {1000 * audit_total / tables:10.1f} ms")
+    print(f"  per district, mean                       "
+          f"{1000 * audit_total / len(districts):10.1f} ms")
+    print(f"  per district, slowest ({slowest})  {1000 * seconds[slowest]:10.1f} ms"
+          "   (target: well under 1 s)")
+    print(f"findings                                   {findings:10d}   (must be 0)")
+
+
+if __name__ == "__main__":
+    main()
