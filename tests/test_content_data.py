@@ -29,7 +29,7 @@ EXPORTED_AT = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 def test_every_row_of_the_dashboard_file_names_its_source():
     raw = yaml.safe_load(db.DATA_FILE.read_text(encoding="utf-8"))
     rows = [*raw["grids"].values(), *raw["cut_tables"], *raw["size_rules"]]
-    assert len(rows) == 5 + 18 + 7
+    assert len(rows) == 5 + 20 + 7
     for row in rows:
         assert row["source"].startswith("CDE "), row
         assert any(str(year) in row["source"] for year in range(2017, 2025)), row
@@ -38,10 +38,12 @@ def test_every_row_of_the_dashboard_file_names_its_source():
         assert thing.source and thing.checked
 
 
-def test_unverified_names_the_two_rows_from_recollection():
+def test_unverified_names_the_rows_no_bundled_file_confirms():
     lines = db.unverified()
-    assert [line.split(" cut points")[0] for line in lines] == ["SUSP 2024 MS", "SUSP 2024 HS"]
-    assert all("CDE five-by-five colored tables, 2017-2019" in line for line in lines)
+    assert [line.split(" cut points")[0].split(" size rules")[0] for line in lines] == [
+        "SUSP 2024 MS", "SUSP 2024 HS", "GRAD 2017"]
+    assert all("CDE five-by-five colored tables, 2017-2019" in line for line in lines[:2])
+    assert "15 for LEA foster and homeless groups is not exercised" in lines[2]
     assert not db.cut_table("SUSP", 2024, "MS").verified
     assert db.cut_table("SUSP", 2024, "HD").verified
 
@@ -60,14 +62,14 @@ def test_the_dashboard_file_round_trips_to_the_same_rules(tmp_path):
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda raw: raw["cut_tables"][16].update(verifed=True),
-     "cut_tables.16.verifed (SUSP 2024 MS): Extra inputs are not permitted"),
+    (lambda raw: raw["cut_tables"][18].update(verifed=True),
+     "cut_tables.18.verifed (SUSP 2024 MS): Extra inputs are not permitted"),
     (lambda raw: raw["cut_tables"][0].update(status="≥67 ≥85 ≥90"),
      "cut_tables.0.status (GRAD 2017): Value error, need 4 edges for 5 bands, got 3"),
-    (lambda raw: raw["cut_tables"][4].update(change="≥-15 >-3 ≥3 ≥1"),
-     "cut_tables.4.change (ELA 2024 K8): Value error, edges must be strictly ascending"),
-    (lambda raw: raw["cut_tables"][8].update(status="<2.5 >5 >10 >20"),
-     "cut_tables.8.status (CHRO 2024): Value error, edge '<2.5' must be"),
+    (lambda raw: raw["cut_tables"][6].update(change="≥-15 >-3 ≥3 ≥1"),
+     "cut_tables.6.change (ELA 2024 K8): Value error, edges must be strictly ascending"),
+    (lambda raw: raw["cut_tables"][10].update(status="<2.5 >5 >10 >20"),
+     "cut_tables.10.status (CHRO 2024): Value error, edge '<2.5' must be"),
     (lambda raw: raw["cut_tables"][3].update(grid="gradution"),
      "cut_tables.3 (GRAD 2018): grid 'gradution' is not one of"),
     (lambda raw: raw["size_rules"][4].pop("source"),
@@ -192,5 +194,7 @@ def test_only_the_dashboard_page_names_the_unverified_rows():
     footer = needs.select_one("footer.wb-note")
     assert footer is not None
     assert "state’s published ones" in footer.get_text()
-    assert [li.get_text() for li in footer.select("li")] == db.unverified()
+    # the rows of the page's Dashboard year (and the grids), not a 2017 size rule
+    assert [li.get_text() for li in footer.select("li")] == db.unverified(2024)
+    assert len(db.unverified(2024)) == 2 and len(db.unverified()) == 3
     assert _page(None, subtitle="Plan year 1, quarter 2 · Monterey").select_one("footer") is None

@@ -461,6 +461,39 @@ def test_files_that_are_not_a_status_workbook_are_refused(tmp_path, exported):
         import_action_status(tmp_path / "renamed.xlsx", doc)
 
 
+def test_a_damaged_workbook_is_one_clear_error(tmp_path, exported):
+    doc, path = exported
+    raw = path.read_bytes()
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(raw[:len(raw) // 2])
+    with pytest.raises(WorkbookError, match=r"cut.xlsx: not an Excel workbook"):
+        import_action_status(cut, doc)
+    flipped = bytearray(raw)
+    start = raw.index(b"xl/worksheets/") + 200  # inside a compressed sheet
+    for i in range(start, start + 40):
+        flipped[i] ^= 0xFF
+    (tmp_path / "flipped.xlsx").write_bytes(bytes(flipped))
+    with pytest.raises(WorkbookError) as info:
+        import_action_status(tmp_path / "flipped.xlsx", doc)
+    assert str(info.value).startswith(f"{tmp_path / 'flipped.xlsx'}: ")
+    assert "\n" not in str(info.value)
+    with pytest.raises(WorkbookError, match="is a folder, not an Excel workbook"):
+        import_action_status(tmp_path, doc)
+
+
+def test_numbers_and_dates_out_of_bounds_are_problems(exported):
+    doc, path = exported
+    a1, a2 = _actions(doc)
+    rows = _fill(path, {a1.id: {"Status": "on track", "Date": "1800-01-31", "Budget used": "nan"},
+                        a2.id: {"Status": "behind", "Date": "2024-10-31", "Budget used": "1e999"}})
+    with pytest.raises(ActionStatusError) as info:
+        import_action_status(path, doc)
+    assert info.value.problems == [
+        f"{path}:{rows[a1.id]}: Date: 1800-01-31 is not within 1900-2100",
+        f"{path}:{rows[a1.id]}: Budget used: Input should be a finite number",
+        f"{path}:{rows[a2.id]}: Budget used: Input should be a finite number"]
+
+
 def test_round_trip_through_a_sqlite_store(tmp_path):
     store = Store("sqlite:///" + str(tmp_path / "db.sqlite"))
     store.save_all(_doc().all(), user="ana")

@@ -13,7 +13,7 @@ from workbook.direction.model import Goal
 from workbook.exchange.yamlfile import PlanFileError, export_yaml, read_yaml
 from workbook.plan.model import Action
 from workbook.progress.model import StatusUpdate
-from workbook.store import ConflictError, Store, apply_document
+from workbook.store import ImportConflicts, Store, apply_document
 
 
 @pytest.fixture()
@@ -34,8 +34,9 @@ def test_round_trip_is_lossless(store, tmp_path):
     assert [r.model_dump(exclude={"updated_by", "updated_at"}) for r in back.all()] == [
         r.model_dump(exclude={"updated_by", "updated_at"}) for r in doc.all()]
     assert exported_at is not None
-    counts = apply_document(store, back, user="bo", exported_at=exported_at)
-    assert counts == {"added": 0, "updated": 0, "unchanged": len(doc.all()), "deleted": 0}
+    changes = apply_document(store, back, user="bo", exported_at=exported_at)
+    assert changes.counts() == {"added": 0, "updated": 0, "unchanged": len(doc.all()),
+                                "deleted": 0, "kept": 0, "conflicts": 0}
 
 
 def test_edit_in_yaml_then_import(store, tmp_path):
@@ -46,8 +47,9 @@ def test_edit_in_yaml_then_import(store, tmp_path):
     data["glossary"] = [{"term": "DFS", "definition": "distance from standard"}]
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     back, when = read_yaml(path)
-    counts = apply_document(store, back, user="bo", exported_at=when)
-    assert counts == {"added": 1, "updated": 1, "unchanged": len(doc.all()) - 1, "deleted": 0}
+    changes = apply_document(store, back, user="bo", exported_at=when)
+    assert changes.counts() == {"added": 1, "updated": 1, "unchanged": len(doc.all()) - 1,
+                                "deleted": 0, "kept": 0, "conflicts": 0}
     assert store.document(ORG).of(Goal)[0].title == "Every student reads by grade 3"
 
 
@@ -93,7 +95,7 @@ def test_import_of_a_stale_file_is_a_conflict(store, tmp_path):
     data["goals"][0]["title"] = "changed in the file"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     back, when = read_yaml(path)
-    with pytest.raises(ConflictError, match="changed by liaison"):
+    with pytest.raises(ImportConflicts, match="changed by liaison"):
         apply_document(store, back, user="bo", exported_at=when)
     assert store.document(ORG).of(Goal)[0].title == "changed in the app"
 

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from pgserver import SKIP_REASON, postgres_url, require
+from freshdb import fresh_postgres
 
 from workbook.direction.model import Goal, Measure
 from workbook.errors import WorkbookError
@@ -19,20 +19,16 @@ def store(request, tmp_path):
     if request.param == "sqlite":
         yield Store(f"sqlite:///{tmp_path / 'store.db'}")
         return
-    url = require(postgres_url(), SKIP_REASON)
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE IF EXISTS records, alembic_version"))
-    engine.dispose()
-    s = Store(url)
-    yield s
-    s.engine.dispose()
+    with fresh_postgres() as url:  # a database of its own: tests may run side by side
+        s = Store(url)
+        yield s
+        s.engine.dispose()
 
 
 def test_migrations_create_the_schema(store):
     with store.engine.connect() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == "0001"
+    assert version == "0002"
     Store(store.url)  # upgrading an up-to-date database changes nothing
     if store.url.startswith("sqlite"):
         with store.engine.connect() as conn:
@@ -126,3 +122,12 @@ def test_records_saved_together_keep_their_order(store):
     goals = [Goal(org_id="d", title=f"g{i}", id=f"id{9 - i}") for i in range(10)]
     store.save_all(goals, user="ana")
     assert [g.title for g in store.list("d")] == [f"g{i}" for i in range(10)]
+
+
+def test_every_change_leaves_its_row_in_the_history(store):
+    g = store.save(Goal(org_id="d", title="x"), user="ana")
+    g = store.save(g.model_copy(update={"title": "y"}), user="bo", reason="clearer")
+    store.delete(g, user="cy", reason="duplicate")
+    assert [(c.change, c.version, c.by, c.reason) for c in store.history("d")] == [
+        ("created", 1, "ana", None), ("updated", 2, "bo", "clearer"),
+        ("deleted", 2, "cy", "duplicate")]

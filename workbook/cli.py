@@ -22,6 +22,9 @@ app.add_typer(data_app, name="data")
 plan_app = typer.Typer(help="Improvement plans in the store: export, import, check.",
                        no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
+store_app = typer.Typer(help="The plan store itself: backups of the SQLite file.",
+                        no_args_is_help=True)
+app.add_typer(store_app, name="store")
 
 Database = Annotated[str | None, typer.Option(
     "--database", envvar="WORKBOOK_DATABASE_URL",
@@ -88,20 +91,34 @@ def plan_export(
     output: Annotated[Path, typer.Option("-o", "--output", help=".yaml or .xlsx file")],
     database: Database = None,
 ) -> None:
-    """Write a district's whole plan to YAML (for editing and review) or Excel (Tool A)."""
+    """Write a district's whole plan to YAML (for editing and review) or Excel (Tool A).
+
+    The YAML starts with the district, the record count and a checksum, and ends with an
+    `end_of_plan` line, so that `plan import` can refuse a partial copy.
+    """
     from workbook.store import Store
 
-    doc = Store(database).document(district)
+    store = Store(database)
+    try:
+        doc = store.document(district)
+        stored = [] if doc.all() else store.orgs()
+    finally:
+        store.engine.dispose()  # no connections left open for in-process callers
     if not doc.all():
-        raise WorkbookError(f"no plan stored for {district!r}; stored: {Store(database).orgs()}")
-    if output.suffix.lower() == ".xlsx":
-        from workbook.exchange.excel import export_plan
+        typer.echo(f"error: no plan stored for {district!r}; stored: {stored}", err=True)
+        raise typer.Exit(1)
+    try:
+        if output.suffix.lower() == ".xlsx":
+            from workbook.exchange.excel import export_plan
 
-        export_plan(doc, output)
-    else:
-        from workbook.exchange.yamlfile import export_yaml
+            export_plan(doc, output)
+        else:
+            from workbook.exchange.yamlfile import export_yaml
 
-        export_yaml(doc, output)
+            export_yaml(doc, output)
+    except OSError as err:
+        typer.echo(f"error: {output}: cannot write: {err.strerror or err}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"wrote {len(doc.all())} records to {output}", err=True)
 
 
@@ -110,20 +127,65 @@ def plan_import(
     path: Annotated[Path, typer.Argument(help="A plan YAML file written by `plan export`.")],
     database: Database = None,
     user: User = "",
+    prune: Annotated[bool, typer.Option(
+        "--prune", help="Delete stored records the file does not have (else they are kept "
+                        "and listed).")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Say what would be added, changed, deleted and conflicting; "
+                          "change nothing.")] = False,
+    mine: Annotated[bool, typer.Option(
+        "--mine", help="Conflicts: the file's copy wins (overwrites the store's).")] = False,
+    theirs: Annotated[bool, typer.Option(
+        "--theirs", help="Conflicts: the store's copy wins (the file's is skipped).")] = False,
 ) -> None:
-    """Validate a plan file and apply it; on any problem nothing changes (exit 1)."""
-    from workbook.exchange.yamlfile import PlanFileError, read_yaml
-    from workbook.store import Store, apply_document
+    """Check a plan file and apply it; on any problem nothing changes (exit 1).
 
+    Records the file lacks are listed and kept unless --prune. A record changed in the
+    store after the export is a conflict: the import names it and changes nothing, unless
+    --mine or --theirs says whose copy wins.
+    """
+    from workbook.exchange.yamlfile import PlanFileError, district_warning, outcome, read_plan
+    from workbook.store import ImportConflicts, Store, apply_document
+
+    if mine and theirs:
+        typer.echo("error: --mine and --theirs: choose one", err=True)
+        raise typer.Exit(2)
     try:
-        doc, exported_at = read_yaml(path)
+        plan = read_plan(path)
     except PlanFileError as err:
         for line in err.problems:
             typer.echo(line)
         raise typer.Exit(1) from None
-    counts = apply_document(Store(database), doc, user=user or _default_user(),
-                            exported_at=exported_at)
-    typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()), err=True)
+    for line in plan.warnings:
+        typer.echo(line, err=True)
+    store = Store(database)
+    try:
+        note = district_warning(plan, store.orgs())
+        if note:
+            typer.echo(note, err=True)
+        changes = apply_document(store, plan.doc, user=user or _default_user(),
+                                 exported_at=plan.exported_at, prune=prune, dry_run=dry_run,
+                                 resolve="mine" if mine else "theirs" if theirs else None)
+    except ImportConflicts as err:
+        for line in outcome(plan, err.changes, dry_run=False, only_blocking=True)[0]:
+            typer.echo(line)
+        typer.echo(f"{len(err.changes.blocking)} conflict(s); nothing was imported. Run again "
+                   "with --theirs to keep the store's copies or --mine to overwrite them with "
+                   "the file's (add --dry-run to see what either does)", err=True)
+        raise typer.Exit(1) from None
+    except WorkbookError as err:
+        typer.echo(f"error: {path}: {err}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        store.engine.dispose()  # no connections left open for in-process callers
+    lines, summary = outcome(plan, changes, dry_run=dry_run)
+    for line in lines:
+        typer.echo(line)
+    typer.echo(summary, err=True)
+    if changes.blocking:  # a dry run whose import would stop
+        typer.echo("the import would stop at the conflicts: add --theirs to keep the store's "
+                   "copies or --mine to overwrite them with the file's", err=True)
+        raise typer.Exit(1)
 
 
 @plan_app.command("import-status")
@@ -136,17 +198,27 @@ def plan_import_status(
 ) -> None:
     """Import the monthly action status typed into the Excel export; all rows or none."""
     from workbook.exchange.status_sheet import ActionStatusError, import_action_status
+    from workbook.records.base import check_user
     from workbook.store import Store
 
     store = Store(database)
-    doc = store.document(district)
     try:
+        name = check_user(user or _default_user())
+        doc = store.document(district)
+        if not doc.all():
+            raise WorkbookError(f"no plan stored for {district!r}; export it, fill in the "
+                                "Action status sheet and import that")
         updates = import_action_status(path, doc)
+        store.save_all(updates, user=name)
     except ActionStatusError as err:
         for line in err.problems:
             typer.echo(line)
         raise typer.Exit(1) from None
-    store.save_all(updates, user=user or _default_user())
+    except WorkbookError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        store.engine.dispose()  # no connections left open for in-process callers
     typer.echo(f"saved {len(updates)} status update(s) for {district}", err=True)
 
 
@@ -158,6 +230,71 @@ def plan_findings(district: str, database: Database = None) -> None:
 
     for f in findings(Store(database).document(district)):
         typer.echo(f"{f.stage}: {f}")
+
+
+@app.command("identify")
+def identify(
+    region: Annotated[str, typer.Argument(help="Region name under parameters/regions, or a "
+                                                "manifest path.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
+    year: Annotated[int | None, typer.Option(help="Dashboard year (default: the region's).")]
+    = None,
+) -> None:
+    """Which LEAs the state's rules identify for differentiated assistance, and why.
+
+    Writes one row per LEA and student group that met the criteria in at least one
+    priority area (cds, lea_name, student_group, priorities, da_eligible, reasons; da_eligible
+    is the LEA's: Y, N, or ? when the loaded results cannot decide it), and prints each
+    LEA's computed status beside the state's published one where a list for the year is
+    loaded. Exits 1 on bad input, writing nothing.
+    """
+    from workbook import data
+    from workbook.data import cache
+    from workbook.files import write_csv
+    from workbook.identification import tables
+    from workbook.run import batch, regions
+
+    try:
+        manifest = regions.load(region)
+        the_year = year or manifest.year
+        sources = manifest.source_paths()
+        outcomes = cache.read_all(cache.cached(sources))
+        lists = cache.read_lists(cache.cached_lists(sources))
+        ident = tables.identify_with_prior(outcomes, the_year, lists)
+    except data.DataError as err:
+        for problem in err.problems:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(1) from None
+    except WorkbookError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
+    districts = {d for d, _ in batch.district_ids(manifest, outcomes)}
+    leas = ident.leas[ident.leas["org_id"].isin(districts) | (
+        (ident.leas["lea_type"] == "charter")
+        & ident.leas["org_id"].str[:7].isin({d[:7] for d in districts}))]
+    table = tables.output_table(ident)
+    table = table[table["cds"].isin(set(leas["org_id"]))]
+    try:
+        write_csv(table, output)
+    except OSError as err:
+        typer.echo(f"error: {output}: cannot write the CSV: {err.strerror}", err=True)
+        raise typer.Exit(1) from None
+    side = tables.compare(ident, lists).set_index("org_id")
+    for lea in leas.itertuples(index=False):
+        row = side.loc[lea.org_id]
+        line = f"{lea.org_id} {lea.org_name}: computed {lea.status or 'not determined'}"
+        if row["published"]:
+            line += f"; published {row['published_status']} — " + (
+                "agree" if row["agree"] else f"differ: {row['differences']}")
+        typer.echo(line)
+    published = side.loc[side.index.isin(set(leas["org_id"])) & side["published"]]
+    eligible = int(leas["eligible"].fillna(False).sum())
+    typer.echo(f"wrote {len(table)} rows ({len(leas)} LEAs, {eligible} eligible for "
+               f"differentiated assistance in {the_year}) to {output}; "
+               f"{int(published['agree'].sum())} of {len(published)} agree with the state's "
+               "published list", err=True)
+    for note in ident.notes + ident.rules.unverified():
+        typer.echo(f"note: {note}", err=True)
 
 
 @app.command("report")
@@ -292,6 +429,190 @@ def demo(
     typer.echo(f"Open {folder / 'index.html'}")
     if result.failed:
         raise typer.Exit(1)
+
+
+# history, restores and backups ---------------------------------------------------------------
+def _error(message: str, code: int = 1) -> typer.Exit:
+    """Print one `error:` line; raise what this returns (1: bad input, 2: usage)."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _moment(text: str, what: str, *, end_of_day: bool = False):  # -> dt.datetime
+    from workbook.store.history import moment
+
+    try:
+        return moment(text, end_of_day=end_of_day)
+    except ValueError as err:
+        raise _error(f"{what}: {err}", 2) from None
+
+
+def _value(value: object) -> str:
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@plan_app.command("history")
+def plan_history(
+    district: Annotated[str, typer.Argument(help="District (organisation) id.")],
+    record: Annotated[str | None, typer.Option("--record", help="Only this record id.")]
+    = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Only changes from this date (YYYY-MM-DD, UTC) or time on.")] = None,
+    database: Database = None,
+) -> None:
+    """Who changed what in a district's plan: one line per change (when, who, what, why),
+    then one line per field it changed (before -> after)."""
+    from workbook.store import Store
+    from workbook.store.history import MIGRATION_TXN
+
+    start = _moment(since, "--since") if since else None
+    store = Store(database)
+    changes = store.history(district, record_id=record, since=start)
+    if not changes:
+        if store.history_begins(district) is None:
+            raise _error(f"no plan history for {district!r}; districts in the store: "
+                         f"{', '.join(store.orgs()) or 'none'}")
+        if record and not store.history(district, record_id=record):
+            raise _error(f"no record {record!r} in the history of {district!r}")
+        typer.echo(f"no changes since {since}", err=True)
+        return
+    for c in changes:
+        line = (f"{c.at:%Y-%m-%d %H:%M:%S} UTC  {c.by}  {c.change} {c.label()} ({c.record_id})"
+                f"{' at' if c.change == 'deleted' else ', now'} version {c.version}")
+        if c.txn == MIGRATION_TXN:
+            line += " (as stored when history began)"
+        typer.echo(line + (f"; reason: {c.reason}" if c.reason else ""))
+        for name, before, after in c.diff:
+            typer.echo(f"    {name}: {_value(after)}" if c.first
+                       else f"    {name}: {_value(before)} -> {_value(after)}")
+
+
+@plan_app.command("restore")
+def plan_restore(
+    district: Annotated[str, typer.Argument(help="District (organisation) id.")],
+    record: Annotated[str | None, typer.Option("--record", help="The record's id.")] = None,
+    version: Annotated[int | None, typer.Option(
+        "--version", help="Bring back this version of --record (as a new version).")] = None,
+    deleted: Annotated[bool, typer.Option(
+        "--deleted", help="Bring back deleted records (with --record: that one and its "
+                          "parts deleted with it; else all, or those deleted --since).")]
+    = False,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="With --deleted: records deleted from this date (YYYY-MM-DD, UTC) "
+                        "or time on.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in history).")]
+    = None,
+    database: Database = None,
+    user: User = "",
+) -> None:
+    """Bring back an earlier version of a record, or deleted records; the restore is a new
+    version in the history, so it can be undone the same way. Nothing changes on any
+    problem (exit 1)."""
+    from workbook.store import Store
+
+    if deleted == (version is not None):
+        raise _error("give either --record ID --version N, or --deleted", 2)
+    if version is not None and record is None:
+        raise _error("--version needs --record ID", 2)
+    if since and not deleted:
+        raise _error("--since goes with --deleted", 2)
+    start = _moment(since, "--since") if since else None
+    store = Store(database)
+    who = user or _default_user()
+    try:
+        if version is not None and record is not None:
+            if not store.history(district, record_id=record):
+                raise WorkbookError(f"no record {record!r} in the history of {district!r}")
+            back = [store.restore_version(record, version, user=who, reason=reason)]
+            typer.echo(f"restored version {version} of {back[0].label()} ({record}) as "
+                       f"version {back[0].version}")
+            return
+        back = store.restore_deleted(district, user=who, record_id=record, since=start,
+                                     reason=reason)
+    except WorkbookError as err:
+        raise _error(str(err)) from None
+    for r in back:
+        typer.echo(f"restored {r.label()} ({r.id}), now version {r.version}")
+    typer.echo(f"{len(back)} record(s) restored in {district}", err=True)
+
+
+@plan_app.command("as-of")
+def plan_as_of(
+    district: Annotated[str, typer.Argument(help="District (organisation) id.")],
+    when: Annotated[str, typer.Argument(
+        metavar="DATE", help="YYYY-MM-DD (the plan at the end of that day, UTC) or an ISO "
+                             "date and time.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help=".yaml or .xlsx file")],
+    database: Database = None,
+) -> None:
+    """Write a district's plan as it stood at a date, from the store's history."""
+    from workbook.files import write_text
+    from workbook.store import Store
+
+    moment = _moment(when, "DATE", end_of_day=True)
+    store = Store(database)
+    doc = store.as_of(district, moment)
+    if not doc.all():
+        begins = store.history_begins(district)
+        if begins is None:
+            raise _error(f"no plan history for {district!r}; districts in the store: "
+                         f"{', '.join(store.orgs()) or 'none'}")
+        raise _error(f"{district}'s plan held no records at {moment:%Y-%m-%d %H:%M:%S} UTC; "
+                     f"its history begins {begins:%Y-%m-%d %H:%M:%S} UTC")
+    if output.suffix.lower() == ".xlsx":
+        from workbook.exchange.excel import export_plan
+
+        export_plan(doc, output)
+    else:
+        from workbook.exchange.yamlfile import to_yaml
+
+        write_text(output, to_yaml(doc, exported_at=moment))
+    typer.echo(f"wrote {len(doc.all())} records of {district}'s plan as of "
+               f"{moment:%Y-%m-%d %H:%M:%S} UTC to {output}", err=True)
+
+
+@store_app.command("backup")
+def store_backup(
+    path: Annotated[Path, typer.Argument(help="The backup file to write.")],
+    database: Database = None,
+) -> None:
+    """Copy the SQLite store to one file, safely while it is in use (SQLite's online
+    backup). For PostgreSQL use pg_dump (README: Backups)."""
+    from workbook.store import backup
+
+    try:
+        info = backup(path, database)
+    except WorkbookError as err:
+        raise _error(str(err)) from None
+    newest = info["newest"]
+    typer.echo(f"backed up {info['records']} records and {info['history']} history rows to "
+               f"{path}" + (f"; newest change {newest[0]:%Y-%m-%d %H:%M:%S} UTC by "
+                            f"{newest[1]}" if newest else ""))
+
+
+@store_app.command("restore")
+def store_restore(
+    path: Annotated[Path, typer.Argument(help="A backup written by `store backup`.")],
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace a store that has changes newer than the backup (it is "
+                        "copied aside first).")] = False,
+    database: Database = None,
+) -> None:
+    """Replace the SQLite store with a backup; refuses when the store has newer changes,
+    unless --force."""
+    from workbook.store import restore_backup
+
+    try:
+        info = restore_backup(path, database, force=force)
+    except WorkbookError as err:
+        raise _error(str(err)) from None
+    typer.echo(f"restored {info['records']} records and {info['history']} history rows from "
+               f"{path} into {info['path']}")
+    if info["kept"]:
+        typer.echo(f"the store as it was before is kept in {info['kept']}", err=True)
 
 
 def main() -> None:

@@ -99,16 +99,27 @@ _PARSERS = {"Status": ("status", _status), "Date": ("date", _date),
 
 
 def _open_sheet(path: Path) -> Worksheet:
+    if path.is_dir():
+        raise WorkbookError(f"{path}: is a folder, not an Excel workbook (.xlsx)")
     try:
         wb = openpyxl.load_workbook(path, data_only=True)
     except FileNotFoundError:
         raise WorkbookError(f"{path}: no such file") from None
-    except (InvalidFileException, BadZipFile, KeyError, OSError) as exc:
-        raise WorkbookError(f"{path}: not an Excel workbook (.xlsx): {exc}") from None
+    except (InvalidFileException, BadZipFile, OSError) as exc:
+        raise WorkbookError(f"{path}: not an Excel workbook (.xlsx): {_one_line(exc)}") from None
+    except Exception as exc:  # openpyxl raises many types for a damaged file (zlib, XML, ...)
+        raise WorkbookError(f"{path}: a damaged Excel workbook ({type(exc).__name__}: "
+                            f"{_one_line(exc)}); save it again from Excel, or export the "
+                            "plan again") from None
     if STATUS_SHEET not in wb.sheetnames:
         raise WorkbookError(f"{path}: no {STATUS_SHEET!r} sheet; export the plan with "
                             "workbook.exchange.excel.export_plan and fill that sheet in")
     return wb[STATUS_SHEET]
+
+
+def _one_line(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _find_header(ws: Worksheet, path: Path) -> tuple[int, dict[str, int]]:
@@ -147,7 +158,7 @@ def _read_row(values: dict[str, Any], where: str, doc: PlanDocument, action_ids:
     except ValidationError as exc:
         for err in exc.errors():
             column = _FIELD_COLUMN.get(str(err["loc"][0]) if err["loc"] else "", "row")
-            problems.append(f"{where}: {column}: {err['msg']}")
+            problems.append(f"{where}: {column}: {err['msg'].removeprefix('Value error, ')}")
         return None
 
 
