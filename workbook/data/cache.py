@@ -59,17 +59,23 @@ def build(frame: pd.DataFrame, target: Path) -> Path:
             folder = tmp / _folder(str(district))
             folder.mkdir()
             part.reset_index(drop=True).to_parquet(folder / "part.parquet", index=False)
-        (tmp / "manifest.json").write_text(json.dumps(
-            {"rows": len(frame), "districts": sorted(set(key) - {""}),
-             "loader_version": LOADER_VERSION}, indent=1))
-        try:
-            tmp.rename(target)
-        except OSError:  # another process finished the same cache first: keep theirs
-            shutil.rmtree(tmp, ignore_errors=True)
+        _publish(tmp, target, {"rows": len(frame), "districts": sorted(set(key) - {""})})
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+
+def _publish(tmp: Path, target: Path, manifest: dict) -> None:
+    """Write the manifest (with the loader version), then rename the finished folder into
+    place; if another process finished the same cache first, keep theirs."""
+    (tmp / "manifest.json").write_text(json.dumps(
+        {**manifest, "loader_version": LOADER_VERSION}, indent=1))
+    try:
+        tmp.rename(target)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def cached(sources: list[Path], root: Path | None = None) -> Path:
@@ -124,13 +130,8 @@ def cached_lists(sources: list[Path], root: Path | None = None) -> Path:
     try:
         for name in assistance.AssistanceLists.TABLES:
             getattr(lists, name).to_parquet(tmp / f"{name}.parquet", index=False)
-        (tmp / "manifest.json").write_text(json.dumps(
-            {"tables": list(assistance.AssistanceLists.TABLES), "years": lists.years,
-             "loader_version": LOADER_VERSION}, indent=1))
-        try:
-            tmp.rename(target)
-        except OSError:  # another process finished the same cache first: keep theirs
-            shutil.rmtree(tmp, ignore_errors=True)
+        _publish(tmp, target, {"tables": list(assistance.AssistanceLists.TABLES),
+                               "years": lists.years})
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -98,11 +98,11 @@ def problems(known: Sequence[float | None], relations: Sequence[Relation], *,
     return found
 
 
-def _component(known: Sequence[float | None], relations: Sequence[Relation], rels: list[int],
-               lo: list[float], hi: list[float], guarded: list[bool],
-               protection: float) -> list[Problem]:
-    cells = sorted({c for r in rels for c in (relations[r].total, *relations[r].parts)
-                    if known[c] is None})
+
+def _system(known: Sequence[float | None], relations: Sequence[Relation], rels: list[int],
+            cells: list[int]) -> tuple[dict[int, int], np.ndarray, np.ndarray]:
+    """The relations `rels` as A x = b over the hidden `cells` (known cells moved to b):
+    each relation says total - sum(parts) = 0."""
     col = {c: k for k, c in enumerate(cells)}
     a = np.zeros((len(rels), len(cells)))
     b = np.zeros(len(rels))
@@ -114,6 +114,15 @@ def _component(known: Sequence[float | None], relations: Sequence[Relation], rel
                 a[i, col[c]] += coef
             else:
                 b[i] -= coef * value
+    return col, a, b
+
+
+def _component(known: Sequence[float | None], relations: Sequence[Relation], rels: list[int],
+               lo: list[float], hi: list[float], guarded: list[bool],
+               protection: float) -> list[Problem]:
+    cells = sorted({c for r in rels for c in (relations[r].total, *relations[r].parts)
+                    if known[c] is None})
+    col, a, b = _system(known, relations, rels, cells)
     if len(rels) == 1:  # one equation pins a cell only when it is its only unknown
         free = np.full(len(cells), len(cells) > 1)
         basis = np.zeros((len(cells), 0))
@@ -268,17 +277,7 @@ def interval(known: Sequence[float | None], relations: Sequence[Relation], cell:
     if not rels:
         return low[cell], high[cell]
     cells = sorted(reach)
-    col = {c: k for k, c in enumerate(cells)}
-    a = np.zeros((len(rels), len(cells)))
-    b = np.zeros(len(rels))
-    for i, r in enumerate(rels):
-        rel = relations[r]
-        for c, coef in ((rel.total, 1.0), *((p, -1.0) for p in rel.parts)):
-            value = known[c]
-            if value is None:
-                a[i, col[c]] += coef
-            else:
-                b[i] -= coef * value
+    col, a, b = _system(known, relations, rels, cells)
     objective = np.zeros(len(cells))
     objective[col[cell]] = 1.0
     ends = []
