@@ -21,27 +21,9 @@ from __future__ import annotations
 
 import time
 
-import pandas as pd
-
 from workbook import data, privacy
-from workbook import needs as N
 from workbook.report import blocks as show
-
-
-def needs_tables(outcomes: pd.DataFrame, district: str) -> list[tuple]:
-    """What notebooks/01_needs_assessment shows with student counts, in its order: (name,
-    frame, value columns, key columns); tests/test_disclosure.py audits the same."""
-    snap = N.district_snapshot(outcomes, district, 2024)
-    gaps = N.gaps(outcomes, district, 2024)
-    shown = [("color-grid", snap, N.VALUE_COLUMNS, ["indicator"]),
-             ("snapshot", snap[N.SNAPSHOT_DISPLAY], N.VALUE_COLUMNS, ["indicator"]),
-             ("flagged", N.flagged_groups(snap), N.VALUE_COLUMNS, ["indicator"])]
-    shown += [(f"gaps-{i}", gaps[gaps["indicator"] == i], N.GAP_VALUE_COLUMNS, ["indicator"])
-              for i in N.gap_indicators(gaps)]
-    return shown + [
-        ("trend", N.trend(outcomes, district), N.TREND_VALUE_COLUMNS, ["indicator", "year"]),
-        ("suggested-priorities", N.suggest_priorities(snap, gaps), ["score"],
-         list(show.DEFAULT_KEYS))]
+from workbook.report.sections import needs_tables
 
 
 def main() -> None:

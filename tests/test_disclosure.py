@@ -21,6 +21,7 @@ from workbook import privacy
 from workbook.errors import WorkbookError
 from workbook.privacy import COMPLEMENTARY, FAMILIES, RACE_ETHNICITY, Family, Table
 from workbook.report import blocks as show
+from workbook.report.sections import needs_tables
 
 CHUALAR = "27659950000000"  # Chualar Union: 162 tested in ELA, 160 on Smarter Balanced
 
@@ -184,21 +185,6 @@ def test_find_families_ignores_coincidences():
 
 # --------------------------------------------------------------------------- reports
 
-
-def needs_tables(outcomes: pd.DataFrame, district: str) -> list[tuple]:
-    """What notebooks/01_needs_assessment shows with student counts, in its order: (name,
-    frame, value columns, key columns)."""
-    snap = N.district_snapshot(outcomes, district, 2024)
-    gaps = N.gaps(outcomes, district, 2024)
-    shown = [("color-grid", snap, N.VALUE_COLUMNS, ["indicator"]),
-             ("snapshot", snap[N.SNAPSHOT_DISPLAY], N.VALUE_COLUMNS, ["indicator"]),
-             ("flagged", N.flagged_groups(snap), N.VALUE_COLUMNS, ["indicator"])]
-    shown += [(f"gaps-{i}", gaps[gaps["indicator"] == i], N.GAP_VALUE_COLUMNS, ["indicator"])
-              for i in N.gap_indicators(gaps)]
-    return shown + [
-        ("trend", N.trend(outcomes, district), N.TREND_VALUE_COLUMNS, ["indicator", "year"]),
-        ("suggested-priorities", N.suggest_priorities(snap, gaps), ["score"],
-         list(show.DEFAULT_KEYS))]
 
 
 def test_every_sample_report_passes_the_audit(sample_outcomes):

@@ -10,6 +10,7 @@ from functools import partial
 import pandas as pd
 
 from workbook import catalogue
+from workbook import needs as N
 from workbook import rootcause as rc
 from workbook.identification.tables import glance
 from workbook.needs.model import Priority, SwotEntry
@@ -102,3 +103,20 @@ def budget_summary(budget: pd.DataFrame) -> str:
     by = budget.groupby("funding_source")["budget"].sum().sort_values(ascending=False)
     parts = ", ".join(f"{k} ${v:,.0f}" for k, v in by.items())
     return f"Planned budget ${total:,.0f}: {parts}."
+
+
+def needs_tables(outcomes: pd.DataFrame, district: str,
+                 year: int = 2024) -> list[tuple[str, pd.DataFrame, list[str], list[str]]]:
+    """What notebooks/01_needs_assessment shows with student counts, in its order: (name,
+    frame, value columns, key columns); the disclosure audit's test and benchmark read it."""
+    snap = N.district_snapshot(outcomes, district, year)
+    gaps = N.gaps(outcomes, district, year)
+    shown = [("color-grid", snap, N.VALUE_COLUMNS, ["indicator"]),
+             ("snapshot", snap[N.SNAPSHOT_DISPLAY], N.VALUE_COLUMNS, ["indicator"]),
+             ("flagged", N.flagged_groups(snap), N.VALUE_COLUMNS, ["indicator"])]
+    shown += [(f"gaps-{i}", gaps[gaps["indicator"] == i], N.GAP_VALUE_COLUMNS, ["indicator"])
+              for i in N.gap_indicators(gaps)]
+    return shown + [
+        ("trend", N.trend(outcomes, district), N.TREND_VALUE_COLUMNS, ["indicator", "year"]),
+        ("suggested-priorities", N.suggest_priorities(snap, gaps), ["score"],
+         list(show.DEFAULT_KEYS))]
