@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,13 @@ def copy_file(tmp_path):
         return dst
 
     return _copy
+
+
+@contextlib.contextmanager
+def private_cache(tmp_path_factory, name: str) -> Iterator[None]:
+    """For a module's autouse fixture: the region's Parquet cache in a temporary folder
+    (outputs/ stays untouched) and no hub user inherited from the shell."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WORKBOOK_CACHE_DIR", str(tmp_path_factory.mktemp(name)))
+        mp.delenv("JUPYTERHUB_USER", raising=False)
+        yield

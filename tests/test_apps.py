@@ -9,6 +9,7 @@ things end to end in Chromium.
 from __future__ import annotations
 
 import pytest
+from conftest import private_cache
 
 from workbook.direction.model import Measure
 from workbook.plan.model import Action, Milestone, Strategy
@@ -20,9 +21,7 @@ OTHER = "27660920000000"  # Monterey Peninsula Unified
 
 @pytest.fixture(scope="module", autouse=True)
 def cache_dir(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WORKBOOK_CACHE_DIR", str(tmp_path_factory.mktemp("apps-cache")))
-        mp.delenv("JUPYTERHUB_USER", raising=False)
+    with private_cache(tmp_path_factory, "apps-cache"):
         yield
 
 

@@ -16,6 +16,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import private_cache
 from pgserver import CHROMIUM_SKIP_REASON, chromium_path, offline_chromium, require
 
 pytestmark = pytest.mark.slow
@@ -28,9 +29,7 @@ TIMEOUT = 90_000  # ms: the first page of a kernel that is still warming up
 
 @pytest.fixture(scope="module", autouse=True)
 def cache_dir(tmp_path_factory):
-    """The region's Parquet cache in a temporary folder (outputs/ stays untouched)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WORKBOOK_CACHE_DIR", str(tmp_path_factory.mktemp("apps-cache")))
+    with private_cache(tmp_path_factory, "apps-cache"):
         yield
 
 

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
+from conftest import private_cache
 
 DISTRICT = "27661590000000"  # Salinas Union High
 OTHER = "27660920000000"  # Monterey Peninsula Unified
@@ -21,9 +22,7 @@ QUARTERLY = "04_quarterly_report"
 
 @pytest.fixture(scope="module", autouse=True)
 def cache_dir(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WORKBOOK_CACHE_DIR", str(tmp_path_factory.mktemp("pages-cache")))
-        mp.delenv("JUPYTERHUB_USER", raising=False)
+    with private_cache(tmp_path_factory, "pages-cache"):
         yield
 
 

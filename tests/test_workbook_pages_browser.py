@@ -14,6 +14,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import private_cache
 from pgserver import CHROMIUM_SKIP_REASON, chromium_path, offline_chromium, require
 
 pytestmark = pytest.mark.slow
@@ -26,8 +27,7 @@ SCREENSHOT = "/tmp/workbook_page.png"
 
 @pytest.fixture(scope="module", autouse=True)
 def cache_dir(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WORKBOOK_CACHE_DIR", str(tmp_path_factory.mktemp("pages-cache")))
+    with private_cache(tmp_path_factory, "pages-cache"):
         yield
 
 
