@@ -37,13 +37,7 @@ _META = sa.MetaData()
 RECORDS = sa.Table(
     "records", _META,
     sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("kind", sa.String(40), nullable=False),
-    sa.Column("org_id", sa.String(32), nullable=False),
-    sa.Column("parent_id", sa.String(32)),
-    sa.Column("practice", sa.String(4)),
-    sa.Column("data", sa.JSON, nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    *history.record_columns(),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_by", sa.String(200), nullable=False),
 )

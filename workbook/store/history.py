@@ -34,19 +34,27 @@ CHANGES = ("created", "updated", "deleted", "restored")
 #: the transaction id of the rows migration 0002 wrote for records that predate history
 MIGRATION_TXN = "migration-0002"
 
+def record_columns() -> list[sa.Column]:
+    """The columns a stored record and each of its history rows share (new objects on every
+    call: a column belongs to one table)."""
+    return [
+        sa.Column("kind", sa.String(40), nullable=False),
+        sa.Column("org_id", sa.String(32), nullable=False),
+        sa.Column("parent_id", sa.String(32)),
+        sa.Column("practice", sa.String(4)),
+        sa.Column("data", sa.JSON, nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    ]
+
+
 _META = sa.MetaData()
 HISTORY = sa.Table(
     "record_history", _META,
     sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
               autoincrement=True),
     sa.Column("record_id", sa.String(32), nullable=False),
-    sa.Column("kind", sa.String(40), nullable=False),
-    sa.Column("org_id", sa.String(32), nullable=False),
-    sa.Column("parent_id", sa.String(32)),
-    sa.Column("practice", sa.String(4)),
-    sa.Column("data", sa.JSON, nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    *record_columns(),
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("changed_by", sa.String(200), nullable=False),
     sa.Column("change", sa.String(10), nullable=False),
