@@ -17,6 +17,17 @@ worst of the trials against its target:
   (fishbone). Each change is to a value not shown before, so no cached drawing helps.
   Measured once Voila has refilled its kernel pool (starting a kernel takes a CPU for a
   few seconds; on a small machine a change made meanwhile waits for it).
+
+Then, under load (skip with --no-load):
+
+* a burst of 20 first opens at the same moment, spread over the six apps, each in its own
+  browser page: median and worst time to the app's content (target median 3 s);
+* a reload: the same app opened again 1 s after its first open rendered (a person
+  checking a save), time to content (target 1.5 s);
+* 30 opens without a browser (as curl, a chat's link preview or a killed browser do: no
+  websocket, no unload beacon): kernels alive and their memory (proportional set size,
+  which counts memory shared between forked kernels once) right after, and again after
+  --idle-wait seconds (default 300; target: back to the pool, one per app).
 """
 
 from __future__ import annotations
@@ -106,6 +117,8 @@ def line(name: str, values: list[float], target: float, unit: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=3)
+    parser.add_argument("--no-load", action="store_true", help="skip the load figures")
+    parser.add_argument("--idle-wait", type=float, default=300)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -130,6 +143,8 @@ def main() -> None:
             used = dict.fromkeys(READY, 0)
             wait_warm(server, used)
             results = run(server, args.trials, used, sync_playwright, chromium)
+            if not args.no_load:
+                results += load(server, used, chromium, args.idle_wait)
         except Exception:
             print(f"server log (last lines):\n{server.log()[-4000:]}", file=sys.stderr)
             raise
@@ -138,7 +153,10 @@ def main() -> None:
     print(f"apps in Chromium, {args.trials} trials each, pre-heated kernels, "
           f"{os.cpu_count()} CPUs")
     for name, values, target, unit in results:
-        print(line(name, values, target, unit))
+        print(line(name, values, target, unit) if unit in ("s", "ms") else
+              f"{name:<44} {values[0]:7.0f} {unit}" + (
+                  "" if target is None else f"  target {target:5.0f} {unit}  "
+                  + ("ok" if values[0] <= target else "OVER")))
 
 
 def run(server, trials: int, used: dict[str, int], sync_playwright, chromium: str) -> list:
@@ -201,3 +219,110 @@ def redraws(server, page, trials: int, used: dict[str, int]) -> list:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+BURST = 20
+BURST_TARGET = 3.0
+RELOAD_TARGET = 1.5
+BEACONLESS = 30
+
+
+def kernels(server) -> tuple[int, float]:
+    """(kernels alive, their memory in MB): the fork server's children, PSS summed."""
+    import psutil
+
+    count, pss = 0, 0
+    for proc in psutil.Process(server.proc.pid).children(recursive=True):
+        try:
+            if "--serve" not in proc.cmdline():
+                continue
+            for kernel in proc.children():
+                count += 1
+                pss += kernel.memory_full_info().pss
+        except psutil.Error:
+            continue
+    return count, pss / 2**20
+
+
+def load(server, used: dict[str, int], chromium: str, idle_wait: float) -> list:
+    """The burst, the reload and the beacon-less opens (see the module's docstring)."""
+    import asyncio
+    import concurrent.futures
+    import urllib.request
+
+    from playwright.async_api import async_playwright
+
+    apps = list(READY)
+    for app in apps:
+        wait_warm(server, {app: used[app]})
+
+    async def burst() -> list[float]:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            ctx = await browser.new_context(viewport={"width": 1300, "height": 900})
+            ctx.set_default_timeout(300_000)
+            first = await ctx.new_page()
+            await first.goto(server.url)  # the token's cookie, as a person's first visit
+
+            async def one(i: int) -> float:
+                app = apps[i % len(apps)]
+                page = await ctx.new_page()
+                start = time.perf_counter()
+                await page.goto(f"{server.base}/voila/render/{app}.ipynb?district="
+                                f"{DISTRICT}", wait_until="commit")
+                await page.wait_for_selector(READY[app])
+                return time.perf_counter() - start
+
+            times = await asyncio.gather(*(one(i) for i in range(BURST)))
+            await browser.close()
+            return list(times)
+
+    burst_times = asyncio.run(burst())
+    for i in range(BURST):
+        used[apps[i % len(apps)]] += 1
+    time.sleep(5)
+    for app in apps:
+        wait_warm(server, {app: used[app]})
+
+    async def reload() -> float:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            page = await browser.new_page()
+            page.set_default_timeout(120_000)
+            await page.goto(server.url)
+            address = f"{server.base}/voila/render/status.ipynb?district={DISTRICT}"
+            await page.goto(address)
+            await page.wait_for_selector(READY["status"])
+            await page.wait_for_timeout(1000)
+            start = time.perf_counter()
+            await page.goto(address, wait_until="commit")
+            await page.wait_for_selector(READY["status"])
+            took = time.perf_counter() - start
+            await browser.close()
+            return took
+
+    reload_time = asyncio.run(reload())
+    used["status"] += 2
+    for app in apps:
+        wait_warm(server, {app: used[app]})
+
+    def fetch(i: int) -> int:
+        app = apps[i % len(apps)]
+        with urllib.request.urlopen(f"{server.base}/voila/render/{app}.ipynb?token="
+                                    f"{server.token}", timeout=600) as reply:
+            return len(reply.read())
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(fetch, range(BEACONLESS)))
+    after_count, after_mb = kernels(server)
+    time.sleep(idle_wait)
+    late_count, late_mb = kernels(server)
+    return [
+        (f"{BURST} concurrent first opens", burst_times, BURST_TARGET, "s"),
+        ("reload 1 s after a first open", [reload_time], RELOAD_TARGET, "s"),
+        (f"kernels right after {BEACONLESS} beacon-less opens", [after_count], None,
+         "kernels"),
+        ("  their memory (PSS)", [after_mb], None, "MB"),
+        (f"kernels {idle_wait:.0f} s later", [late_count], len(apps), "kernels"),
+        ("  their memory (PSS)", [late_mb], None, "MB"),
+    ]

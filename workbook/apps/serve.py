@@ -297,6 +297,10 @@ def _shutdown_handler():
     return ShutdownWhenGone
 
 
+#: Seconds a kernel no page is connected to is kept before it is shut down.
+KERNEL_IDLE_SECONDS = 120
+
+
 def voila_config(*, host: str, port: int, token: str, preheat: bool, pool_size: int):
     """Voila's settings for the apps (a traitlets Config)."""
     from traitlets.config import Config
@@ -319,13 +323,69 @@ def voila_config(*, host: str, port: int, token: str, preheat: bool, pool_size: 
     # what a cell's error says instead of its traceback (the server log has that)
     c.VoilaExecutor.cell_error_instruction = (
         "This part of the page could not be shown; the server's log has the details.")
-    # kernels of open pages are never culled; one left by a vanished page goes after 2 h
-    c.MappingKernelManager.cull_idle_timeout = 7200
-    c.MappingKernelManager.cull_interval = 300
+    # kernels start as forks of one warm process (see workbook.apps.forkserver): a new
+    # page's kernel is ready in about half a second instead of 3-4 s of imports
+    from workbook.apps.forkserver import kernel_spec_manager_class
+
+    v.kernel_spec_manager_class = kernel_spec_manager_class()
+    # A kernel of an open page is never culled (the page's websocket is its heartbeat:
+    # the server pings it every 30 s and drops it after 90 s without an answer). A kernel
+    # nobody is connected to (a link preview, curl, a killed browser) goes after
+    # KERNEL_IDLE_SECONDS. Voila never culls the pre-heated kernels waiting in its pool.
+    c.MappingKernelManager.cull_idle_timeout = KERNEL_IDLE_SECONDS
+    c.MappingKernelManager.cull_interval = 30
     c.MappingKernelManager.cull_connected = False
-    # refill the pool a little after a kernel is taken, not while that page is rendering
-    c.VoilaKernelManager.fill_delay = 3.0
+    # refill the pool soon after a kernel is taken (a fork is cheap), so a reload finds one
+    c.VoilaKernelManager.fill_delay = 0.5
     return c
+
+
+#: The ways people come in (`--auth`); see workbook.users.auth.
+AUTH_MODES = ("users", "proxy", "token")
+#: The modes in which every page knows its person (kernels read it; no typed name).
+SIGNED_IN = ("users", "proxy")
+
+
+def auth_config(c: Any, *, mode: str, database_url: str, proxy_header: str,
+                trusted_proxies: tuple[str, ...]) -> None:
+    """Add the identity provider, authorizer and masked access log to Voila's config."""
+    from workbook.users.auth import RoleAuthorizer, WorkbookIdentityProvider, log_request
+
+    c.Voila.identity_provider_class = WorkbookIdentityProvider
+    c.Voila.authorizer_class = RoleAuthorizer
+    c.WorkbookIdentityProvider.mode = mode
+    c.WorkbookIdentityProvider.database_url = database_url
+    c.WorkbookIdentityProvider.proxy_header = proxy_header
+    c.WorkbookIdentityProvider.trusted_proxies = list(trusted_proxies)
+    c.Voila.tornado_settings = {**c.Voila.tornado_settings, "log_function": log_request}
+
+
+def choose_auth(auth: str | None, database_url: str) -> str:
+    """The --auth mode: as given, else `users` when the store has users, else `token`."""
+    from workbook.users import Users
+
+    has_users = Users.open(database_url).any()
+    if auth is None:
+        return "users" if has_users else "token"
+    if auth not in AUTH_MODES:
+        raise WorkbookError(f"--auth must be one of {', '.join(AUTH_MODES)}, not {auth!r}")
+    if auth in SIGNED_IN and not has_users:
+        raise WorkbookError(
+            f"--auth {auth} needs people in the store's users table, and it has none; add "
+            "one first: workbook users add NAME --role admin")
+    return auth
+
+
+def check_proxies(trusted: tuple[str, ...]) -> tuple[str, ...]:
+    for address in trusted:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise WorkbookError(f"--trusted-proxy {address!r} is not an IP address (the "
+                                "proxy's own address, e.g. 127.0.0.1)") from None
+    if not trusted:
+        raise WorkbookError("--auth proxy needs at least one --trusted-proxy address")
+    return trusted
 
 
 #: Who the apps show student counts to: "stakeholder" hides small groups (the default),
