@@ -33,7 +33,7 @@ DISTRICTS = {RICH: "Salinas Union High", SPARSE: "Big Sur Unified"}
 #: the narrative's section headings, in order (markdown cells, kept in the report)
 SECTIONS = {
     "01_needs_assessment": [
-        "At a glance", "Every indicator by student group", "Student groups in Red or Orange",
+        "At a glance", "Every indicator by student group", "Student groups furthest behind",
         "Gaps", "Trend", "Self-reflection (Tool C)", "SWOT", "Suggested priority areas",
         "Coaching questions for this stage"],
     "02_root_cause_analysis": [

@@ -9,27 +9,37 @@ A new state's format is one reader function plus one entry in `FORMATS`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pandera.errors
 
-from workbook.data import assistance, california, oregon
+from workbook.data import assistance, california, oregon, recognise
 from workbook.data.model import (
     INDICATORS,
     PERCENT_INDICATORS,
     TIDY_COLUMNS,
     TIDY_SCHEMA,
     Problem,
+    ProblemList,
     conform,
 )
-from workbook.data.readers import RawTable, find_header, read_delimited, read_sheets, sheet_table
+from workbook.data.parse import short
+from workbook.data.readers import (
+    Hint,
+    RawTable,
+    find_header,
+    read_delimited,
+    read_sheets,
+    sheet_table,
+)
 from workbook.errors import WorkbookError
 
 __all__ = [
-    "DataError", "Dataset", "Problem", "TIDY_COLUMNS", "INDICATORS", "FORMATS",
+    "DataError", "Dataset", "Hint", "Sources", "Problem", "TIDY_COLUMNS", "INDICATORS",
+    "FORMATS",
     "read", "check", "load_outcomes", "load_lists", "sample_sources", "SAMPLE_DIR", "KEY",
 ]
 
@@ -66,8 +76,10 @@ FORMATS: list[Format] = [
            california.read_local_indicators),
     Format("ca_school_eligibility", "assistance", assistance.is_school_eligibility,
            assistance.read_school_eligibility),
-    Format("or_assessment", "outcomes", lambda c: set(oregon.ASSESSMENT_COLUMNS[:4]) <= set(c),
+    Format("or_assessment", "outcomes", oregon.is_assessment,
            oregon.read_assessment, ("Student Group", "Grade Level")),
+    Format("or_cohort", "outcomes", oregon.is_cohort, oregon.read_cohort,
+           ("Student Group Code", "Adjusted Cohort")),
     Format("or_attendance", "outcomes", lambda c: "Students Included" in c,
            oregon.read_attendance, ("Student Group", "Students Included")),
     Format("ca_da_list", "assistance", assistance.is_da_list, assistance.read_da_list,
@@ -88,43 +100,87 @@ class Dataset:
     kind: str
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    #: the indicators it could hold, when its content and name could not decide (else ())
+    candidates: tuple[str, ...] = ()
 
 
-def _expand(paths: Iterable[str | Path]) -> list[Path]:
-    out: list[Path] = []
+class Sources(list[Path]):
+    """Data files plus what their owner said they hold (`hints`, by path): a region's
+    sources with its `indicator:` / `year:` keys. Reads like a list of paths."""
+
+    def __init__(self, paths: Iterable[Path] = (), hints: Mapping[Path, Hint] | None = None):
+        super().__init__(paths)
+        self.hints: dict[Path, Hint] = dict(hints or {})
+
+
+#: Per-file hints (`--indicator`, `--year`, a region source's `indicator:` / `year:`), by
+#: the path as given: a folder's hint applies to every file in it.
+Hints = Mapping[str | Path, Hint]
+
+
+def _expand(paths: Iterable[str | Path], hints: Hints | None = None) -> list[tuple[Path, Hint]]:
+    if hints is None:
+        hints = getattr(paths, "hints", None)
+    given = {Path(k): v for k, v in (hints or {}).items()}
+    out: list[tuple[Path, Hint]] = []
     for p in map(Path, paths):
+        hint = given.get(p, Hint())
         if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.suffix.lower() in DATA_SUFFIXES)
+            out += [(f, given.get(f, hint)) for f in sorted(p.rglob("*"))
+                    if f.suffix.lower() in DATA_SUFFIXES]
         else:
-            out.append(p)
+            out.append((p, hint))
     return out
 
 
-def read(path: str | Path) -> list[Dataset]:
-    """Read one file into datasets, collecting problems instead of raising."""
+def read(path: str | Path, hint: Hint | None = None) -> list[Dataset]:
+    """Read one file into datasets, collecting problems instead of raising. `hint` says
+    what the file holds where its content cannot (it overrides the content)."""
     path = Path(path)
     if not path.is_file():
         return [Dataset(path, "", "", pd.DataFrame(),
                         [Problem(str(path), None, None, "no such file")])]
     if path.suffix.lower() == ".xlsx":
-        return _read_workbook(path)
+        return _read_workbook(path, hint)
     if path.suffix.lower() not in DATA_SUFFIXES:
         return [Dataset(path, "", "", pd.DataFrame(), [Problem(
             str(path), None, None,
             f"not a data file we read (expected {', '.join(sorted(DATA_SUFFIXES))})")])]
-    raw = read_delimited(path)
+    try:
+        raw = read_delimited(path)
+    except OSError as err:
+        return [Dataset(path, "", "", pd.DataFrame(), [Problem(
+            str(path), None, None, f"cannot read the file: {err.strerror or err}")])]
+    raw.hint = hint
     columns = list(raw.frame.columns)
-    for fmt in FORMATS:
-        if not fmt.header_hint and fmt.detect(columns):
-            frame, problems = fmt.reader(raw)
-            return [_finish(Dataset(path, fmt.name, fmt.kind, frame, problems))]
-    return [Dataset(path, "", "", pd.DataFrame(), raw.problems + [Problem(
-        str(path), 1, None,
+    if columns:
+        for fmt in FORMATS:
+            if not fmt.header_hint and fmt.detect(columns):
+                return [_table(path, fmt, raw)]
+    problems = ProblemList(raw.problems)
+    problems.append(Problem(str(path), raw.header_row if columns else None, None, (
         f"header matches no known format (CDE Dashboard download, CDE local indicators, "
-        f"...); found columns {columns[:10]}")])]
+        f"...); found columns {[c[:40] for c in columns[:10]]}") if columns else
+        "the file is empty: no header, no rows"))
+    return [Dataset(path, "", "", pd.DataFrame(), problems.listed(str(path)))]
 
 
-def _read_workbook(path: Path) -> list[Dataset]:
+def _table(path: Path, fmt: Format, raw: RawTable) -> Dataset:
+    """Read one recognised table; a header with no rows under it is an error."""
+    if raw.frame.empty:
+        found = ProblemList(raw.problems)
+        found.append(Problem(
+            raw.label, raw.header_row, None,
+            "header only, no rows: the file has the header of a known format but no data "
+            "under it" + (" that could be read" if found else " (a cut-short download?)")))
+        return Dataset(path, fmt.name, fmt.kind, pd.DataFrame(), found.listed(raw.label))
+    frame, problems = fmt.reader(raw)
+    ds = Dataset(path, fmt.name, fmt.kind, frame, problems,
+                 tuple(frame.attrs.get("candidates", ())))
+    return _finish(ds, raw.label)
+
+
+def _read_workbook(path: Path, hint: Hint | None = None) -> list[Dataset]:
     try:
         sheets = read_sheets(path)
     except Exception as exc:  # openpyxl raises many types for a damaged file
@@ -139,9 +195,9 @@ def _read_workbook(path: Path) -> list[Dataset]:
             if at is None:
                 continue
             raw = sheet_table(path, name, rows, at)
+            raw.hint = hint
             if fmt.detect(list(raw.frame.columns)):
-                frame, problems = fmt.reader(raw)
-                found.append(_finish(Dataset(path, fmt.name, fmt.kind, frame, problems)))
+                found.append(_table(path, fmt, raw))
                 break
     if not found:
         names = [n for n, _ in sheets]
@@ -150,71 +206,133 @@ def _read_workbook(path: Path) -> list[Dataset]:
     return found
 
 
-def _finish(ds: Dataset) -> Dataset:
-    """Schema checks and duplicate keys on a tidy outcome table."""
-    if ds.kind != "outcomes" or ds.frame.empty:
-        return ds
+def _finish(ds: Dataset, label: str) -> Dataset:
+    """Schema checks and duplicate keys on a tidy outcome table; at most
+    `PROBLEMS_PER_FILE` problems listed, the rest counted."""
+    problems = ProblemList(ds.problems)
+    if ds.kind == "outcomes" and not ds.frame.empty and not problems.full:
+        _check_tidy(ds, problems)
+    ds.problems = problems.listed(label)
+    return ds
+
+
+def _check_tidy(ds: Dataset, problems: ProblemList) -> None:
     frame = ds.frame
+    schema = TIDY_SCHEMA
+    if ds.candidates or frame["indicator"].isna().any():  # undecided: said once already
+        schema = TIDY_SCHEMA.remove_columns(["indicator"])
+    reported = {p.row for p in problems}  # a reader already explained these rows
     try:
-        TIDY_SCHEMA.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as err:
-        cases = err.failure_cases
-        reported = {p.row for p in ds.problems}  # a reader already explained these rows
-        for _, case in cases.iterrows():
-            idx = case["index"]
+        for case in err.failure_cases.itertuples(index=False):
+            if problems.full:
+                problems.skip(1)
+                continue
+            idx = case.index
+            column = case.column if isinstance(case.column, str) else None
             if pd.isna(idx):
-                ds.problems.append(Problem(str(ds.path), None, case["column"],
-                                           f"{case['check']}: {case['failure_case']}"))
+                problems.append(Problem(str(ds.path), None, column,
+                                        f"{case.check}: {short(str(case.failure_case))}"))
                 continue
             row = frame.loc[int(idx)]
             if int(row["source_row"]) in reported:
                 continue
-            col = case["column"] if isinstance(case["column"], str) else None
-            what = f"value {case['failure_case']!r} fails {case['check']}" if col else str(
-                case["check"])
-            ds.problems.append(Problem(row["source_file"], int(row["source_row"]), col, what))
-    pct = frame["indicator"].isin(PERCENT_INDICATORS) & ~frame["status"].between(0, 100)
-    for idx in pct[pct & frame["status"].notna()].index:
+            what = (f"value {short(str(case.failure_case))} fails {case.check}" if column
+                    else str(case.check))
+            problems.append(Problem(row["source_file"], int(row["source_row"]), column, what))
+    pct = frame["indicator"].isin(PERCENT_INDICATORS).fillna(False) & ~frame[
+        "status"].between(0, 100).fillna(True)
+    bad = pct[pct].index
+    problems.skip(len(bad) - problems.room)
+    for idx in bad[:problems.room]:
         row = frame.loc[idx]
-        ds.problems.append(Problem(row["source_file"], int(row["source_row"]), "status",
-                                   f"{row['indicator']} is a percentage but the status is "
-                                   f"{row['status']}"))
+        problems.append(Problem(row["source_file"], int(row["source_row"]), "status",
+                                f"{row['indicator']} is a percentage but the status is "
+                                f"{row['status']}"))
     dup = frame.duplicated(KEY, keep="first")
     if dup.any():
         first = frame.drop_duplicates(KEY).set_index(KEY)["source_row"]
-        for idx in dup[dup].index:
+        problems.skip(int(dup.sum()) - problems.room)
+        for idx in dup[dup].index[:problems.room]:
             row = frame.loc[idx]
-            ds.problems.append(Problem(
+            problems.append(Problem(
                 row["source_file"], int(row["source_row"]), None,
-                f"duplicate row: {row['indicator']} for {row['org_id']} group "
-                f"{row['student_group']} grade {row['grade']} year {row['year']} already on "
-                f"row {first.loc[tuple(row[KEY])]}"))
-    ds.problems.sort(key=lambda p: (p.file, p.row or 0))
-    return ds
+                f"duplicate row: {_text(row['indicator'])} for {row['org_id']} group "
+                f"{row['student_group']} grade {row['grade']} year {_text(row['year'])} "
+                f"already on row {first.loc[tuple(row[KEY])]}"))
 
 
-def check(paths: Iterable[str | Path]) -> list[Problem]:
-    """Every problem in the given files (directories are searched for data files)."""
-    problems: list[Problem] = []
-    for path in _expand(paths):
-        for ds in read(path):
-            problems += ds.problems
-    return problems
+def _text(value: object) -> str:
+    return "?" if value is None or value is pd.NA else str(value)
 
 
-def load_outcomes(paths: Iterable[str | Path]) -> pd.DataFrame:
+def _read_all(paths: Iterable[str | Path], hints: Hints | None) -> list[Dataset]:
+    """Every dataset of the given files; undecided ELA/math pairs decided together."""
+    datasets = [ds for path, hint in _expand(paths, hints) for ds in read(path, hint)]
+    _pair(datasets)
+    return datasets
+
+
+_TWINS = ({"ELA", "MATH"}, {"ELA11", "MATH11"})  # one layout, two indicators
+
+
+def _pair(datasets: list[Dataset]) -> None:
+    """An undecided assessment file read with its twin of the same year (ELA with math):
+    `recognise.pair_assessments` tells which is which, whether the twin is undecided too
+    or was decided by its name or a hint. Decided files lose their 'cannot tell' line."""
+
+    def years(ds: Dataset) -> tuple:
+        return tuple(sorted(set(ds.frame["year"].dropna().tolist())))
+
+    groups: dict[tuple, list[Dataset]] = {}
+    for ds in datasets:
+        if ds.kind != "outcomes" or ds.frame.empty:
+            continue
+        decided = set(ds.frame["indicator"].dropna().unique())
+        twins = set(ds.candidates) if ds.candidates else decided
+        if twins in _TWINS or (len(decided) == 1 and any(decided < t for t in _TWINS)):
+            pair = next(t for t in _TWINS if twins <= t)
+            groups.setdefault((tuple(sorted(pair)), years(ds)), []).append(ds)
+    for (pair, _), found in groups.items():
+        undecided = [ds for ds in found if ds.candidates]
+        if not undecided or len(found) != 2:
+            continue
+        order = recognise.pair_assessments([ds.frame for ds in found])
+        if order is None:
+            continue
+        suffix = "11" if "ELA11" in pair else ""
+        names = [name + suffix for name in order]
+        if any(set(ds.frame["indicator"].dropna()) != {name}
+               for ds, name in zip(found, names, strict=True) if not ds.candidates):
+            continue  # the twin's own name or hint disagrees with the values: leave it
+        for ds, name in zip(found, names, strict=True):
+            if ds.candidates:
+                ds.frame["indicator"] = pd.Series(name, index=ds.frame.index, dtype="string")
+                ds.problems = [p for p in ds.problems
+                               if not p.message.startswith("cannot tell which indicator")]
+                ds.candidates = ()
+
+
+def check(paths: Iterable[str | Path], hints: Hints | None = None) -> list[Problem]:
+    """Every problem in the given files (directories are searched for data files); `hints`
+    (by path as given) say what files hold where their content cannot."""
+    return [p for ds in _read_all(paths, hints) for p in ds.problems]
+
+
+def load_outcomes(paths: Iterable[str | Path], hints: Hints | None = None) -> pd.DataFrame:
     """The tidy outcome table of all given files; raises DataError listing every problem."""
     frames, problems = [], []
-    for path in _expand(paths):
-        for ds in read(path):
-            problems += ds.problems
-            if ds.kind == "outcomes":
-                frames.append(ds.frame)
+    for ds in _read_all(paths, hints):
+        problems += ds.problems
+        if ds.kind == "outcomes":
+            frames.append(ds.frame)
     if problems:
         raise DataError(problems)
     if not frames:
         return conform(pd.DataFrame())
-    return pd.concat(frames, ignore_index=True)
+    # ODE's assessment and attendance rows take their district's county from its cohort file
+    return oregon.with_county(pd.concat(frames, ignore_index=True))
 
 
 def load_lists(paths: Iterable[str | Path]) -> assistance.AssistanceLists:
@@ -225,7 +343,7 @@ def load_lists(paths: Iterable[str | Path]) -> assistance.AssistanceLists:
     listing every problem."""
     out = assistance.AssistanceLists()
     problems: list[Problem] = []
-    for path in _expand(paths):
+    for path, _ in _expand(paths):
         if path.suffix.lower() != ".xlsx":
             continue
         try:

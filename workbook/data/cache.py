@@ -21,7 +21,7 @@ import pandas as pd
 from workbook.data import assistance
 from workbook.data.model import TIDY_COLUMNS
 
-LOADER_VERSION = "2"  # 2: charter / coe / dass flags
+LOADER_VERSION = "3"  # 2: charter / coe / dass flags; 3: ODE cohort, roll-up, county
 _STATEWIDE = "_state"  # folder for rows that belong to no district (state rows)
 
 
@@ -33,10 +33,14 @@ def default_root() -> Path:
 
 
 def fingerprint(sources: Iterable[Path]) -> str:
-    """A digest of the source files' contents (not names or times) and the loader version."""
+    """A digest of the source files' contents (not names or times), the hints that travel
+    with them (`data.Sources`) and the loader version."""
     h = hashlib.sha256(LOADER_VERSION.encode())
+    hints = {Path(p).resolve(): v for p, v in getattr(sources, "hints", {}).items()}
     for path in sorted(Path(p).resolve() for p in sources):
         h.update(path.name.encode())
+        if path in hints:  # a source's `indicator:` / `year:` changes what is read
+            h.update(repr(hints[path]).encode())
         with open(path, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)

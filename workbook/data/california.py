@@ -2,25 +2,24 @@
 
 Both share CDE's layout: one row per entity (cds, rtype X/D/S) x student group, with
 currstatus / priorstatus / change and the published levels. The indicator comes from the
-extract's `indicator` column, or else from the download file's name (graddownload2018.txt).
+extract's `indicator` column, or else from the download's content (`recognise`: its columns
+and values; the file's name only settles what those leave open).
 """
 
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import pandas as pd
 
 from workbook import privacy
+from workbook.data import recognise
 from workbook.data.groups import group_name
-from workbook.data.model import Problem, conform
-from workbook.data.parse import check_ids, numbers, require_columns
-from workbook.data.readers import RawTable
+from workbook.data.model import Problem, ProblemList, conform
+from workbook.data.parse import check_ids, numbers, report_rows, require_columns, short
+from workbook.data.readers import Hint, RawTable
 
-_FILE_INDICATOR = re.compile(
-    r"^(ela11|math11|ela|math|grad|cci|elpi|chronic|chron|susp|suspension|science)"
-    r"(?:download)?_?(\d{4})f?", re.IGNORECASE)
-_INDICATOR_CODE = {"chronic": "CHRO", "chron": "CHRO", "susp": "SUSP", "suspension": "SUSP"}
 _RTYPE = {"X": "state", "D": "district", "S": "school"}
 _LEVEL_COLUMNS = {"statuslevel": "status_level", "changelevel": "change_level", "color": "color"}
 _NUMERIC = {
@@ -34,35 +33,26 @@ _NUMERIC = {
 }
 
 
-def indicator_from_name(name: str) -> tuple[str, int] | None:
-    """(indicator, year) from a CDE file name such as graddownload2017f.txt or ELA_2024.txt."""
-    m = _FILE_INDICATOR.match(name)
-    if not m:
-        return None
-    word = m.group(1).lower()
-    return _INDICATOR_CODE.get(word, word.upper()), int(m.group(2))
-
-
 def is_dashboard(columns: list[str]) -> bool:
     return {"cds", "rtype"} <= set(columns) and (
-        "reportingyear" in columns or "PLTotCt" in columns)
+        "reportingyear" in columns or "PLTotCt" in columns or "currstatus" in columns)
 
 
 def read_dashboard(raw: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
-    """A CDE Dashboard download or extract as tidy rows, with every problem found."""
-    problems = list(raw.problems)
-    f = raw.frame
-    extract = "indicator" in f.columns
-    from_name = indicator_from_name(raw.path.name)
-    if not extract and from_name is None:
-        problems.append(Problem(raw.label, None, None,
-                                "cannot tell the indicator from the file name; CDE names its "
-                                "downloads like graddownload2018.txt or ELA_2024.txt"))
-        return conform(pd.DataFrame()), problems
-    if "PLTotCt" in f.columns:
-        return _elpi_levels(raw, problems, from_name[1] if from_name else None)
+    """A CDE Dashboard download or extract as tidy rows, with every problem found.
 
-    required = ["cds", "rtype", "currdenom", "currstatus", "reportingyear"]
+    The indicator and year come from the content (`recognise`), the user's hint first;
+    when the indicator stays undecided, every row is still checked and the frame's
+    `attrs["candidates"]` lists what it could be (for `recognise.pair_assessments`)."""
+    problems = ProblemList(raw.problems)
+    f = raw.frame
+    hint = raw.hint or Hint()
+    if "PLTotCt" in f.columns:
+        return _elpi_levels(raw, problems, recognise.year_hint(raw.path.name, hint))
+    fallback_year = recognise.year_hint(raw.path.name, hint)
+    required = ["cds", "rtype", "currdenom", "currstatus"]
+    if fallback_year is None:
+        required.append("reportingyear")
     problems += require_columns(raw, required, "CDE Dashboard")
     if any(p.column in required for p in problems if p.row == raw.header_row):
         return conform(pd.DataFrame()), problems
@@ -72,47 +62,39 @@ def read_dashboard(raw: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
     cds = check_ids(raw, "cds", 14, problems)
     out["org_id"] = cds
     rtype = f["rtype"].str.strip()
-    for idx in rtype[~rtype.isin(list(_RTYPE))].index:
-        problems.append(raw.problem(int(idx), "rtype",
-                                    f"rtype {rtype[idx]!r} is not X (state), D (district) or "
-                                    "S (school)"))
+    bad = rtype[~rtype.isin(list(_RTYPE))].index
+    report_rows(problems, raw, bad, "rtype", lambda idx: (
+        f"rtype {short(rtype[idx])} is not X (state), D (district) or S (school)"))
+    if problems.stop_when_full():
+        return conform(pd.DataFrame()), problems
     out["org_level"] = rtype.map(_RTYPE)
     out["district_id"] = cds.str[:7].str.ljust(14, "0").where(rtype != "X", cds)
     out["district_name"] = _col(f, "districtname")
     out["org_name"] = _col(f, "schoolname").where(rtype == "S", out["district_name"])
     out.loc[rtype == "X", ["org_name", "district_name"]] = "California"
     out["county"] = _col(f, "countyname")
-    if extract:
-        out["indicator"] = f["indicator"].str.strip().str.upper()
-    else:
-        assert from_name is not None  # checked above: not an extract, so named by the file
-        out["indicator"] = from_name[0]
+    candidates = _indicator(raw, hint, out, problems)
     if "studentgroup" in f.columns:
         groups = f["studentgroup"].str.strip()
-        for idx in groups[groups == ""].index:
-            problems.append(raw.problem(int(idx), "studentgroup", "student group is empty"))
+        report_rows(problems, raw, groups[groups == ""].index, "studentgroup",
+                    lambda idx: "student group is empty")
         out["student_group"] = groups
     else:  # the English learner progress file is about English learners only
         out["student_group"] = "EL"
     long = _col(f, "studentgroup.long")
     out["student_group_name"] = long.where(long != "", out["student_group"].map(group_name))
     out["grade"] = "all"
-    year_text = f["reportingyear"].str.strip()
-    year = pd.to_numeric(year_text.str.replace(r"f$", "", regex=True), errors="coerce")
-    for idx in year[year.isna()].index:
-        problems.append(raw.problem(int(idx), "reportingyear",
-                                    f"reporting year {year_text[idx]!r} is not a year"))
-    out["year"] = year.round().astype("Int64")
+    out["year"] = _year(raw, hint, fallback_year, problems)
     for source, target in _NUMERIC.items():
         if source in f.columns:
             out[target], _ = numbers(raw, source, problems)
+            if problems.stop_when_full():
+                return conform(pd.DataFrame()), problems
     for source, target in _LEVEL_COLUMNS.items():
         if target in out:
             values = out[target]
-            bad = values.notna() & (values != values.round())
-            for idx in bad[bad].index:
-                problems.append(raw.problem(int(idx), source,
-                                            f"level {values[idx]} is not a whole number"))
+            bad = values[values.notna() & (values != values.round())].index
+            report_rows(problems, raw, bad, source, partial(_not_whole, values))
     out["school_type"] = _col(f, "type")
     out["hs_cutpoints"] = _col(f, "hscutpoints").str.upper().eq("Y")
     out["charter"] = _col(f, "charter_flag").str.upper().eq("Y")
@@ -121,7 +103,62 @@ def read_dashboard(raw: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
     _flag_reporting(out)
     out["source_file"] = raw.label
     out["source_row"] = raw.rows
-    return conform(out), problems
+    tidy = conform(out)
+    tidy.attrs["candidates"] = candidates
+    return tidy, problems
+
+
+def _not_whole(values: pd.Series, idx) -> str:
+    return f"level {values[idx]} is not a whole number"
+
+
+def _indicator(raw: RawTable, hint: Hint, out: pd.DataFrame,
+               problems: list[Problem]) -> tuple[str, ...]:
+    """Fill out["indicator"]; the candidates when it cannot be decided (else ())."""
+    f = raw.frame
+    if hint.indicator:
+        out["indicator"] = hint.indicator
+        return ()
+    if "indicator" in f.columns:  # the county office's extract: one column says it
+        found = f["indicator"].fillna("").str.strip().str.upper()
+        if "file" in f.columns:  # ...and CDE's file name of each row where it is empty
+            named = f["file"].fillna("").map(lambda n: (recognise.from_name(n.strip()) or
+                                                        ("",))[0])
+            found = found.where(found != "", named)
+        report_rows(problems, raw, found[found == ""].index, "indicator", lambda idx: (
+            "indicator is empty on this row of the extract; say it with --indicator"))
+        out["indicator"] = found.where(found != "", pd.NA)
+        return ()
+    ident = recognise.identify(list(f.columns), f["currstatus"], raw.path.name, hint)
+    if ident.indicator:
+        out["indicator"] = ident.indicator
+        return ()
+    out["indicator"] = pd.NA
+    options = "|".join(ident.candidates) or "GRAD"
+    problems.append(Problem(
+        raw.label, None, None,
+        f"cannot tell which indicator this CDE Dashboard file holds: {ident.why}; every row "
+        f"was checked for the rest. Say which: `workbook data check FILE --indicator "
+        f"{options}`, or `indicator: {options.split('|')[0]}` on the region manifest's source"))
+    return ident.candidates or ("?",)
+
+
+def _year(raw: RawTable, hint: Hint, fallback: int | None,
+          problems: list[Problem]) -> pd.Series:
+    """Each row's year: the user's, else `reportingyear` (2018, 2017f, 2024.0), else the
+    name's; a reporting year that is not a year is a problem on its row."""
+    f = raw.frame
+    if hint.year is not None:
+        return pd.Series(hint.year, index=f.index, dtype="Int64")
+    if "reportingyear" not in f.columns:
+        return pd.Series(fallback, index=f.index, dtype="Int64")
+    text = f["reportingyear"].fillna("").str.strip()
+    year = recognise.parse_year(text)
+    bad = year[year.isna()].index
+    report_rows(problems, raw, bad, "reportingyear", lambda idx: (
+        f"reporting year {short(text[idx])} is not a year like 2018 or 2017f "
+        "(say the year with --year, or `year:` on the region's source)"))
+    return year
 
 
 def _elpi_levels(raw: RawTable, problems: list[Problem], year: int | None):
@@ -134,6 +171,8 @@ def _elpi_levels(raw: RawTable, problems: list[Problem], year: int | None):
     cds = check_ids(raw, "cds", 14, problems)
     rtype = f["rtype"].str.strip()
     total, _ = numbers(raw, "PLTotCt", problems)
+    hint = raw.hint or Hint()
+    years = _year(raw, hint, year, problems)
     frames = []
     for k in range(1, 5):
         part = pd.DataFrame(index=f.index)
@@ -149,6 +188,7 @@ def _elpi_levels(raw: RawTable, problems: list[Problem], year: int | None):
         if pct in f.columns:
             part["status"], _ = numbers(raw, pct, problems)
         part["denominator"] = total
+        part["year"] = years
         part["source_row"] = raw.rows
         frames.append(part)
     out = pd.concat(frames, ignore_index=True)
@@ -156,9 +196,6 @@ def _elpi_levels(raw: RawTable, problems: list[Problem], year: int | None):
     out["student_group"] = "EL"
     out["student_group_name"] = group_name("EL")
     out["grade"] = "all"
-    year_col = _col(f, "reportingyear")
-    year_value = pd.to_numeric(year_col.str[:4], errors="coerce").iloc[0] if len(f) else year
-    out["year"] = year_value if pd.notna(year_value) else year
     _flag_reporting(out)
     out["source_file"] = raw.label
     return conform(out), problems
@@ -170,18 +207,25 @@ def is_local_indicators(columns: list[str]) -> bool:
 
 def read_local_indicators(raw: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
     """CDE's local indicator results (Met / Not Met) per LEA and state priority."""
-    problems = list(raw.problems)
+    problems = ProblemList(raw.problems)
     f = raw.frame
     cds = check_ids(raw, "CDS", 14, problems)
     area = f["LocalIndicator"].str.extract(r"Priority Area (\d+)", expand=False)
-    for idx in area[area.isna()].index:
-        problems.append(raw.problem(int(idx), "LocalIndicator",
-                                    f"{f['LocalIndicator'][idx]!r} names no priority area"))
+    report_rows(problems, raw, area[area.isna()].index, "LocalIndicator", lambda idx: (
+        f"{short(f['LocalIndicator'][idx])} names no priority area"))
     perf = f["Performance"].str.strip()
-    for idx in perf[~perf.isin(["Met", "Not Met", "Not Met For Two or More Years"])].index:
-        problems.append(raw.problem(int(idx), "Performance",
-                                    f"performance {perf[idx]!r} is not Met / Not Met"))
-    year = int(m.group(1)) if (m := re.search(r"(20\d\d)", raw.path.name)) else None
+    bad = perf[~perf.isin(["Met", "Not Met", "Not Met For Two or More Years"])].index
+    report_rows(problems, raw, bad, "Performance", lambda idx: (
+        f"performance {short(perf[idx])} is not Met / Not Met"))
+    hint = raw.hint or Hint()
+    year = hint.year
+    if year is None and (m := re.search(r"(20\d\d)", raw.path.name)):
+        year = int(m.group(1))  # the file holds no year: CDE's name (LocalIndPerf2018) does
+    if year is None:
+        problems.append(Problem(raw.label, None, None,
+                                "cannot tell the year of these local indicator results: the "
+                                "file holds none and its name gives none; say it with "
+                                "`--year 2018`, or `year:` on the region manifest's source"))
     out = pd.DataFrame({
         "state": "CA",
         "org_level": "district",

@@ -69,6 +69,11 @@ INDICATORS: dict[str, tuple[str, bool]] = {
     "MATH_PROF": ("Mathematics proficient (level 3 or 4)", True),
     "REG_ATTEND": ("Regular attenders", True),
     "CHRONIC_ABSENT": ("Chronically absent", False),
+    "SCI_PROF": ("Science proficient (level 3 or 4)", True),
+    "GRAD4": ("Four-year cohort graduation rate", True),
+    "GRAD5": ("Five-year cohort graduation rate", True),
+    "COMPL4": ("Four-year cohort completer rate", True),
+    "COMPL5": ("Five-year cohort completer rate", True),
 }
 
 COLOR_NAMES: dict[int, str] = {1: "Red", 2: "Orange", 3: "Yellow", 4: "Green", 5: "Blue"}
@@ -86,6 +91,75 @@ class Problem:
     def __str__(self) -> str:
         row = "" if self.row is None else str(self.row)
         return f"{self.file}:{row}:{self.column or ''}: {self.message}"
+
+
+#: Problems listed per file; past this, a file's problems are only counted (a million junk
+#: rows under a real header must not take minutes and gigabytes to say so).
+PROBLEMS_PER_FILE = 100
+
+
+class ProblemList(list[Problem]):
+    """A file's problems, listing the first `limit` and counting the rest.
+
+    Loaders append to it like a list; `room` says how many more will be listed, so a loop
+    over bad rows can stop early and `skip` the remainder instead of formatting each.
+    """
+
+    def __init__(self, items=(), limit: int = PROBLEMS_PER_FILE):
+        super().__init__()
+        self.limit = limit
+        self.more = 0
+        self.stopped = False  # checking stopped once the list was full
+        self.extend(items)
+
+    @property
+    def room(self) -> int:
+        return max(self.limit - len(self), 0)
+
+    @property
+    def full(self) -> bool:
+        return self.more > 0 or len(self) >= self.limit
+
+    def append(self, problem: Problem) -> None:
+        if len(self) < self.limit:
+            super().append(problem)
+        else:
+            self.more += 1
+
+    def extend(self, problems) -> None:
+        for problem in problems:
+            self.append(problem)
+        self.more += getattr(problems, "more", 0)
+        self.stopped |= getattr(problems, "stopped", False)
+
+    def __iadd__(self, problems):  # type: ignore[misc]
+        self.extend(problems)
+        return self
+
+    def skip(self, n: int) -> None:
+        """Note `n` further problems without listing them."""
+        self.more += max(n, 0)
+
+    def listed(self, file: str) -> list[Problem]:
+        """The listed problems, sorted, plus one line saying how many more there were."""
+        out = sorted(self, key=lambda p: (p.file, p.row or 0))
+        if self.stopped:
+            out.append(Problem(file, None, None,
+                               f"... and at least {self.more} more: checking stopped after "
+                               f"{self.limit} problems in this file (is it the right file?); "
+                               "fix these and check again"))
+        elif self.more:
+            out.append(Problem(file, None, None,
+                               f"... and {self.more} more problem(s) in this file, not listed "
+                               f"(only the first {self.limit} are); fix these and check again"))
+        return out
+
+    def stop_when_full(self) -> bool:
+        """True (and noted) when the list is full: a loader then stops checking the file,
+        so a million junk rows cost what a hundred do."""
+        if self.full:
+            self.stopped = True
+        return self.stopped
 
 
 def empty_tidy() -> pd.DataFrame:
@@ -127,4 +201,4 @@ TIDY_SCHEMA = pa.DataFrameSchema(
 #: Indicators whose status is a percentage of students, so it must lie in 0..100.
 PERCENT_INDICATORS = {"CHRO", "SUSP", "GRAD", "CCI", "ELPI", "ELA_PROF", "MATH_PROF",
                       "REG_ATTEND", "CHRONIC_ABSENT", "ELPI_PL1", "ELPI_PL2", "ELPI_PL3",
-                      "ELPI_PL4"}
+                      "ELPI_PL4", "SCI_PROF", "GRAD4", "GRAD5", "COMPL4", "COMPL5"}

@@ -16,10 +16,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbook.data.model import Problem
+from workbook.data.model import Problem, ProblemList
 
 # Latin-1 text decoded as if it were UTF-8 and saved again: "NiÃ±os" for "Niños".
 _MOJIBAKE = re.compile("Ã[\u0080-\u00bf]|Â[\u00a0-\u00bf]")
+
+
+@dataclass(frozen=True)
+class Hint:
+    """What a user says a file holds, where its content cannot say: `--indicator GRAD
+    --year 2018`, or `indicator:` / `year:` on a region's source. It overrides the content."""
+
+    indicator: str | None = None
+    year: int | None = None
+
+    def __bool__(self) -> bool:
+        return self.indicator is not None or self.year is not None
 
 
 @dataclass
@@ -33,6 +45,7 @@ class RawTable:
     sheet: str | None = None
     encoding: str = "utf-8"
     problems: list[Problem] = field(default_factory=list)
+    hint: Hint | None = None  # what the user told us the file holds (--indicator, --year)
 
     @property
     def label(self) -> str:
@@ -42,6 +55,11 @@ class RawTable:
     def problem(self, index: int | None, column: str | None, message: str) -> Problem:
         row = None if index is None else self.rows[index]
         return Problem(self.label, row, column, message)
+
+
+#: No cell of a state file is longer; a longer one is damage, reported and not kept.
+MAX_FIELD = 4096
+_CHUNK = 50_000  # records turned into a frame at a time (text cells cost ~60 bytes each)
 
 
 def decode(path: Path) -> tuple[str, str, list[Problem]]:
@@ -54,50 +72,80 @@ def decode(path: Path) -> tuple[str, str, list[Problem]]:
         text, encoding = data.decode("cp1252", errors="replace"), "cp1252"
         if "\ufffd" in text:
             text, encoding = data.decode("latin-1"), "latin-1"
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if _MOJIBAKE.search(line):
-            problems.append(
-                Problem(
-                    str(path),
-                    lineno,
-                    None,
-                    "text looks double-encoded (Latin-1 read as UTF-8, e.g. 'Ã±' for 'ñ'); "
-                    "re-export the file from the original",
-                )
+    m = _MOJIBAKE.search(text)
+    if m:
+        problems.append(
+            Problem(
+                str(path),
+                text.count("\n", 0, m.start()) + 1,
+                None,
+                "text looks double-encoded (Latin-1 read as UTF-8, e.g. 'Ã±' for 'ñ'); "
+                "re-export the file from the original",
             )
-            break
+        )
     return text, encoding, problems
 
 
 def read_delimited(path: Path) -> RawTable:
-    """A tab- or comma-delimited file (CDE downloads are tab-delimited, extracts CSV)."""
-    text, encoding, problems = decode(path)
+    """A tab- or comma-delimited file (CDE downloads are tab-delimited, extracts CSV).
+
+    A record whose field count differs from the header's is reported and left out (its
+    cells cannot be matched to columns); so is one with a field longer than `MAX_FIELD`.
+    """
+    text, encoding, found = decode(path)
+    problems = ProblemList(found)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") >= first.count(",") else ","
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    while records and not any(cell.strip() for cell in records[-1]):
-        records.pop()
-    if not records:
-        return RawTable(path, pd.DataFrame(), [], 1, encoding=encoding, problems=problems)
-    header = [h.strip() for h in records[0]]
-    body, rows = [], []
-    for lineno, rec in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in rec):
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    del text
+    header: list[str] | None = None
+    frames: list[pd.DataFrame] = []
+    body: list[list[str]] = []
+    rows: list[int] = []
+    lineno = 0
+    while True:
+        start = reader.line_num + 1
+        try:
+            rec = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # a field beyond the csv module's own limit (131,072 characters)
+            problems.append(Problem(str(path), start, None,
+                                    f"a field longer than {MAX_FIELD} characters; no state "
+                                    "file holds one (is this the right file?)"))
+            continue
+        lineno = start
+        if not "".join(rec).strip():
+            continue
+        if header is None:
+            header = [h.strip() for h in rec]
+            header_row = lineno
             continue
         if len(rec) != len(header):
-            problems.append(
-                Problem(
-                    str(path),
-                    lineno,
-                    None,
-                    f"has {len(rec)} fields but the header has {len(header)}",
-                )
-            )
-            rec = (rec + [""] * len(header))[: len(header)]
+            if problems.room:
+                problems.append(Problem(str(path), lineno, None,
+                                        f"has {len(rec)} fields but the header has "
+                                        f"{len(header)}; the row is not read"))
+            else:
+                problems.skip(1)
+            continue
+        if max(map(len, rec)) > MAX_FIELD:
+            problems.append(Problem(str(path), lineno, None,
+                                    f"a field of {max(map(len, rec))} characters (longer "
+                                    f"than {MAX_FIELD}); no state file holds one"))
+            continue
         body.append(rec)
         rows.append(lineno)
-    frame = pd.DataFrame(body, columns=_unique(header), dtype=str)
-    return RawTable(path, frame, rows, 1, encoding=encoding, problems=problems)
+        if len(body) >= _CHUNK:
+            frames.append(pd.DataFrame(body, dtype=str))
+            body = []
+    if header is None:
+        return RawTable(path, pd.DataFrame(), [], 1, encoding=encoding, problems=problems)
+    if body or not frames:
+        frames.append(pd.DataFrame(body, columns=range(len(header)), dtype=str))
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frame.columns = _unique(header)
+    return RawTable(path, frame, rows, header_row, encoding=encoding, problems=problems)
 
 
 def read_sheets(path: Path) -> list[tuple[str, list[tuple]]]:

@@ -11,4 +11,4 @@ if TYPE_CHECKING:
     from workbook.identification.model import *  # noqa: F403
     from workbook.identification.tables import *  # noqa: F403
 
-__getattr__, __dir__ = exports(__name__, "model", "tables")
+__getattr__, __dir__ = exports(__name__, "model", "tables", "oregon")

@@ -10,6 +10,7 @@ import pandas as pd
 
 from workbook.needs.tables import (
     COLOR_HEX,
+    NO_COLOR,
     NOT_REPORTED,
     format_status,
     indicator_name,
@@ -69,6 +70,49 @@ def color_grid(snapshot: pd.DataFrame) -> alt.TopLevelMixin:
     return alt.layer(cells, text, data=chart_data(f)).properties(
         title=alt.TitleParams(f"{org}: Dashboard {year} by student group",
                               subtitle="Status in each cell; n/r = not reported by the state"),
+        width=cell * len(groups), height=28 * len(indicators))
+
+
+def results_grid(snapshot: pd.DataFrame) -> alt.TopLevelMixin:
+    """Indicators x student groups for a state without Dashboard colors (Oregon): each cell
+    shaded by how far the group is from all students in the district (oriented: darker
+    orange is further behind, blue ahead), its result printed; not reported cells grey."""
+    if snapshot.empty:
+        return empty_chart("Results by student group", "No rows for this district and year.")
+    f = snapshot.copy()
+    # a result hidden for stakeholders (complementary suppression) reads "hidden"
+    f["label"] = ["n/r" if nr else f"{s:.1f}" if pd.notna(s) else "hidden"
+                  for nr, s in zip(f["not_reported"], f["status"], strict=True)]
+    all_status = f[f["student_group"] == "ALL"].set_index("indicator")["status"]
+    diff = f["status"].astype("Float64") - f["indicator"].map(all_status).astype("Float64")
+    f["gap_to_all"] = diff.where(f["higher_is_better"].astype(bool), -diff).astype(float)
+    groups = list(dict.fromkeys(f["student_group_name"]))
+    f["indicator_short"] = f["indicator"].map(lambda i: indicator_name(i, short=True))
+    indicators = list(dict.fromkeys(f["indicator_short"]))
+    x = alt.X("student_group_name:N", sort=groups, title="Student group",
+              axis=alt.Axis(labelAngle=-40, labelLimit=160))
+    y = alt.Y("indicator_short:N", sort=indicators, title=None, axis=alt.Axis(labelLimit=260))
+    tooltip = [alt.Tooltip("indicator_name:N", title="Indicator"),
+               alt.Tooltip("student_group_name:N", title="Student group"),
+               alt.Tooltip("status:Q", title="Result", format=".1f"),
+               alt.Tooltip("gap_to_all:Q", title="Against all students", format="+.1f"),
+               alt.Tooltip("n:Q", title="Students (n)"),
+               alt.Tooltip("suppression:N", title="Note")]
+    base = alt.Chart().encode(x=x, y=y)
+    cells = base.mark_rect(stroke="white", strokeWidth=1.5).encode(
+        color=alt.condition("isValid(datum.gap_to_all)",
+                            alt.Color("gap_to_all:Q", title="Points against all students",
+                                      scale=alt.Scale(scheme="redyellowblue",
+                                                      domain=[-30, 30], clamp=True)),
+                            alt.value(COLOR_HEX[NO_COLOR])),
+        tooltip=tooltip)
+    text = base.mark_text(fontSize=10).encode(text="label:N", tooltip=tooltip)
+    org = f["org_name"].iloc[0]
+    year = f["year"].iloc[0]
+    cell = max(34, min(60, WIDTH // max(len(groups), 1)))
+    return alt.layer(cells, text, data=chart_data(f)).properties(
+        title=alt.TitleParams(f"{org}: results {year} by student group",
+                              subtitle="Result in each cell; n/r = not reported by the state"),
         width=cell * len(groups), height=28 * len(indicators))
 
 
@@ -228,6 +272,16 @@ def rubric_chart(profile: pd.DataFrame) -> alt.TopLevelMixin:
                               subtitle="Tick: domain mean. 3 or more: strength; "
                                        "2 or less: weakness."),
         width=WIDTH - 300, height=22 * len(f))
+
+
+def results_summary(snapshot: pd.DataFrame) -> str:
+    """What the results grid (no colors) shows, for people who cannot see it."""
+    if snapshot.empty:
+        return "No results for this district."
+    missing = int(snapshot["not_reported"].astype(bool).sum())
+    return (f"{len(snapshot)} indicator and student group results, "
+            f"{len(snapshot) - missing} reported and {missing} not reported; each cell is "
+            "shaded by its gap to all students in the district.")
 
 
 def grid_summary(snapshot: pd.DataFrame) -> str:

@@ -23,6 +23,7 @@ import pandas as pd
 from workbook import catalogue
 from workbook.data.groups import GROUP_NAMES, group_name
 from workbook.data.model import COLOR_NAMES, INDICATORS, PERCENT_INDICATORS
+from workbook.data.oregon import ROLLUP_MARK
 from workbook.errors import WorkbookError
 from workbook.needs.model import Rating, aggregate_ratings
 from workbook.privacy import NOT_REPORTED
@@ -123,11 +124,25 @@ def _district_rows(frame: pd.DataFrame, district_id: str) -> pd.DataFrame:
     reads either."""
     rows = frame[(frame["org_level"].isin(["district", "school"]))
                  & (frame["org_id"] == district_id)]
+    rows = _all_grades(rows)
     if rows.empty:
         known = sorted(frame.loc[frame["org_level"] == "district", "org_id"].dropna().unique())
         raise WorkbookError(f"no district or school rows for {district_id!r} in the data; "
                             f"districts present: {', '.join(known[:40]) or 'none'}")
     return rows
+
+
+def _all_grades(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows for all grades together (a file by grade, like ODE's, also has one row per
+    grade), one per indicator x group x year: the state's own row wins over one rolled up
+    from school rows (`workbook.data.oregon.rollup_districts`)."""
+    rows = rows[rows["grade"].fillna("all") == "all"]
+    rolled = rows["suppression"].fillna("").str.startswith(ROLLUP_MARK)
+    if not rolled.any():
+        return rows
+    rows = rows.assign(_r=rolled.astype(int)).sort_values("_r", kind="stable")
+    rows = rows.drop_duplicates(["org_id", "indicator", "student_group", "year"])
+    return rows.drop(columns="_r").sort_index()
 
 
 def schools(frame: pd.DataFrame, district_id: str) -> list[tuple[str, str]]:
@@ -201,6 +216,22 @@ def flagged_groups(snapshot: pd.DataFrame) -> pd.DataFrame:
     return f[cols].reset_index(drop=True)
 
 
+def behind_groups(gaps_frame: pd.DataFrame, points: float = 10.0) -> pd.DataFrame:
+    """For a state without Dashboard colors (Oregon): the indicator x group rows behind the
+    state's figure for the same group, or more than `points` behind all students in the
+    district, largest gap first (the larger of the two gaps, then the larger group)."""
+    g = gaps_frame[~gaps_frame["not_reported"].astype(bool)].copy()
+    worst = pd.concat([g["gap_to_state"].astype(float), g["gap_to_all"].astype(float)],
+                      axis=1).min(axis=1)
+    g["largest_gap"] = worst
+    keep = (g["gap_to_state"].astype(float) < 0) | (g["gap_to_all"].astype(float) < -points)
+    g = g[keep.fillna(False)].sort_values(["largest_gap", "n"], ascending=[True, False],
+                                          kind="stable")
+    cols = ["indicator", "indicator_name", "student_group", "student_group_name", "n", "status",
+            "all_status", "gap_to_all", "state_status", "gap_to_state"]
+    return g[cols].reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------- gaps
 
 
@@ -214,6 +245,7 @@ def _county_rows(frame: pd.DataFrame, county: object, year: int) -> pd.DataFrame
     if county is None or pd.isna(county) or not str(county).strip():
         return frame.iloc[0:0]
     f = frame[(frame["org_level"] == "district") & (frame["county"] == county)
+              & (frame["grade"].fillna("all") == "all")
               & (frame["year"] == year) & (frame["org_id"] != STATE_ID)
               & frame["status"].notna() & (frame["denominator"] > 0)]
     return f
@@ -268,7 +300,7 @@ def gaps(frame: pd.DataFrame, district_id: str, year: int | None = None) -> pd.D
                                      out["higher_is_better"])
 
     s = frame[(frame["org_level"] == "state") & (frame["year"] == year)
-              & frame["status"].notna()]
+              & (frame["grade"].fillna("all") == "all") & frame["status"].notna()]
     st = pd.DataFrame({"indicator": s["indicator"], "student_group": s["student_group"],
                        "state_status": s["status"].astype("Float64"),
                        "state_n": _n(s["denominator"])}).drop_duplicates(key)

@@ -171,7 +171,7 @@ def fine_print(subtitle: str) -> str:
 
 def render(nb: nbformat.NotebookNode, *, title: str, subtitle: str = "",
            audience: str = "team", glossary: dict[str, str] | None = None,
-           illustrative: bool = False) -> str:
+           illustrative: bool = False, state: str = "") -> str:
     """The report page for an executed notebook."""
     error = _failed(nb)
     if error:
@@ -181,7 +181,7 @@ def render(nb: nbformat.NotebookNode, *, title: str, subtitle: str = "",
     gloss = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>"
                     for k, v in glossary_terms(glossary).items())
     privacy = ("Groups of fewer students than the state reports "
-               f"({thresholds_text()}) are hidden, with other cells where needed so they "
+               f"({_threshold_words(state)}) are hidden, with other cells where needed so they "
                "cannot be worked out."
                if audience == "stakeholder" else
                "Team edition: small groups are shown as the state published them. Use the "
@@ -206,6 +206,15 @@ def render(nb: nbformat.NotebookNode, *, title: str, subtitle: str = "",
 """
 
 
+def _threshold_words(state: str) -> str:
+    """The page's state's small-group threshold ("Oregon 10"), or every state's."""
+    from workbook.privacy import STATE_NAMES, THRESHOLDS
+
+    if state in THRESHOLDS:
+        return f"{STATE_NAMES.get(state, state)} {THRESHOLDS[state]}"
+    return thresholds_text()
+
+
 def page_meta(nb: nbformat.NotebookNode) -> dict:
     """What `workbook.report.blocks.page` recorded in the executed notebook's outputs."""
     for cell in nb.cells:
@@ -225,4 +234,5 @@ def write_report(notebook: str | Path, output: str | Path, **kwargs) -> Path:
     kwargs.setdefault("audience", meta.get("audience", "team"))
     kwargs.setdefault("illustrative", meta.get("illustrative", False))
     kwargs.setdefault("glossary", meta.get("glossary"))
+    kwargs.setdefault("state", meta.get("state", ""))
     return write_text(output, render(nb, **kwargs))

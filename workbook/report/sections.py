@@ -5,13 +5,16 @@ Each function shows one part of a workbook the same way in JupyterLab, Voila and
 
 from __future__ import annotations
 
+import functools
 from functools import partial
 
 import pandas as pd
+import yaml
 
 from workbook import catalogue
 from workbook import needs as N
 from workbook import rootcause as rc
+from workbook.errors import WorkbookError
 from workbook.identification.tables import glance
 from workbook.needs.model import Priority, SwotEntry
 from workbook.records.base import Record
@@ -20,22 +23,115 @@ from workbook.report import blocks as show
 from workbook.rootcause.model import Cause, Symptom, Why
 from workbook.run.context import Context
 
+#: How the workbooks speak of a state that has no terms file (California's words).
+_CA_TERMS: dict[str, object] = {
+    "state": "CA", "source": "California School Dashboard", "year_label": "Dashboard year",
+    "colors": True, "regional_unit": "county office",
+    "regional_unit_long": "county office of education",
+    "support_name": "differentiated assistance",
+    "suppression": "California does not report groups of fewer than 11 students",
+    "results_intro": ("The colors are the state's: Red is the lowest performance, Blue the "
+                      "highest. Grey cells were not reported (too few students or not "
+                      "applicable)."),
+    "behind_intro": "Groups in the two lowest Dashboard colors, Red and Orange, worst first.",
+    "growth_targets": "",
+}
+
+
+@functools.cache
+def terms(state: str) -> dict[str, object]:
+    """The state's words (parameters/states/<state>/terms.yaml over California's): what
+    its results are called, whether it has Dashboard colors, its regional unit (county
+    office, ESD), what its support is called and its small-group rule."""
+    from workbook.identification.model import folder
+
+    path = folder(state) / "terms.yaml"
+    if not path.is_file():
+        return dict(_CA_TERMS)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise WorkbookError(f"{path}: not valid YAML: {exc}") from None
+    unknown = sorted(set(raw) - set(_CA_TERMS))
+    if unknown:
+        raise WorkbookError(f"{path}: unknown keys {unknown}; known: {sorted(_CA_TERMS)}")
+    return {**_CA_TERMS, **raw}
+
+
+def source_line(ctx: Context) -> str:
+    """The page subtitle's data line: "California School Dashboard 2024 · region" or
+    "Oregon Department of Education results 2021-22 · region"."""
+    t = terms(ctx.region.state)
+    year = ctx.params.year
+    when = str(year) if t["colors"] else f"{year - 1}-{str(year)[2:]}"
+    return f"{t['source']} {when} · {ctx.region.title}"
+
+
+def results_grid(ctx: Context, snapshot: pd.DataFrame) -> None:
+    """Every indicator by student group: Dashboard colors where the state has them, else
+    each group's result shaded by its gap to all students (Oregon)."""
+    t = terms(ctx.region.state)
+    show.note(str(t["results_intro"]))
+    if t["colors"]:
+        show.chart(snapshot, N.color_grid, "Dashboard colors by student group",
+                   alt_text=N.grid_summary, name="color-grid",
+                   value_cols=N.VALUE_COLUMNS, key_cols=["indicator"])
+    else:
+        show.chart(snapshot, N.results_grid, "Results by student group",
+                   alt_text=N.results_summary, name="color-grid",
+                   value_cols=N.VALUE_COLUMNS, key_cols=["indicator"])
+
+
+def furthest_behind(ctx: Context, snapshot: pd.DataFrame, gaps: pd.DataFrame) -> None:
+    """The groups furthest behind: Red and Orange in California, behind the state or far
+    behind all students where the state has no colors."""
+    t = terms(ctx.region.state)
+    show.note(str(t["behind_intro"]))
+    if t["colors"]:
+        show.table(N.flagged_groups(snapshot), "Groups in the two lowest colors",
+                   name="flagged", value_cols=N.VALUE_COLUMNS, key_cols=["indicator"])
+    else:
+        show.table(N.behind_groups(gaps), "Groups behind the state or all students",
+                   name="flagged", value_cols=N.GAP_VALUE_COLUMNS, key_cols=["indicator"])
+
+
+def _oregon_glance(ctx: Context) -> list[tuple[str, str]]:
+    """Oregon's at-a-glance lines: the ESD, the partnership tier and growth targets."""
+    from workbook.identification import oregon
+
+    sel = ctx.region.districts
+    esd = getattr(sel, "esd", None) or "not declared in the region manifest"
+    org = ctx.doc.organisation
+    tier = (org.support_level if org is not None and org.support_level else
+            "not computed: no CSI/TSI school designation file supplied")
+    rows = [("Education service district (ESD)", esd), ("Partnership tier", tier)]
+    base = oregon.growth_baselines(ctx.outcomes, ctx.params.district_id)
+    latest = base[base["year"] == ctx.params.year]
+    if len(latest):
+        rows.append(("Growth-target baselines", "; ".join(
+            f"{r.metric} {r.status:.1f}%" for r in latest.itertuples(index=False))))
+    rows.append(("Small groups", str(terms("OR")["suppression"])))
+    return rows
+
 
 def at_a_glance(ctx: Context) -> None:
     """Tool A's at-a-glance: the organisation, its level of support and plan dates.
 
     In California the level of support is computed by the state's rules
     (`identification`), beside the state's published status and any disagreement, with the
-    ESSA designations and Title I status of the district's schools; elsewhere it is the
-    plan's own entry.
+    ESSA designations and Title I status of the district's schools; in Oregon the ESD, the
+    partnership tier and the growth-target baselines; elsewhere the plan's own entry.
     """
     org = ctx.doc.organisation
     rows = [("District", ctx.district_name), ("District code", ctx.params.district_id),
-            ("Region", ctx.region.title), ("Dashboard year", str(ctx.params.year))]
+            ("Region", ctx.region.title),
+            (str(terms(ctx.region.state)["year_label"]), str(ctx.params.year))]
     if org is not None:
         rows.append(("County", org.county))
     if ctx.region.state == "CA":
         rows += glance(ctx.identification, ctx.lists, ctx.params.district_id)
+    elif ctx.region.state == "OR":
+        rows += _oregon_glance(ctx)
     elif org is not None:
         rows += [("Level of support", org.support_level), ("ESSA status", org.essa_status)]
     if org is not None:
@@ -111,12 +207,41 @@ def needs_tables(outcomes: pd.DataFrame, district: str,
     frame, value columns, key columns); the disclosure audit's test and benchmark read it."""
     snap = N.district_snapshot(outcomes, district, year)
     gaps = N.gaps(outcomes, district, year)
+    colors = terms(_state_of(outcomes, district))["colors"]
+    flagged = ((N.flagged_groups(snap), N.VALUE_COLUMNS) if colors else
+               (N.behind_groups(gaps), N.GAP_VALUE_COLUMNS))
     shown = [("color-grid", snap, N.VALUE_COLUMNS, ["indicator"]),
              ("snapshot", snap[N.SNAPSHOT_DISPLAY], N.VALUE_COLUMNS, ["indicator"]),
-             ("flagged", N.flagged_groups(snap), N.VALUE_COLUMNS, ["indicator"])]
+             ("flagged", flagged[0], flagged[1], ["indicator"])]
     shown += [(f"gaps-{i}", gaps[gaps["indicator"] == i], N.GAP_VALUE_COLUMNS, ["indicator"])
               for i in N.gap_indicators(gaps)]
     return shown + [
         ("trend", N.trend(outcomes, district), N.TREND_VALUE_COLUMNS, ["indicator", "year"]),
         ("suggested-priorities", N.suggest_priorities(snap, gaps), ["score"],
          list(show.DEFAULT_KEYS))]
+
+
+def growth_targets(ctx: Context) -> None:
+    """Oregon: the plan's growth targets (goal measures on ODE's metrics), met or not met
+    per plan year, and the corrective-action triggers they feed (seed 000); nothing for a
+    state without them."""
+    if ctx.region.state != "OR":
+        return
+    import datetime as dt
+
+    from workbook.direction.model import Measure
+    from workbook.identification import oregon
+
+    start = getattr(ctx.params, "plan_start", ctx.region.plan_start)
+    first = dt.date.fromisoformat(str(start)).year + 1  # plan year 1 ends that spring
+    results = oregon.growth_results(ctx.doc.of(Measure), ctx.outcomes,
+                                    ctx.params.district_id, first)
+    show.note(str(terms("OR")["growth_targets"]))
+    show.table(results, "Growth targets, met or not met by year", name="growth-targets")
+    show.table(oregon.triggers(results), "Corrective-action triggers", name="triggers")
+
+
+def _state_of(outcomes: pd.DataFrame, district: str) -> str:
+    """The state of a district's rows (its results are read in that state's terms)."""
+    rows = outcomes.loc[outcomes["district_id"] == district, "state"].dropna()
+    return str(rows.iloc[0]) if len(rows) else "CA"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from workbook import paths
 from workbook.errors import WorkbookError
@@ -22,14 +22,37 @@ ALL_NOTEBOOKS = list(NOTEBOOK_PARAMS)
 
 class Source(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    format: Literal["ca_dashboard", "or_assessment", "or_attendance", "auto"] = "auto"
+    format: Literal["ca_dashboard", "or_assessment", "or_attendance", "or_cohort",
+                    "auto"] = "auto"
     path: str  # relative to the manifest; "sample:" means the bundled sample data
+    # what the files hold where their content cannot tell (a renamed file of an
+    # ambiguous layout): it overrides the content, like `data check --indicator/--year`
+    indicator: str | None = None  # GRAD, ELA, CHRO ... (workbook.data.INDICATORS)
+    year: int | None = Field(default=None, ge=1990, le=2100)  # 2018 = 2017-18
+
+    @field_validator("indicator")
+    @classmethod
+    def _known_indicator(cls, value: str | None) -> str | None:
+        from workbook.data.model import INDICATORS
+
+        if value is None:
+            return None
+        code = value.strip().upper()
+        if code not in INDICATORS:
+            raise ValueError(f"{value!r} is not an indicator we know; known: "
+                             f"{', '.join(sorted(INDICATORS))}")
+        return code
 
 
 class DistrictFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
     county: str | None = None
     state: str | None = None
+    # Oregon: an education service district by name, the counties it serves and/or its
+    # member districts by ODE id (ODE's cohort file gives each district's county)
+    esd: str | None = None
+    counties: list[str] = Field(default_factory=list)
+    members: list[str] = Field(default_factory=list)
 
 
 class Region(BaseModel):
@@ -52,16 +75,42 @@ class Region(BaseModel):
     manifest: str = Field(default="", exclude=True)  # the file it was read from
 
     def source_paths(self) -> list[Path]:
-        out = []
+        """The region's data files; a source's `indicator:` / `year:` travel with them as
+        `.hints` (a `data.Sources`), so the loaders and the cache key see them."""
+        from workbook.data import SAMPLE_DIR, Hint, Sources
+
+        out = Sources()
         for s in self.sources:
             if s.path.startswith("sample:"):
-                from workbook.data import SAMPLE_DIR
-
                 p = SAMPLE_DIR / s.path.removeprefix("sample:").lstrip("/")
             else:
                 p = (self.base / s.path).resolve()
-            out += sorted(p.glob("*")) if p.is_dir() else [p]
-        return [p for p in out if p.suffix.lower() in {".txt", ".csv", ".xlsx"}]
+            for f in sorted(p.glob("*")) if p.is_dir() else [p]:
+                if f.suffix.lower() in {".txt", ".csv", ".xlsx"}:
+                    out.append(f)
+                    if s.indicator is not None or s.year is not None:
+                        out.hints[f] = Hint(s.indicator, s.year)
+        return out
+
+
+def check_selection(region: Region, chosen: list, outcomes) -> None:
+    """Raise when the region's `districts:` selects no district of its year: a region that
+    runs nothing must say so, not exit 0. Call it on the selection (`batch.district_ids`)."""
+    if chosen:
+        return
+    rows = outcomes[(outcomes["org_level"] == "district") & (outcomes["year"] == region.year)]
+    where = region.manifest or region.name
+    if rows.empty:
+        years = sorted({int(y) for y in outcomes["year"].dropna().unique()})
+        raise WorkbookError(f"{where}: region {region.name!r} selects no district: its data "
+                            f"has no district rows for year {region.year} (years in the "
+                            f"data: {years}); fix `year:` or `sources:`")
+    sel = region.districts
+    shown = sel.model_dump(exclude_defaults=True) if isinstance(sel, BaseModel) else sel
+    counties = sorted({c for c in rows["county"].dropna().unique() if c})
+    raise WorkbookError(f"{where}: districts: {shown} selects no district of the "
+                        f"{rows['district_id'].nunique()} in the region's data for "
+                        f"{region.year} (counties there: {counties[:12]}); fix the filter")
 
 
 def folder() -> Path:
