@@ -11,7 +11,10 @@ indicator, trend, suggested priorities). Timed, each by the wall clock:
    suppressed (`privacy.suppress`, with the district's earlier tables) and audited together
    with them, as the stakeholder report does;
 2. the audit alone: `privacy.audit` over each district's published tables at once (the
-   target: well under a second per district).
+   target: well under a second per district);
+3. the region: `report.region.audit_region`, as `workbook run` does before it writes the
+   landing page: every district's tables audited together, then the region totals (each
+   district's all-students count and the region's sum) suppressed against them and audited.
 
 Prints the seconds measured in this one run, per district and per table, and the number of
 findings (it must be 0).
@@ -23,6 +26,7 @@ import time
 
 from workbook import data, privacy
 from workbook.report import blocks as show
+from workbook.report import region
 from workbook.report.sections import needs_tables
 
 
@@ -55,6 +59,17 @@ def main() -> None:
     hidden = sum(int(t.frame["n"].isna().sum()) for ts in published.values() for t in ts)
     slowest = max(seconds, key=seconds.__getitem__)
 
+    totals = region.totals_frame(outcomes, districts, 2024)
+    fresh_all = {(d, "01_needs_assessment"): [region.of_district(t, d, "01_needs_assessment")
+                                              for t in published[d]] for d in districts}
+    start = time.perf_counter()
+    checked = region.audit_region(fresh_all, totals, threshold=privacy.threshold_for("CA"),
+                                  district_ids=districts)
+    region_seconds = time.perf_counter() - start
+    shown = checked.totals
+    region_hidden = -1 if shown is None else int(shown["n"].isna().sum())
+    findings += len(checked.withheld) + (shown is None)
+
     print(f"districts                                  {len(districts):10d}")
     print(f"tables with student counts                 {tables:10d}")
     print(f"hidden cells (all tables)                  {hidden:10d}")
@@ -66,7 +81,9 @@ def main() -> None:
           f"{1000 * audit_total / len(districts):10.1f} ms")
     print(f"  per district, slowest ({slowest})  {1000 * seconds[slowest]:10.1f} ms"
           "   (target: well under 1 s)")
-    print(f"findings                                   {findings:10d}   (must be 0)")
+    print(f"region: all tables + totals, audit         {region_seconds:10.3f} s")
+    print(f"  totals rows, hidden                      {len(totals):6d} {region_hidden:3d}")
+    print(f"findings (and reports withheld)            {findings:10d}   (must be 0)")
 
 
 if __name__ == "__main__":

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 import sqlalchemy as sa
 
 from workbook.direction.model import Goal
 from workbook.errors import WorkbookError
-from workbook.run import batch, context, notebooks, regions
+from workbook.run import batch, context, kernels, notebooks, regions
 from workbook.samples import plans as sample_plans
 from workbook.store import RECORDS, Store
 
@@ -177,3 +180,233 @@ def test_dask_executor_on_a_local_cluster(tmp_path, store_url):
     assert not local.failed
     assert _outputs(tmp_path / "dask" / "test-region") == _outputs(
         tmp_path / "local" / "test-region")
+
+
+# ---------------------------------------------------------------------------- markers
+def _job(tmp_path: Path, notebook: str = "04_quarterly_report") -> batch.Job:
+    return batch.Job("r", DISTRICTS[0], "d", [notebook], str(tmp_path), {notebook: {}},
+                     {notebook: "fp"})
+
+
+def _finished(tmp_path: Path, notebook: str = "04_quarterly_report") -> batch.Job:
+    """A job whose outputs look finished: notebook, report, one data file, a true marker."""
+    job = _job(tmp_path, notebook)
+    (tmp_path / f"{notebook}.ipynb").write_text("{}")
+    (tmp_path / f"{notebook}.html").write_text("<html><body>report</body></html>\n")
+    (tmp_path / "data" / notebook).mkdir(parents=True)
+    (tmp_path / "data" / notebook / "table.csv").write_text("a,b\n1,2\n")
+    marker = tmp_path / ".done" / f"{notebook}.json"
+    marker.parent.mkdir()
+    marker.write_text(json.dumps({"fingerprint": "fp",
+                                  "files": batch._written(tmp_path, notebook)}))
+    return job
+
+
+@pytest.mark.parametrize("text", [
+    "[1,2]", "{", "", "null", '"done"', "{}", '{"fingerprint": 7, "files": {}}',
+    '{"fingerprint": "fp"}', '{"fingerprint": "fp", "files": [1, 2]}',
+    '{"fingerprint": "fp", "files": {"04_quarterly_report.ipynb": 5}}',
+    '{"fingerprint": "fp", "files": {"04_quarterly_report.ipynb": {"sha256": "x", '
+    '"size": "2"}, "04_quarterly_report.html": {"sha256": null, "size": true}}}',
+    '{"fingerprint": "fp", "files": {"../../../etc/passwd": {"sha256": "x", "size": 1}, '
+    '"04_quarterly_report.ipynb": {}, "04_quarterly_report.html": {}}}',
+    "[" * 100_000 + "]" * 100_000, "\xff{}",
+])
+def test_a_malformed_marker_means_redo(tmp_path, text):
+    job = _finished(tmp_path)
+    assert batch.stale_reason(job, "04_quarterly_report") == ""
+    (tmp_path / ".done" / "04_quarterly_report.json").write_text(text, encoding="latin-1")
+    assert batch.stale_reason(job, "04_quarterly_report") != ""
+    assert not batch.is_current(job, "04_quarterly_report")
+
+
+def test_the_marker_vouches_for_every_file_it_lists(tmp_path):
+    nb = "04_quarterly_report"
+    for damage, expect in [
+        (lambda d: (d / "data" / nb / "table.csv").unlink(), "table.csv missing"),
+        (lambda d: (d / "data" / nb / "table.csv").write_text("a,b\n1,3\n"), "table.csv changed"),
+        (lambda d: (d / f"{nb}.html").write_text("<html><body>rep"), "size"),
+        (lambda d: (d / f"{nb}.ipynb").unlink(), ".ipynb missing"),
+    ]:
+        folder = tmp_path / expect.replace(" ", "_").replace(".", "")
+        folder.mkdir()
+        job = _finished(folder)
+        damage(folder)
+        assert expect in batch.stale_reason(job, nb)
+    # a report cut short but recorded so (an old marker, a copy gone wrong): incomplete
+    folder = tmp_path / "cut"
+    folder.mkdir()
+    job = _finished(folder)
+    (folder / f"{nb}.html").write_text("<html><body>rep")
+    marker = folder / ".done" / f"{nb}.json"
+    marker.write_text(json.dumps({"fingerprint": "fp", "files": batch._written(folder, nb)}))
+    assert batch.stale_reason(job, nb) == f"{nb}.html incomplete"
+    job.fingerprints[nb] = "other"
+    assert batch.stale_reason(job, nb) == "inputs changed"
+
+
+def test_resume_redoes_every_damaged_output_and_keeps_the_rest(tmp_path, store_url):
+    manifest = _manifest(tmp_path)
+    first = batch.run(str(manifest), workers=1, out_root=tmp_path / "out",
+                      database_url=store_url)
+    assert not first.failed
+    folder = tmp_path / "out" / "test-region"
+    before = _outputs(folder)
+    d0, d1, d2 = (folder / d for d in DISTRICTS)
+    s03, q04 = "03_strategy_and_measures", "04_quarterly_report"
+    (d0 / ".done" / f"{s03}.json").write_text("[1,2]")  # aborted the whole run before
+    (d0 / ".done" / f"{q04}.json").write_text("{not json")
+    deleted = sorted((d1 / "data" / s03).glob("*.csv"))[0]
+    deleted.unlink()
+    page = d1 / f"{q04}.html"
+    page.write_text(page.read_text()[:-200])  # a truncated report
+    (d2 / ".done" / f"{s03}.json").write_text('{"fingerprint": "x", "files": 3}')
+    again = batch.run(str(manifest), workers=1, resume=True, out_root=tmp_path / "out",
+                      database_url=store_url)
+    status = {(o.district_id, o.notebook): o.status for o in again.outcomes}
+    assert status == {(DISTRICTS[0], s03): "done", (DISTRICTS[0], q04): "done",
+                      (DISTRICTS[1], s03): "done", (DISTRICTS[1], q04): "done",
+                      (DISTRICTS[2], s03): "done", (DISTRICTS[2], q04): "skipped"}
+    assert deleted.is_file()
+    assert page.read_text().rstrip().endswith("</html>")
+    assert _outputs(folder) == before
+    record = json.loads((folder / "run.json").read_text())
+    assert {d["status"] for d in record["districts"].values()} == {"ok"}
+    third = batch.run(str(manifest), workers=1, resume=True, out_root=tmp_path / "out",
+                      database_url=store_url)
+    assert {o.status for o in third.outcomes} == {"skipped"}
+
+
+# ---------------------------------------------------------------------------- full disks
+def _disk_full_for(monkeypatch, *suffixes: str) -> None:
+    """The batch's writes of files ending with any of `suffixes` fail: no space left."""
+    real = batch.write_text
+
+    def write_text(target, text):
+        if str(target).endswith(suffixes):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+        return real(target, text)
+
+    monkeypatch.setattr(batch, "write_text", write_text)
+
+
+def test_summary_and_index_list_every_failure_when_the_disk_fills(tmp_path, store_url,
+                                                                  monkeypatch):
+    from typer.testing import CliRunner
+
+    from workbook import cli
+
+    own_tmp = tmp_path / "tmp"
+    own_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(own_tmp))  # the kernels' socket folders
+    manifest = _manifest(tmp_path, notebooks=("04_quarterly_report",))
+    _disk_full_for(monkeypatch, f"{DISTRICTS[1]}/04_quarterly_report.html", "run.json")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli.app, ["run", str(manifest), "--outputs", str(out),
+                                          "--database", store_url, "--workers", "1"])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = [line.strip() for line in result.output.splitlines()
+             if "No space left on device" in line]
+    assert lines == [f"{DISTRICTS[1]} 04_quarterly_report: No space left on device: "
+                     f"{out / 'test-region' / DISTRICTS[1] / '04_quarterly_report.html'}",
+                     f"test-region run.json: No space left on device: "
+                     f"{out / 'test-region' / 'run.json'}"]
+    assert not (out / "test-region" / "run.json").exists()
+    index = (out / "test-region" / "index.html").read_text()
+    assert index.rstrip().endswith("</html>")
+    for failed in (f"{DISTRICTS[1]} 04_quarterly_report", "test-region run.json"):
+        assert f"<li>{failed}: No space left on device" in index
+    for ok in (DISTRICTS[0], DISTRICTS[2]):
+        assert f'href="{ok}/04_quarterly_report.html"' in index
+    assert f'href="{DISTRICTS[1]}/04_quarterly_report.html"' not in index
+    assert not list(own_tmp.glob("workbook-kernel-*")), "socket folders left behind"
+
+
+def test_the_summary_lists_the_failures_when_the_index_cannot_be_written(
+        tmp_path, store_url, monkeypatch):
+    manifest = _manifest(tmp_path, districts=DISTRICTS[:2], notebooks=("04_quarterly_report",))
+    _disk_full_for(monkeypatch, f"{DISTRICTS[0]}/04_quarterly_report.ipynb", "index.html")
+    result = batch.run(str(manifest), workers=1, out_root=tmp_path, database_url=store_url)
+    assert [(o.district_id, o.notebook) for o in result.failed] == [
+        (DISTRICTS[0], "04_quarterly_report"), ("test-region", "index.html")]
+    record = json.loads((tmp_path / "test-region" / "run.json").read_text())
+    assert record["districts"][DISTRICTS[0]]["status"] == "failed"
+    assert record["districts"][DISTRICTS[1]]["status"] == "ok"
+    assert [f["error"].split(":")[0] for f in record["failures"]] == ["No space left on device"]
+    assert not (tmp_path / "test-region" / "index.html").exists()
+
+
+# ---------------------------------------------------------------------------- socket folders
+def _dead_pid() -> int:
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    return int(proc.stdout)
+
+
+def test_stale_socket_folders_of_dead_processes_are_removed(tmp_path):
+    dead = tmp_path / f"workbook-kernel-{_dead_pid()}-abc"
+    mine = tmp_path / f"workbook-kernel-{os.getpid()}-def"
+    unnamed = tmp_path / "workbook-kernel-xyz"
+    for folder in (dead, mine, unnamed):
+        folder.mkdir()
+        (folder / "kernel.json").write_text("{}")
+    assert kernels.remove_stale_socket_dirs(tmp_path) == [dead]
+    assert not dead.exists() and mine.is_dir() and unnamed.is_dir()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_run_leaves_no_socket_folder_or_kernel(tmp_path, store_url, sig):
+    own_tmp = tmp_path / "tmp"
+    own_tmp.mkdir()
+    stale = own_tmp / f"workbook-kernel-{_dead_pid()}-old"  # from a run killed outright
+    stale.mkdir()
+    (stale / "k-1").write_text("")
+    cmd = [sys.executable, "-m", "workbook.cli", "run", str(_manifest(tmp_path)), "--outputs",
+           str(tmp_path / "out"), "--database", store_url, "--workers", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "TMPDIR": str(own_tmp)},
+                            start_new_session=True)
+    deadline = time.time() + 300
+    folders: list[Path] = []
+    while time.time() < deadline and proc.poll() is None:
+        folders = list(own_tmp.glob(f"workbook-kernel-{proc.pid}-*"))
+        if len(folders) == 2 and all((f / "kernel.json").is_file() for f in folders):
+            break
+        time.sleep(0.05)
+    assert len(folders) == 2, "the run should have started its two kernels"
+    assert not stale.exists(), "the run should remove a dead run's socket folder"
+    time.sleep(1.0)  # into the notebooks
+    children = psutil.Process(proc.pid).children(recursive=True)
+    if sig == signal.SIGINT:
+        os.killpg(proc.pid, sig)  # Ctrl-C in a terminal: the whole foreground group
+    else:
+        proc.send_signal(sig)  # a service manager stopping the run
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert "Traceback" not in err, err
+    assert not list(own_tmp.glob("workbook-kernel-*")), "socket folders left behind"
+    psutil.wait_procs(children, timeout=10)
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_a_full_region_run_writes_the_network_view_and_links_it(tmp_path, store_url):
+    """After its districts, a whole-region run writes network.html (and its CSVs), audits its
+    tables with the districts' and links it from the landing page; a run of some districts
+    (--only/--limit) does not, as the view needs every district."""
+    manifest = _manifest(tmp_path, ["27661590000000", "27751500000000"],
+                         ["01_needs_assessment"])
+    result = batch.run(str(manifest), workers=1, out_root=tmp_path / "out",
+                       database_url=store_url)
+    folder = tmp_path / "out" / "test-region"
+    network = [o for o in result.outcomes if o.notebook == batch.NETWORK]
+    assert [o.status for o in network] == ["done"], network
+    page = (folder / "network.html").read_text(encoding="utf-8")
+    assert "Salinas Union High" in page and "Big Sur" in page
+    assert any((folder / "data" / batch.NETWORK).glob("*.csv"))
+    assert "href='network.html'" in (folder / "index.html").read_text(encoding="utf-8")
+    again = batch.run(str(manifest), workers=1, out_root=tmp_path / "some", limit=1,
+                      database_url=store_url)
+    assert batch.NETWORK not in {o.notebook for o in again.outcomes}
+    assert not (tmp_path / "some" / "test-region" / "network.html").exists()

@@ -9,7 +9,9 @@ assessments passes.
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -21,6 +23,7 @@ from workbook import privacy
 from workbook.errors import WorkbookError
 from workbook.privacy import COMPLEMENTARY, FAMILIES, RACE_ETHNICITY, Family, Table
 from workbook.report import blocks as show
+from workbook.report import region
 from workbook.report.sections import needs_tables
 
 CHUALAR = "27659950000000"  # Chualar Union: 162 tested in ELA, 160 on Smarter Balanced
@@ -317,3 +320,205 @@ def test_audit_agrees_with_exact_intervals(case, protection):
         if span.high - span.low < min(protection, prior) - 1e-6:
             narrow.add(span.keys)
     assert flagged == narrow
+
+
+# --------------------------------------------------------------------------- across a region
+
+
+def _published_snapshot(org: str, all_n: int, hi_n: int) -> Table:
+    """One district's ELA table as its stakeholder report publishes it."""
+    frame = pd.DataFrame({"org_id": org, "indicator": "ELA",
+                          "student_group": ["ALL", "HI", "WH"],
+                          "n": [all_n, hi_n, all_n - hi_n],
+                          "status": [-10.0, -12.0, -8.0]})
+    shown = show.prepare(frame, value_cols=["status"], key_cols=["org_id", "indicator"],
+                         audience="stakeholder", state="CA", name=f"{org}/snapshot")
+    return Table(f"{org}/snapshot", shown, ["org_id", "indicator"])
+
+
+def _totals(counts: dict[str, int]) -> pd.DataFrame:
+    rows = [(org, org, 2024, "ELA", "ALL", n) for org, n in counts.items()]
+    rows.append((region.REGION_ID, "Region", 2024, "ELA", "ALL", sum(counts.values())))
+    frame = pd.DataFrame(rows, columns=["org_id", "org_name", "year", "indicator",
+                                        "student_group", "n"])
+    return frame.assign(n=frame["n"].astype("Int64"))
+
+
+def test_a_region_total_minus_the_other_districts_gives_a_hidden_count_away():
+    counts = {"A": 7, "B": 120, "C": 64}  # district A: 7 students, hidden in its report
+    published = {(org, "01"): [_published_snapshot(org, n, n - 2)] for org, n in counts.items()}
+    tables = [t for ts in published.values() for t in ts]
+    assert privacy.audit(tables) == []  # each report, and all of them, pass on their own
+    a_all = by_group(tables[0].frame).loc["ALL"]
+    assert pd.isna(a_all["n"]) and a_all["suppressed"] == "fewer than 11 students"
+
+    families = [*privacy.FAMILIES, region.region_family(counts)]
+    # the small district's row hidden, as its report hides it, but the region total shown
+    naive = Table(region.TOTALS, privacy.suppress(_totals(counts), threshold=11, families=()),
+                  region.TOTALS_KEYS, mean_cols=())
+    leaks = privacy.audit([*tables, naive], families=families)
+    found = [(f.table, dict(f.keys)["org_id"], group_of(f), f.low, f.high) for f in leaks
+             if f.quantity == "count"]
+    assert ("A/snapshot", "A", "ALL", 7, 7) in found  # 191 - 120 - 64
+    assert any("region = A + B + C" in f.reason for f in leaks)
+
+    checked = region.audit_region(published, _totals(counts), threshold=11,
+                                  district_ids=counts)
+    assert checked.withheld == {} and checked.totals_reason == ""
+    shown = checked.totals.set_index("org_id")
+    assert pd.isna(shown.loc["A", "n"]) and pd.isna(shown.loc[region.REGION_ID, "n"])
+    assert shown.loc[region.REGION_ID, "suppressed"] == COMPLEMENTARY
+    assert (shown.loc["B", "n"], shown.loc["C", "n"]) == (120, 64)
+    final = [*tables, Table(region.TOTALS, checked.totals, region.TOTALS_KEYS, mean_cols=())]
+    assert privacy.audit(final, families=families) == []
+    span = {(dict(i.keys)["org_id"], group_of(i)): (i.low, i.high)
+            for i in privacy.intervals(final, families=families)}
+    assert span[("A", "ALL")][1] - span[("A", "ALL")][0] >= 1
+
+
+def test_a_report_that_shows_what_another_hides_is_withheld():
+    full = leaky()
+    full.loc[1, ["n", "status"]] = pd.NA
+    full.loc[1, "suppressed"] = COMPLEMENTARY
+    full = full.assign(org_id="A")
+    shows = leaky().iloc[:2].assign(org_id="A")  # another workbook shows SBA: 160
+    published = {("A", "01"): [Table("A/01/snapshot", full, ["org_id", "indicator"])],
+                 ("A", "03"): [Table("A/03/measures", shows, ["org_id", "indicator"])],
+                 ("B", "01"): [_published_snapshot("B", 120, 100)]}
+    checked = region.audit_region(published, _totals({"A": 162, "B": 120}), threshold=11,
+                                  district_ids=["A", "B"])
+    assert set(checked.withheld) == {("A", "01"), ("A", "03")}
+    assert checked.withheld[("A", "01")].startswith(
+        "withheld: table 'A/01/snapshot', org_id=A, indicator=ELA, student_group=CAA: the "
+        "hidden count can be worked out: 2")
+    assert checked.withheld[("A", "03")] == (
+        "withheld: table 'A/01/snapshot', org_id=A, indicator=ELA, student_group=SBA: the "
+        "hidden count can be worked out: 160 (shown in table 'A/03/measures')")
+    assert checked.totals is not None and checked.totals_reason == ""
+
+
+BIG_SUR = "27751500000000"  # a handful of students: its counts are hidden in its report
+REGION_DISTRICTS = ["27659610000000", "27660760000000", BIG_SUR]
+
+
+def _publish_needs(sample_outcomes, folder: Path, district: str) -> None:
+    """Write a district's needs-assessment data as its stakeholder report does."""
+    show.configure("stakeholder", "CA", folder / "data" / "01_needs_assessment")
+    try:
+        for name, frame, values, keys in needs_tables(sample_outcomes, district):
+            show.table(frame, name, name=name, value_cols=values, key_cols=keys)
+    finally:
+        show.configure()
+    (folder / "01_needs_assessment.html").write_text("<html><body>report</body></html>")
+
+
+def test_the_batch_publishes_region_totals_that_give_nothing_away(sample_outcomes, tmp_path,
+                                                                  capsys):
+    from workbook.run import batch, regions
+
+    manifest = tmp_path / "r.yaml"
+    manifest.write_text(
+        "name: r\ntitle: R\nschool_year: '2024-25'\nyear: 2024\nstate: CA\n"
+        "sources:\n  - {format: ca_dashboard, path: "
+        "'sample:ca_dashboard_2024_monterey/dashboard_2024_monterey.csv'}\n"
+        f"districts: {REGION_DISTRICTS}\nnotebooks: [01_needs_assessment, "
+        "02_root_cause_analysis]\n")
+    reg = regions.load(str(manifest))
+    folder = tmp_path / "r"
+    jobs, outcomes = [], []
+    for district in REGION_DISTRICTS:
+        out = folder / district
+        _publish_needs(sample_outcomes, out, district)
+        jobs.append(batch.Job("r", district, district, ["01_needs_assessment",
+                                                        "02_root_cause_analysis"],
+                              str(out), {}, {}))
+        outcomes.append(batch.Outcome(district, "01_needs_assessment", "done"))
+    # a second workbook of Alisal publishes a table that shows a count its needs
+    # assessment hides
+    alisal = folder / REGION_DISTRICTS[0]
+    snap = pd.read_csv(alisal / "data" / "01_needs_assessment" / "snapshot.csv",
+                       dtype={"student_group": str})
+    hidden = snap[snap["n"].isna()].iloc[0]
+    true = sample_outcomes[(sample_outcomes["org_id"] == REGION_DISTRICTS[0])
+                           & (sample_outcomes["year"] == 2024)
+                           & (sample_outcomes["indicator"] == hidden["indicator"])
+                           & (sample_outcomes["student_group"] == hidden["student_group"])]
+    leak = pd.DataFrame({"indicator": [hidden["indicator"]],
+                         "student_group": [hidden["student_group"]],
+                         "n": [int(true["denominator"].iloc[0])]})
+    (alisal / "data" / "02_root_cause_analysis").mkdir(parents=True)
+    leak.to_csv(alisal / "data" / "02_root_cause_analysis" / "groups.csv", index=False)
+    (alisal / "02_root_cause_analysis.html").write_text("<html></html>")
+    outcomes.append(batch.Outcome(REGION_DISTRICTS[0], "02_root_cause_analysis", "done"))
+    capsys.readouterr()
+
+    result = batch.RunResult("r", outcomes)
+    problems = batch.write_summary(reg, jobs, result, folder)
+
+    assert {(o.district_id, o.notebook) for o in problems} == {
+        (REGION_DISTRICTS[0], "01_needs_assessment"),
+        (REGION_DISTRICTS[0], "02_root_cause_analysis")}
+    assert all(o.error.startswith("withheld: table ") for o in problems)
+    assert not (alisal / "02_root_cause_analysis.html").exists()
+    assert not (alisal / "data" / "02_root_cause_analysis").exists()
+    record = json.loads((folder / "run.json").read_text())
+    assert record["districts"][REGION_DISTRICTS[0]]["status"] == "failed"
+    assert len(record["failures"]) == 2
+    index = (folder / "index.html").read_text()
+    assert "Students with results" in index
+    assert f'href="{REGION_DISTRICTS[0]}/01_needs_assessment.html"' not in index
+    assert f'href="{BIG_SUR}/01_needs_assessment.html"' in index
+
+    # what a reader of the region now sees: the kept reports' CSVs and the totals
+    seen = [t for d in REGION_DISTRICTS[1:]
+            for t in region.read_published(folder / d, d, "01_needs_assessment")]
+    totals = pd.read_csv(folder / "data" / f"{region.TOTALS}.csv",
+                         dtype={"org_id": str, "suppressed": str})
+    families = [*privacy.FAMILIES, region.region_family(REGION_DISTRICTS)]
+    shown = Table(region.TOTALS, totals, region.TOTALS_KEYS, mean_cols=())
+    assert privacy.audit([*seen, shown], families=families) == []
+    big_sur = totals[totals["org_id"] == BIG_SUR].set_index("indicator")
+    assert big_sur.loc["ELA", "suppressed"] == "fewer than 11 students"
+    # with the small counts hidden but the region's total shown, the total less the others
+    # gives Big Sur's ELA away
+    raw = region.totals_frame(sample_outcomes, REGION_DISTRICTS, 2024)
+    naive = privacy.suppress(raw, threshold=11, families=())
+    leaks = privacy.audit([*seen, Table(region.TOTALS, naive, region.TOTALS_KEYS,
+                                        mean_cols=())], families=families)
+    true_ela = raw[(raw["org_id"] == BIG_SUR) & (raw["indicator"] == "ELA")]["n"]
+    assert any(dict(f.keys)["org_id"] == BIG_SUR and dict(f.keys)["indicator"] == "ELA"
+               and f.low == f.high == int(true_ela.iloc[0]) for f in leaks)
+    spans = {(dict(i.keys)["org_id"], dict(i.keys)["indicator"]): (i.low, i.high)
+             for i in privacy.intervals([*seen, shown], families=families)
+             if dict(i.keys).get("student_group") == "ALL"}
+    low, high = spans[(BIG_SUR, "ELA")]
+    assert high - low >= 1
+
+
+@pytest.mark.parametrize("damage", ["n,student_group\nabc,ALL\n",
+                                    "n,student_group\n1,ALL\n2,HI,x,y\n", "\xff\xfe n\n1\n"])
+def test_a_damaged_published_data_file_withholds_its_report(sample_outcomes, tmp_path, damage):
+    from workbook.run import batch, regions
+
+    manifest = tmp_path / "r.yaml"
+    manifest.write_text(
+        "name: r\ntitle: R\nschool_year: '2024-25'\nyear: 2024\nstate: CA\n"
+        "sources:\n  - {format: ca_dashboard, path: "
+        "'sample:ca_dashboard_2024_monterey/dashboard_2024_monterey.csv'}\n"
+        f"districts: ['{BIG_SUR}']\nnotebooks: [01_needs_assessment]\n")
+    folder = tmp_path / "r"
+    out = folder / BIG_SUR
+    _publish_needs(sample_outcomes, out, BIG_SUR)
+    bad = out / "data" / "01_needs_assessment" / "snapshot.csv"
+    bad.write_bytes(damage.encode("latin-1"))
+    job = batch.Job("r", BIG_SUR, "Big Sur", ["01_needs_assessment"], str(out), {}, {})
+    result = batch.RunResult("r", [batch.Outcome(BIG_SUR, "01_needs_assessment", "done")])
+    problems = batch.write_summary(regions.load(str(manifest)), [job], result, folder)
+    assert [(o.district_id, o.notebook) for o in problems] == [(BIG_SUR,
+                                                                "01_needs_assessment")]
+    assert problems[0].error.startswith(f"withheld: {bad}: cannot read this published data")
+    assert "\n" not in problems[0].error
+    assert not (out / "01_needs_assessment.html").exists()
+    index = (folder / "index.html").read_text()
+    assert "cannot read this published data file" in index
+    assert "Students with results" in index  # the totals, suppressed on their own

@@ -121,21 +121,24 @@ def test_a_failing_notebook_leaves_no_kernel(tmp_path, live_kernels, executor):
 def test_an_exception_from_inside_a_job_leaves_no_kernel(tmp_path, store_url, live_kernels,
                                                          monkeypatch, executor):
     """The third district's job raises before its first notebook, while the other worker
-    is running one: the run raises, and still closes every kernel."""
+    is running one: the executor stops, the run reports it as a failure (its summary still
+    written), and every kernel is closed."""
     manifest = _manifest(tmp_path, notebooks=("04_quarterly_report",))
-    is_current = batch.is_current
+    run_job = batch.run_job
     seen: list[int] = []
 
-    def broken(job, nb):  # the third job starts when one of the first two has finished
+    def broken(job, **kwargs):  # the third job starts when one of the first two has finished
         seen.append(len(live_kernels()))
         if job.district_id == DISTRICTS[2]:
             raise RuntimeError("broken for the test")
-        return is_current(job, nb)
+        return run_job(job, **kwargs)
 
-    monkeypatch.setattr(batch, "is_current", broken)  # Dask runs in this process too
-    with pytest.raises(RuntimeError, match="broken for the test"):
-        batch.run(str(manifest), workers=2, resume=True, out_root=tmp_path,
-                  database_url=store_url, **executor)
+    monkeypatch.setattr(batch, "run_job", broken)  # Dask runs in this process too
+    result = batch.run(str(manifest), workers=2, resume=True, out_root=tmp_path,
+                       database_url=store_url, **executor)
+    assert [(o.notebook, o.error) for o in result.failed] == [
+        (f"{executor.get('executor', 'local')} executor", "broken for the test")]
+    assert (tmp_path / "test-region" / "run.json").is_file()
     _assert_all_closed(live_kernels, seen)
 
 

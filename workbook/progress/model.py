@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar, Literal, get_args
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from workbook.records.base import Record, ShortText, Text
+from workbook.records.base import PracticeCode, Record, ShortText, Text, check_practice
 
 Status = Literal["not started", "on track", "behind", "complete"]
 STATUSES: tuple[Status, ...] = get_args(Status)
@@ -49,8 +49,21 @@ class Result(Record):
     notes: Text = ""
 
 
+SupportType = Literal["technical assistance", "professional development", "coaching",
+                      "corrective action", "differentiated assistance"]
+#: The continuum of supports, lightest first (Oregon's continuum, seed 000, and California's
+#: differentiated assistance, seed 001).
+SUPPORT_TYPES: tuple[SupportType, ...] = get_args(SupportType)
+
+
 class Support(Record):
-    """A support the district needs or received, who gave it, and how well it worked."""
+    """A support the district needs or received, who gave it, and how well it worked.
+
+    The fields after `effectiveness` are optional (older plans load unchanged): where the
+    support sits on the continuum, the practice, priority or strategy it serves, when it
+    was asked for and given, and the evidence behind the effectiveness rating, so the
+    network view can ask whether a support moved implementation and results.
+    """
 
     kind: ClassVar[str] = "support"
     need: Text
@@ -58,6 +71,18 @@ class Support(Record):
     provider: ShortText = ""
     how_used: Text = ""
     effectiveness: int | None = Field(default=None, ge=1, le=4)  # 1 not at all .. 4 very
+    support_type: SupportType | None = None
+    practice: PracticeCode | None = None  # the Four Domains practice it helps with
+    priority: str = ""  # id of the priority area it serves
+    strategy: str = ""  # id of the strategy it serves
+    requested: dt.date | None = None
+    provided_on: dt.date | None = None
+    evidence: Text = ""  # what shows how effective it was
+
+    @field_validator("practice", mode="before")
+    @classmethod
+    def _practice(cls, v: str | None) -> str | None:
+        return check_practice(v)
 
 
 class Adjustment(Record):

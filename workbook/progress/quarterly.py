@@ -143,7 +143,9 @@ def _milestone_complete(doc: PlanDocument, m: Milestone, actions: pd.DataFrame,
     return len(actions) > 0 and bool(actions["complete"].all())
 
 
-def _performance(doc: PlanDocument, plan_year: int) -> pd.DataFrame:
+def performance_rows(doc: PlanDocument, plan_year: int) -> list[dict]:
+    """The rows of the ``performance`` table (see `quarterly_tables`), as dicts, so a
+    region's many plans can be gathered into one frame (`workbook.network`)."""
     results: dict[str, list[Result]] = {}
     for r in doc.of(Result):
         assert isinstance(r, Result)
@@ -170,6 +172,11 @@ def _performance(doc: PlanDocument, plan_year: int) -> pd.DataFrame:
             "result_year": last.plan_year if last else None,
             "on_track": on_track, "measure_id": m.id,
         })
+    return rows
+
+
+def performance_frame(rows: list[dict]) -> pd.DataFrame:
+    """`performance_rows` (of one plan or several) as the typed performance table."""
     out = frame_of(rows, PERFORMANCE_COLUMNS)
     for col in ("baseline", "target", "latest_result"):
         out[col] = pd.to_numeric(out[col]).astype("float64")
@@ -177,6 +184,10 @@ def _performance(doc: PlanDocument, plan_year: int) -> pd.DataFrame:
         out[col] = pd.to_numeric(out[col]).astype("Int64")
     out["on_track"] = out["on_track"].astype("boolean")
     return out
+
+
+def _performance(doc: PlanDocument, plan_year: int) -> pd.DataFrame:
+    return performance_frame(performance_rows(doc, plan_year))
 
 
 def _supports(doc: PlanDocument) -> pd.DataFrame:

@@ -14,6 +14,7 @@ Every table and chart goes through here so that three rules hold everywhere:
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ import pandas as pd
 
 from workbook import privacy
 from workbook.errors import WorkbookError
-from workbook.files import write_csv
+from workbook.files import write_csv, write_text
 
 Audience = Literal["team", "stakeholder"]
 
@@ -120,13 +121,26 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "table"
 
 
-def _save(frame: pd.DataFrame, name: str) -> str:
-    """Write the CSV; link it relative to the report, which sits above the `data` folder."""
+TABLES_FILE = "tables.json"
+"""Beside the CSVs: each table's key columns, so the batch can audit what a region publishes
+across reports (`workbook.report.region`) reading the cells exactly as `prepare` did."""
+
+
+def _save(frame: pd.DataFrame, name: str, key_cols: Sequence[str] = ()) -> str:
+    """Write the CSV (and its key columns in `TABLES_FILE`); link it relative to the report,
+    which sits above the `data` folder."""
     folder = _settings.data_dir
     if folder is None:
         return ""
     path = folder / f"{name}.csv"
     write_csv(frame, path)
+    index = folder / TABLES_FILE
+    try:
+        known = json.loads(index.read_text(encoding="utf-8")) if index.is_file() else {}
+    except ValueError:
+        known = {}
+    known[name] = {"key_cols": [c for c in key_cols if c in frame.columns]}
+    write_text(index, json.dumps(known, indent=1, sort_keys=True))
     report_dir = folder.parent.parent if folder.parent.name == "data" else folder.parent
     href = path.relative_to(report_dir).as_posix()
     return f'<p class="wb-data">Data: <a href="{esc(href)}">{esc(href)}</a></p>'
@@ -148,7 +162,7 @@ def table(frame: pd.DataFrame, title: str, *, name: str | None = None,
     """Show a table (suppressed for stakeholders) and write its CSV."""
     name = name or _slug(title)
     shown = _publish(frame, name, value_cols, key_cols)
-    link = _save(shown, name)
+    link = _save(shown, name, key_cols)
     cap = f"<p class='wb-caption'>{esc(caption)}</p>" if caption else ""
     empty = "<p class='wb-empty'>Nothing to show yet.</p>" if shown.empty else ""
     _display(f"<section class='wb-block' id='tbl-{esc(name)}'><h4>{esc(title)}</h4>{cap}"
@@ -178,7 +192,6 @@ def _stable_ids(drawing: str, spec: dict) -> str:
     if not ids:
         return drawing
     import hashlib
-    import json
 
     tag = hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:8]
     new = {old: f"c{tag}-{i}" for i, old in enumerate(ids)}
@@ -199,7 +212,7 @@ def chart(frame: pd.DataFrame, build: Callable[[pd.DataFrame], alt.TopLevelMixin
     shown = _publish(frame, name, value_cols, key_cols)
     if callable(alt_text):
         alt_text = alt_text(shown)
-    link = _save(shown, name)
+    link = _save(shown, name, key_cols)
     if shown.empty:
         _display(f"<section class='wb-block'><h4>{esc(title)}</h4>"
                  "<p class='wb-empty'>Nothing to chart yet.</p></section>")
@@ -230,7 +243,8 @@ def page(title: str, *, subtitle: str = "", illustrative: bool = False,
     from IPython.display import HTML, display
 
     meta = {"title": title, "subtitle": subtitle, "illustrative": illustrative,
-            "audience": _settings.audience, "glossary": glossary or {}}
+            "audience": _settings.audience, "glossary": glossary or {},
+            "state": _settings.state}
     banner = ("<p class='wb-warning'>Illustrative sample plan: the outcome data are real, the "
               "plan content is an illustration.</p>") if illustrative else ""
     display(HTML(f"<p class='wb-caption'>{esc(subtitle)}</p>{banner}"),

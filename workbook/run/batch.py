@@ -3,25 +3,32 @@
 Each worker keeps one warm kernel (workbook.run.kernels) and runs whole districts on it; the
 region's data is read once per worker from the Parquet cache. Every output is written
 atomically and a district-notebook is marked done (a small JSON beside it, written last)
-with a fingerprint of everything it was built from, so `--resume` redoes exactly what is
-missing or out of date. One district's failure never stops the others.
+with a fingerprint of everything it was built from and every file it published (path,
+sha256, size), so `--resume` redoes exactly what is missing, damaged or out of date; a
+marker it cannot read means "redo". One district's failure never stops the others, and the
+summary (`run.json`) and landing page (`index.html`) are written whatever failed, listing
+every failure. Before the landing page is written, everything the region publishes is
+audited together (`workbook.report.region`).
 
 Executors: `local` (threads, each driving its own kernel process) or `dask`
 (dask.distributed: each Dask worker keeps its own warm kernel). Either way, every kernel a
-run starts is closed when it ends, also on an error or Ctrl-C (kernels.Kernels).
+run starts is closed when it ends, also on an error, Ctrl-C or SIGTERM (kernels.Kernels).
 """
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hashlib
 import html
 import json
 import logging
+import shutil
+import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import sqlalchemy as sa
 
-from workbook import paths
+from workbook import paths, privacy
 from workbook.data import cache
 from workbook.errors import WorkbookError
 from workbook.files import write_text
@@ -39,7 +46,7 @@ from workbook.run import notebooks, regions
 if TYPE_CHECKING:
     from workbook.run.kernels import Kernels, WarmKernel
 
-VERSION = "1"
+VERSION = "2"  # of the fingerprint and the done-marker
 log = logging.getLogger(__name__)
 
 
@@ -95,7 +102,17 @@ def district_ids(region: regions.Region, outcomes) -> list[tuple[str, str]]:
             rows = rows[rows["county"].str.lower() == sel.county.lower()]
         if sel.state:
             rows = rows[rows["state"] == sel.state]
-    return sorted(zip(rows["district_id"], rows["org_name"], strict=True))
+        if sel.counties:  # an Oregon ESD's counties
+            rows = rows[rows["county"].str.lower().isin([c.lower() for c in sel.counties])]
+        if sel.members:  # an Oregon ESD's member districts, declared in the manifest
+            unknown = sorted(set(sel.members) - set(rows["district_id"]))
+            if unknown:
+                raise WorkbookError(f"region {region.name!r} names member districts not in "
+                                    f"its data: {unknown}")
+            rows = rows[rows["district_id"].isin(sel.members)]
+    chosen = sorted(zip(rows["district_id"], rows["org_name"], strict=True))
+    regions.check_selection(region, chosen, outcomes)  # selecting nothing is an error
+    return chosen
 
 
 def _store_state(store, district_id: str) -> str:
@@ -165,6 +182,10 @@ def headline(outcomes, district_id: str, year: int) -> str:
     rows = outcomes[(outcomes["district_id"] == district_id)
                     & (outcomes["org_level"] == "district") & (outcomes["year"] == year)
                     & (outcomes["student_group"] == "ALL")]
+    if len(rows) and (rows["state"] == "OR").all():  # Oregon has no Dashboard colors
+        from workbook.identification.oregon import headline as oregon_headline
+
+        return oregon_headline(rows)
     red = sorted(rows.loc[rows["color"] == 1, "indicator"])
     orange = sorted(rows.loc[rows["color"] == 2, "indicator"])
     parts = [f"{COLOR_NAMES[1]}: {', '.join(red)}" if red else "",
@@ -186,18 +207,82 @@ def _marker(out_dir: Path, nb: str) -> Path:
     return out_dir / ".done" / f"{nb}.json"
 
 
-def is_current(job: Job, nb: str) -> bool:
-    """Outputs exist and were built from exactly these inputs."""
+def _digest(path: Path) -> tuple[str, int]:
+    """sha256 and size of a file, read in blocks."""
+    h = hashlib.sha256()
+    size = 0
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+            size += len(block)
+    return h.hexdigest(), size
+
+
+def _written(out_dir: Path, nb: str) -> dict[str, dict[str, Any]]:
+    """What a finished notebook published, for its done-marker: every file (the notebook, its
+    HTML report and the data behind its tables) by path under the district's folder, with its
+    sha256 and size."""
+    paths = [out_dir / f"{nb}.ipynb", out_dir / f"{nb}.html"]
+    data = out_dir / "data" / nb
+    if data.is_dir():
+        paths += sorted(p for p in data.rglob("*") if p.is_file()
+                        and not p.name.startswith("."))
+    files = {}
+    for path in paths:
+        sha, size = _digest(path)
+        files[path.relative_to(out_dir).as_posix()] = {"sha256": sha, "size": size}
+    return files
+
+
+def stale_reason(job: Job, nb: str) -> str:
+    """Why the notebook's outputs cannot be kept ("" when they can): they must have been
+    built from exactly these inputs, and every file the done-marker lists must be there with
+    its recorded size and hash, the HTML report complete. A marker that is not what this
+    version writes (not JSON, `[1,2]`, wrong types, missing keys) means: redo."""
     out_dir = Path(job.out_dir)
     marker = _marker(out_dir, nb)
-    if not marker.is_file():
-        return False
     try:
-        saved = json.loads(marker.read_text())
-    except ValueError:
-        return False
-    return (saved.get("fingerprint") == job.fingerprints[nb]
-            and (out_dir / f"{nb}.ipynb").is_file() and (out_dir / f"{nb}.html").is_file())
+        saved = json.loads(marker.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "not done yet"
+    except (OSError, ValueError, RecursionError) as problem:
+        return f"unreadable done-marker ({type(problem).__name__})"
+    files = saved.get("files") if isinstance(saved, dict) else None
+    if not isinstance(files, dict) or not isinstance(saved.get("fingerprint"), str):
+        return "malformed done-marker"
+    if saved["fingerprint"] != job.fingerprints[nb]:
+        return "inputs changed"
+    if not {f"{nb}.ipynb", f"{nb}.html"} <= files.keys():
+        return "done-marker lists no notebook or report"
+    root = out_dir.resolve()
+    for rel, want in files.items():
+        if not (isinstance(want, dict) and isinstance(want.get("sha256"), str)
+                and type(want.get("size")) is int):
+            return f"malformed done-marker entry for {rel!r}"
+        path = (out_dir / rel).resolve()
+        if not path.is_relative_to(root):
+            return f"done-marker names a file outside the district's folder: {rel!r}"
+        try:
+            if not path.is_file() or path.stat().st_size != want["size"]:
+                return f"{rel} missing or changed size"
+            if _digest(path)[0] != want["sha256"]:
+                return f"{rel} changed"
+            if path.suffix == ".html" and not _ends_html(path):
+                return f"{rel} incomplete"
+        except OSError as problem:
+            return f"{rel} unreadable ({problem.strerror or problem})"
+    return ""
+
+
+def _ends_html(path: Path) -> bool:
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - 64))
+        return f.read().rstrip().endswith(b"</html>")
+
+
+def is_current(job: Job, nb: str) -> bool:
+    """Outputs exist, are intact and were built from exactly these inputs."""
+    return not stale_reason(job, nb)
 
 
 # ---------------------------------------------------------------------------- executing
@@ -220,31 +305,84 @@ def run_job(job: Job, *, resume: bool, kernel: Callable[[], WarmKernel]) -> list
     out_dir = Path(job.out_dir)
     results = []
     for nb in job.notebooks:
-        if resume and is_current(job, nb):
-            results.append(Outcome(job.district_id, nb, "skipped"))
-            continue
         start = time.perf_counter()
         try:
+            if resume:
+                why = stale_reason(job, nb)
+                if not why:
+                    results.append(Outcome(job.district_id, nb, "skipped"))
+                    continue
+                log.info("%s %s: redo, %s", job.district_id, nb, why)
+            # what an earlier run published for this notebook no longer stands: its marker
+            # first (a run killed from here on redoes the notebook), then its data, which
+            # the notebook writes afresh
+            _marker(out_dir, nb).unlink(missing_ok=True)
+            shutil.rmtree(out_dir / "data" / nb, ignore_errors=True)
             done = kernel().execute(notebooks.path_of(nb), job.parameters[nb])
             error = first_error(done)
             text = nbformat.writes(done)
             if error:
+                (out_dir / f"{nb}.html").unlink(missing_ok=True)
                 write_text(out_dir / f"{nb}.failed.ipynb", text)
                 raise WorkbookError(error)
             page = render(done, **_page_args(page_meta(done), nb))
             write_text(out_dir / f"{nb}.ipynb", text)
             write_text(out_dir / f"{nb}.html", page)
             write_text(_marker(out_dir, nb), json.dumps(
-                {"fingerprint": job.fingerprints[nb], "finished": time.time()}))
+                {"version": VERSION, "fingerprint": job.fingerprints[nb],
+                 "finished": time.time(), "files": _written(out_dir, nb)}))
             (out_dir / f"{nb}.failed.ipynb").unlink(missing_ok=True)
             results.append(Outcome(job.district_id, nb, "done",
                                    round(time.perf_counter() - start, 3), "", len(page)))
         except Exception as exc:  # one notebook's failure is reported, never fatal
-            text = str(exc).strip()
-            last = text.splitlines()[0] if text else type(exc).__name__
             results.append(Outcome(job.district_id, nb, "failed",
-                                   round(time.perf_counter() - start, 3), last))
+                                   round(time.perf_counter() - start, 3), _one_line(exc)))
     return results
+
+
+#: The region-level workbook: run once per region, after its districts, as network.html.
+NETWORK = "05_region_network"
+#: How the region-wide audit names the network view's tables (it is no district's).
+REGION_REPORT = "region"
+
+
+def run_network(region: regions.Region, folder: Path, database_url: str = "") -> Outcome:
+    """The region's network view (`notebooks/05_region_network.ipynb`), written as
+    `network.html` with its CSVs under `data/05_region_network/`; a failure is an outcome."""
+    import nbformat
+
+    from workbook.report.page import page_meta, render
+    from workbook.run.kernels import first_error
+
+    start = time.perf_counter()
+    try:
+        shutil.rmtree(folder / "data" / NETWORK, ignore_errors=True)
+        (folder / "network.html").unlink(missing_ok=True)
+        params = {"region": region.manifest or region.name, "year": region.year,
+                  "audience": region.audience, "database_url": database_url,
+                  "data_dir": str(folder / "data" / NETWORK)}
+        done = nbformat.read(notebooks.execute(NETWORK, params, folder / "network.ipynb"),
+                             as_version=4)
+        error = first_error(done)
+        if error:
+            raise WorkbookError(error)
+        page = render(done, **_page_args(page_meta(done), NETWORK))
+        write_text(folder / "network.html", page)
+        return Outcome(region.name, NETWORK, "done", round(time.perf_counter() - start, 3),
+                       "", len(page))
+    except Exception as exc:  # the district reports stand without it; the index says so
+        log.warning("the network view failed", exc_info=True)
+        return Outcome(region.name, NETWORK, "failed", round(time.perf_counter() - start, 3),
+                       _one_line(exc))
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception as one line: its message's first line, or its type's name; a file
+    system error names the file and says what the system said."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror + (f": {exc.filename}" if exc.filename else "")
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def report_now(region_name: str, district_id: str, notebook: str, *,
@@ -273,7 +411,8 @@ def report_now(region_name: str, district_id: str, notebook: str, *,
 def _page_args(meta: dict, nb: str) -> dict:
     return {"title": meta.get("title", nb), "subtitle": meta.get("subtitle", ""),
             "audience": meta.get("audience", "team"),
-            "illustrative": meta.get("illustrative", False), "glossary": meta.get("glossary")}
+            "illustrative": meta.get("illustrative", False), "glossary": meta.get("glossary"),
+            "state": meta.get("state", "")}
 
 
 def run_local(jobs: list[Job], *, workers: int, resume: bool,
@@ -383,42 +522,212 @@ def run(region_name: str, *, only: Iterable[str] = (), limit: int | None = None,
         workers: int = 2, resume: bool = False, executor: str = "local",
         scheduler: str | None = None, out_root: Path | None = None, database_url: str = "",
         progress: Callable[[list[Outcome]], None] | None = None) -> RunResult:
-    """Run a region's workbooks; writes outputs, run.json and index.html."""
+    """Run a region's workbooks; writes outputs, run.json and index.html.
+
+    The summary and the landing page are written whatever happened to the notebooks (each
+    failure is an outcome "failed" with one line saying why), and a summary file that cannot
+    be written is itself a failed outcome of the region. SIGTERM stops the run as Ctrl-C does,
+    so its kernels are closed and their socket folders removed; the socket folders of earlier
+    runs that were killed outright are removed when the next run starts."""
+    if executor not in ("local", "dask"):
+        raise WorkbookError(f"unknown executor {executor!r}; use local or dask")
     region = regions.load(region_name)
     out_root = Path(out_root) if out_root else paths.outputs()
+    from workbook.run.kernels import remove_stale_socket_dirs
+
+    remove_stale_socket_dirs()
     jobs = plan_jobs(region, out_root, only=only, limit=limit, database_url=database_url)
     remove_leftovers(out_root / region.name)
     start = time.perf_counter()
-    progress = progress or (lambda _: None)
-    if executor == "local":
-        outcomes = run_local(jobs, workers=workers, resume=resume, progress=progress)
-    elif executor == "dask":
-        outcomes = run_dask(jobs, scheduler=scheduler, workers=workers, resume=resume,
-                            progress=progress)
-    else:
-        raise WorkbookError(f"unknown executor {executor!r}; use local or dask")
+    outcomes: list[Outcome] = []
+
+    def collect(got: list[Outcome]) -> None:
+        outcomes.extend(got)
+        if progress:
+            progress(got)
+
+    with _sigterm_stops_the_run():
+        try:
+            if executor == "local":
+                run_local(jobs, workers=workers, resume=resume, progress=collect)
+            else:
+                run_dask(jobs, scheduler=scheduler, workers=workers, resume=resume,
+                         progress=collect)
+        except Exception as exc:  # the executor itself broke: say so, list what finished
+            log.warning("the %s executor stopped", executor, exc_info=True)
+            collect([Outcome(region.name, f"{executor} executor", "failed",
+                             error=_one_line(exc))])
+        if jobs and not only and limit is None:  # the network view needs every district
+            collect([run_network(region, out_root / region.name, database_url)])
     result = RunResult(region.name, outcomes, round(time.perf_counter() - start, 3))
-    write_summary(region, jobs, result, out_root / region.name)
+    problems = {(o.district_id, o.notebook): o
+                for o in write_summary(region, jobs, result, out_root / region.name)}
+    result.outcomes = [problems.pop((o.district_id, o.notebook), o) for o in outcomes]
+    result.outcomes += problems.values()
     return result
 
 
+@contextlib.contextmanager
+def _sigterm_stops_the_run() -> Iterator[None]:
+    """While the run lasts, SIGTERM raises KeyboardInterrupt in the main thread (as Ctrl-C
+    does), so every `finally` runs: kernels closed, socket folders removed. A second SIGTERM
+    during that clean-up is ignored. Elsewhere than the main thread, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def write_summary(region: regions.Region, jobs: list[Job], result: RunResult,
-                  folder: Path) -> None:
-    """run.json with every district's status and timings, and the landing page."""
+                  folder: Path) -> list[Outcome]:
+    """run.json with every district's status and timings, and the landing page.
+
+    Both are attempted whatever happens to the other; what cannot be written (a full disk, a
+    read-only folder) comes back as failed outcomes of the region, and the page lists it,
+    with every failed notebook."""
+    problems: list[Outcome] = []
+    extra = _published_audit(region, jobs, result, folder)
+    problems += extra.withheld
+    record = _record(region, jobs, result, problems)
+    try:
+        write_text(folder / "run.json", json.dumps(record, indent=1))
+    except OSError as exc:
+        problems.append(Outcome(region.name, "run.json", "failed", error=_one_line(exc)))
+        record = _record(region, jobs, result, problems)
+    try:
+        write_text(folder / "index.html", _index_html(
+            region, record, jobs, extra, network_shown=(folder / "network.html").is_file()))
+    except OSError as exc:
+        problems.append(Outcome(region.name, "index.html", "failed", error=_one_line(exc)))
+    return problems
+
+
+@dataclass
+class _Published:
+    """What the landing page adds after the region's audit, and the reports it withheld."""
+
+    totals: str = ""  # the region totals' HTML, or a warning saying why they are not shown
+    withheld: list[Outcome] = field(default_factory=list)
+
+
+def _published_audit(region: regions.Region, jobs: list[Job], result: RunResult,
+                     folder: Path) -> _Published:
+    """Audit every table the region publishes, together (`report.region`): withhold each
+    report that gives away what another hides (its page, data and marker removed, its
+    notebook kept as `.withheld.ipynb`), and write the region totals as they may be shown.
+    For a team audience nothing is suppressed and the totals are shown whole."""
+    from workbook.report import region as published
+
+    try:
+        ran = {(o.district_id, o.notebook) for o in result.outcomes
+               if o.status in ("done", "skipped")}
+        outcomes = cache.read_all(cache.cached(region.source_paths()))
+        totals = published.totals_frame(outcomes, [j.district_id for j in jobs], region.year)
+        if region.audience != "stakeholder":
+            return _Published(_write_totals(folder, totals, published))
+        tables, unreadable = {}, {}
+        for job in jobs:
+            for nb in job.notebooks:
+                if (job.district_id, nb) in ran:
+                    try:
+                        tables[(job.district_id, nb)] = published.read_published(
+                            Path(job.out_dir), job.district_id, nb)
+                    except WorkbookError as problem:
+                        unreadable[(job.district_id, nb)] = f"withheld: {problem}"
+        if (folder / "network.html").is_file():  # the network view: a region-wide report
+            try:
+                tables[(REGION_REPORT, NETWORK)] = published.read_published(
+                    folder, REGION_REPORT, NETWORK)
+            except WorkbookError as problem:
+                unreadable[(REGION_REPORT, NETWORK)] = f"withheld: {problem}"
+        found = published.audit_region(tables, totals, district_ids=[j.district_id
+                                                                     for j in jobs],
+                                       threshold=privacy.threshold_for(region.state))
+    except (WorkbookError, OSError, ValueError) as problem:
+        log.warning("the region's disclosure audit failed", exc_info=True)
+        return _Published(f"<p class='wb-warning'>Region totals not shown: the disclosure "
+                          f"audit could not run ({html.escape(_one_line(problem))}).</p>",
+                          [Outcome(region.name, "disclosure audit", "failed",
+                                   error=_one_line(problem))])
+    withheld = []
+    for (district, nb), reason in sorted({**unreadable, **found.withheld}.items()):
+        if district == REGION_REPORT:
+            _withhold_network(folder)
+            withheld.append(Outcome(region.name, nb, "failed", error=reason))
+            continue
+        _withhold(Path(next(j.out_dir for j in jobs if j.district_id == district)), nb)
+        withheld.append(Outcome(district, nb, "failed", error=reason))
+    if found.totals is None:
+        withheld.append(Outcome(region.name, published.TOTALS, "failed",
+                                error=found.totals_reason))
+        return _Published(f"<p class='wb-warning'>Region totals not shown: "
+                          f"{html.escape(found.totals_reason)}</p>", withheld)
+    try:
+        return _Published(_write_totals(folder, found.totals, published), withheld)
+    except OSError as problem:  # e.g. a full disk: the page goes without its totals
+        withheld.append(Outcome(region.name, f"data/{published.TOTALS}.csv", "failed",
+                                error=_one_line(problem)))
+        return _Published("", withheld)
+
+
+def _write_totals(folder: Path, shown: pd.DataFrame, published) -> str:
+    from workbook.files import write_csv
+
+    if shown.empty:
+        return ""
+    write_csv(shown, folder / "data" / f"{published.TOTALS}.csv")
+    return published.totals_html(shown)
+
+
+def _withhold(out_dir: Path, nb: str) -> None:
+    """Take a report out of what the region publishes (the landing page no longer links it,
+    whatever the file system allows)."""
+    try:
+        _marker(out_dir, nb).unlink(missing_ok=True)
+        (out_dir / f"{nb}.html").unlink(missing_ok=True)
+        shutil.rmtree(out_dir / "data" / nb, ignore_errors=True)
+        done = out_dir / f"{nb}.ipynb"
+        if done.is_file():
+            done.replace(out_dir / f"{nb}.withheld.ipynb")
+    except OSError:
+        log.warning("could not remove the withheld report %s/%s", out_dir, nb, exc_info=True)
+
+
+def _withhold_network(folder: Path) -> None:
+    try:
+        (folder / "network.html").unlink(missing_ok=True)
+        shutil.rmtree(folder / "data" / NETWORK, ignore_errors=True)
+        if (folder / "network.ipynb").is_file():
+            (folder / "network.ipynb").replace(folder / "network.withheld.ipynb")
+    except OSError:
+        log.warning("could not remove the withheld network view in %s", folder, exc_info=True)
+
+
+def _record(region: regions.Region, jobs: list[Job], result: RunResult,
+            problems: list[Outcome]) -> dict[str, Any]:
     by_district: dict[str, list[Outcome]] = {}
     for o in result.outcomes:
         by_district.setdefault(o.district_id, []).append(o)
+    withheld = {(o.district_id, o.notebook): o for o in problems}
     names = {j.district_id: j.district_name for j in jobs}
-    record = {
-        "region": region.name, "title": region.title, "seconds": result.seconds,
-        "districts": {d: {"name": names.get(d, d),
-                          "status": "failed" if any(o.status == "failed" for o in os_)
-                          else "ok",
-                          "notebooks": {o.notebook: asdict(o) for o in os_}}
-                      for d, os_ in sorted(by_district.items())},
-    }
-    write_text(folder / "run.json", json.dumps(record, indent=1))
-    write_text(folder / "index.html", _index_html(region, record, jobs))
+    districts = {}
+    for d, os_ in sorted(by_district.items()):
+        notebooks_ = {o.notebook: asdict(withheld.get((d, o.notebook), o)) for o in os_}
+        failed = any(v["status"] == "failed" for v in notebooks_.values())
+        districts[d] = {"name": names.get(d, d), "status": "failed" if failed else "ok",
+                        "notebooks": notebooks_}
+    failures = [asdict(o) for o in [*result.outcomes, *problems] if o.status == "failed"]
+    return {"region": region.name, "title": region.title, "seconds": result.seconds,
+            "districts": districts, "failures": failures}
 
 
 def _support(region: regions.Region, jobs: list[Job]) -> tuple[dict[str, str], str]:
@@ -427,6 +736,11 @@ def _support(region: regions.Region, jobs: list[Job]) -> tuple[dict[str, str], s
     identified, new, continuing and exited by Dashboard year."""
     from workbook.identification import model, tables
 
+    if region.state == "OR":  # ESD, partnerships, growth targets (no differentiated assistance)
+        from workbook.identification import oregon
+
+        return {}, oregon.index_html(region, cache.read_all(cache.cached(region.source_paths())),
+                                     [j.district_id for j in jobs])
     if region.state != "CA" or region.year not in model.years(region.state):
         return {}, ""
     sources = region.source_paths()
@@ -465,14 +779,24 @@ def _support(region: regions.Region, jobs: list[Job]) -> tuple[dict[str, str], s
     return cells, table
 
 
-def _index_html(region: regions.Region, record: dict, jobs: list[Job]) -> str:
+def _index_html(region: regions.Region, record: dict, jobs: list[Job],
+                extra: _Published | None = None, *, network_shown: bool = False) -> str:
     from workbook.report.page import CSS
 
     try:
         support, appendix = _support(region, jobs)
-    except WorkbookError as problem:  # e.g. a broken rules file: the page says so
+    except (WorkbookError, OSError, ValueError, KeyError) as problem:  # the page says so
+        log.warning("differentiated assistance not computed", exc_info=True)
         support, appendix = {}, (f"<p class='wb-warning'>Differentiated assistance not "
-                                 f"computed: {html.escape(str(problem))}</p>")
+                                 f"computed: {html.escape(_one_line(problem))}</p>")
+    failures = "".join(
+        f"<li>{html.escape(f['district_id'])} {html.escape(f['notebook'])}: "
+        f"{html.escape(f['error'])}</li>" for f in record.get("failures", []))
+    failures = (f"<h2>Failures</h2><ul class='wb-warning'>{failures}</ul>" if failures
+                else "")
+    network = ("<p class='wb-network'><a href='network.html'>The network view: every "
+               "district's plans, implementation, results and supports side by side</a></p>"
+               if network_shown else "")
     rows = []
     for job in jobs:
         entry = record["districts"].get(job.district_id, {"status": "not run", "notebooks": {}})
@@ -493,9 +817,10 @@ def _index_html(region: regions.Region, record: dict, jobs: list[Job]) -> str:
             f"<title>{html.escape(region.title)}</title><style>{CSS}</style></head><body>"
             f"<h1>{html.escape(region.title)}</h1><p class='meta'>School year "
             f"{html.escape(region.school_year)} · {len(jobs)} districts · workbooks for "
-            f"{html.escape(region.audience)}s</p>"
+            f"{html.escape(region.audience)}s</p>{network}"
             f"<table class='wb-table'><thead><tr><th>District</th><th>Code</th><th>Status</th>"
-            f"<th>All students, lowest colors</th>"
+            f"<th>{'All students' if region.state == 'OR' else 'All students, lowest colors'}"
+            f"</th>"
             f"{'<th>Differentiated assistance</th>' if support else ''}<th>Reports</th></tr>"
-            f"</thead><tbody>{''.join(rows)}</tbody></table>{appendix}"
-            f"</body></html>")
+            f"</thead><tbody>{''.join(rows)}</tbody></table>{failures}"
+            f"{extra.totals if extra else ''}{appendix}</body></html>")

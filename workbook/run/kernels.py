@@ -64,6 +64,43 @@ globals().pop("_name", None)
 """
 
 
+SOCKET_PREFIX = "workbook-kernel-"
+"""Each kernel's folder of sockets and connection file in the temporary directory is
+`workbook-kernel-<pid of the process that started it>-<random>`."""
+
+
+def remove_stale_socket_dirs(folder: str | Path | None = None) -> list[Path]:
+    """Remove the kernel folders that killed runs left in `folder` (default: the temporary
+    directory): those whose owning process, named by the pid in the folder's name, is gone.
+    A folder of a live process, or whose name carries no pid, is kept. Returns those removed."""
+    root = Path(folder or tempfile.gettempdir())
+    removed = []
+    try:
+        candidates = list(root.glob(f"{SOCKET_PREFIX}*"))
+    except OSError:
+        return []
+    for path in candidates:
+        pid_text = path.name[len(SOCKET_PREFIX):].split("-", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)) or not path.is_dir():
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # someone else's process, or a name we cannot read: keep it
+    return True
+
+
 class WarmKernel:
     """One started kernel that runs many notebooks, one after another."""
 
@@ -74,10 +111,18 @@ class WarmKernel:
         self._closing = threading.Lock()
         self._closed = False
         self._templates: dict[Path, nbformat.NotebookNode] = {}
-        # unix sockets: the kernel is on this machine, and nothing listens on a TCP port
-        self._socket_dir = tempfile.mkdtemp(prefix="workbook-kernel-")
-        self.km = KernelManager(kernel_name=kernel_name, transport="ipc",
-                                ip=os.path.join(self._socket_dir, "k"))
+        # unix sockets: the kernel is on this machine, and nothing listens on a TCP port. The
+        # folder holds the sockets and the connection file, and is named after this process,
+        # so a later run can remove it if this process is killed before it can
+        self._socket_dir = tempfile.mkdtemp(prefix=f"{SOCKET_PREFIX}{os.getpid()}-")
+        try:
+            self.km = KernelManager(kernel_name=kernel_name, transport="ipc",
+                                    ip=os.path.join(self._socket_dir, "k"),
+                                    connection_file=os.path.join(self._socket_dir,
+                                                                 "kernel.json"))
+        except BaseException:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            raise
         self.kc = None
         try:
             # no history database: a batch kernel's inputs are in the notebooks it writes

@@ -7,7 +7,10 @@ from typing import Any
 
 from workbook.errors import WorkbookError
 from workbook.files import atomic_path
-from workbook.run.params import NOTEBOOK_PARAMS, check
+from workbook.run.params import NOTEBOOK_PARAMS, REGION_NOTEBOOKS, check
+
+#: Every workbook's parameter model: the district workbooks, then the region-level ones.
+MODELS: dict[str, Any] = {**NOTEBOOK_PARAMS, **REGION_NOTEBOOKS}
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent.parent / "notebooks"
 
@@ -15,8 +18,8 @@ NOTEBOOK_DIR = Path(__file__).resolve().parent.parent.parent / "notebooks"
 def path_of(name: str) -> Path:
     """The notebook file for a workbook name such as '01_needs_assessment'."""
     path = NOTEBOOK_DIR / f"{name}.ipynb"
-    if name not in NOTEBOOK_PARAMS or not path.is_file():
-        raise WorkbookError(f"unknown workbook {name!r}; workbooks: {sorted(NOTEBOOK_PARAMS)}")
+    if name not in MODELS or not path.is_file():
+        raise WorkbookError(f"unknown workbook {name!r}; workbooks: {sorted(MODELS)}")
     return path
 
 
@@ -35,7 +38,7 @@ def execute(name: str, parameters: dict[str, Any], output: str | Path, *,
     """Run one workbook with validated parameters into `output`, atomically."""
     import papermill
 
-    check(NOTEBOOK_PARAMS[name], {**defaults(name), **parameters}, where=name)
+    check(MODELS[name], {**defaults(name), **parameters}, where=name)
     with atomic_path(output) as tmp:
         papermill.execute_notebook(str(path_of(name)), str(tmp), parameters=parameters,
                                    kernel_name=kernel_name, progress_bar=False,

@@ -39,6 +39,19 @@ class QuarterlyParams(WorkbookParams):
     plan_start: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")  # first day of plan year 1
 
 
+class RegionParams(BaseModel):
+    """Parameters of a region-level workbook (run once per region, not per district)."""
+
+    model_config = ConfigDict(extra="forbid")
+    region: str = "sample"
+    year: int = Field(ge=2015, le=2100)
+    audience: Literal["team", "stakeholder"] = "team"
+    database_url: str = ""  # empty: WORKBOOK_DATABASE_URL or the embedded SQLite file
+    data_dir: str = ""  # where data/*.csv are written; empty: nowhere
+    as_of: str = Field(default="", pattern=r"^(\d{4}-\d{2}-\d{2})?$")  # empty: quarter end
+    providers: str = ""  # providers file; empty: parameters/providers/<region>.yaml
+
+
 NOTEBOOK_PARAMS: dict[str, type[WorkbookParams]] = {
     "01_needs_assessment": WorkbookParams,
     "02_root_cause_analysis": WorkbookParams,
@@ -46,8 +59,13 @@ NOTEBOOK_PARAMS: dict[str, type[WorkbookParams]] = {
     "04_quarterly_report": QuarterlyParams,
 }
 
+#: Workbooks run once per region (the batch runs NOTEBOOK_PARAMS once per district).
+REGION_NOTEBOOKS: dict[str, type[RegionParams]] = {
+    "05_region_network": RegionParams,
+}
 
-def check(model: type[WorkbookParams], values: dict[str, Any], *, where: str = "") -> Any:
+
+def check(model: type[BaseModel], values: dict[str, Any], *, where: str = "") -> Any:
     """Validate parameter values; unknown names get a 'did you mean' hint."""
     known = set(model.model_fields)
     problems = []
@@ -80,7 +98,7 @@ def injected_names(history: list[str]) -> set[str]:
     return names
 
 
-def from_namespace(model: type[WorkbookParams], namespace: dict[str, Any]) -> Any:
+def from_namespace(model: type[BaseModel], namespace: dict[str, Any]) -> Any:
     """In a notebook's validation cell: validate the parameters cell and any injected ones."""
     values = {k: namespace[k] for k in model.model_fields if k in namespace}
     extra = injected_names(list(namespace.get("In", []))) - set(model.model_fields)
