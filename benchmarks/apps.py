@@ -232,7 +232,7 @@ def kernels(server) -> tuple[int, float]:
     import psutil
 
     count, pss = 0, 0
-    for proc in psutil.Process(server.proc.pid).children(recursive=True):
+    for proc in psutil.Process(server.proc.pid).children():
         try:
             if "--serve" not in proc.cmdline():
                 continue

@@ -573,3 +573,138 @@ def test_a_closed_page_frees_its_kernel(visitor, server):
     page.on("dialog", lambda d: d.accept())
     page.goto("about:blank")
     assert shut_down(dirty)
+
+
+# --------------------------------------------------------------------------- saves people trust
+
+
+def _beside(page, message: str, button: str) -> None:
+    """The save result is in a live region right under the button pressed, in view."""
+    page.wait_for_function(
+        "([b]) => { const m = document.querySelector('.wb-messages');"
+        " const slot = m && m.closest('.wb-save-result');"
+        " return slot && slot.getAttribute('aria-live') === 'polite'; }", arg=[button])
+    box = page.evaluate(
+        "([b]) => { const m = document.querySelector('.wb-messages').getBoundingClientRect();"
+        " const k = document.querySelector(b).getBoundingClientRect();"
+        " return [m.top - k.bottom, m.top, m.bottom, window.innerHeight]; }", [button])
+    gap, top, bottom, height = box
+    assert -5 <= gap <= 150, f"{message!r} is {gap:.0f} px from the button"
+    assert -2 <= top < height, f"{message!r} is out of view (top {top:.0f})"
+
+
+def _status_rows_without_update(page) -> list[int]:
+    heads = page.locator(".wb-action-row").all_inner_texts()
+    return [i for i, text in enumerate(heads) if "updated this month by" not in text]
+
+
+def test_two_people_saving_the_same_months_status_get_one_row(browser, server, store_url):
+    from workbook.store import Store
+
+    ana, ben = Visitor(browser, server), Visitor(browser, server)
+    try:
+        for v, name in ((ana, "Ana"), (ben, "Ben")):
+            v.open("status", f"?district={OTHER}&month=2025-04")
+            v.page.wait_for_selector(".wb-quarter table")
+            v.page.locator(".wb-user input").fill(name)
+        index = _status_rows_without_update(ana.page)[0]
+        title = ana.page.locator(".wb-action-row").nth(index).locator("b").first.inner_text()
+        for v, cause in ((ana, "Ana: the trainer left"), (ben, "Ben: no substitutes")):
+            row = v.page.locator(".wb-action-row").nth(index)
+            assert row.locator("b").first.inner_text() == title
+            row.locator("select").first.select_option(label="behind")
+            row.locator("textarea").nth(0).fill(cause)
+        ana.page.locator(".wb-save").click()
+        assert "Saved 1 status update" in wait_message(ana.page, "Saved")
+        _beside(ana.page, "Saved", ".wb-save")
+        ben.page.locator(".wb-save").click()
+        text = wait_message(ben.page, "already saved")
+        assert "Ana" in text and "one update per action per month" in text
+        _beside(ben.page, "conflict", ".wb-save")
+        store = Store(store_url)
+        try:
+            action = next(a for a in store.list(OTHER, kind="action") if a.title == title)
+            april = [u for u in store.list(OTHER, kind="status") if u.action == action.id
+                     and u.date.strftime("%Y-%m") == "2025-04"]
+        finally:
+            store.engine.dispose()
+        assert [(u.cause, u.updated_by) for u in april] == [("Ana: the trainer left", "Ana")]
+        # Ben's cause is still in his form, and a date in another month is refused there
+        row = ben.page.locator(".wb-action-row").nth(index)
+        assert row.locator("textarea").nth(0).input_value() == "Ben: no substitutes"
+        assert_clean(ben.page)
+    finally:
+        ana.close()
+        ben.close()
+
+
+def test_edits_to_different_fields_of_a_goal_are_both_kept(browser, server, store_url):
+    goal = saved(store_url, OTHER, "goal")  # the first one
+    ana, ben = Visitor(browser, server), Visitor(browser, server)
+    try:
+        for v, name in ((ana, "Ana"), (ben, "Ben")):
+            v.open("plan", f"?district={OTHER}")
+            v.page.wait_for_selector(".wb-findings h4")
+            v.page.locator(".wb-user input").fill(name)
+            v.page.get_by_role("tab", name="Goals and measures").click()
+            assert goal.title in v.page.locator(".wb-pick-goal select").input_value() or \
+                v.page.locator(".wb-editor-goal .wb-f-title input").input_value() == goal.title
+        ana.page.locator(".wb-editor-goal .wb-f-title input").fill("Ana's goal title")
+        ana.page.locator(".wb-save-goal").click()
+        wait_message(ana.page, "Saved the goal")
+        ben.page.locator(".wb-editor-goal .wb-f-explanation textarea").fill("Ben's reason")
+        ben.page.locator(".wb-save-goal").click()
+        text = wait_message(ben.page, "Saved the goal")
+        assert "Ana had changed title meanwhile" in text
+        _beside(ben.page, "Saved", ".wb-save-goal")
+        stored = saved(store_url, OTHER, "goal", id=goal.id)
+        assert (stored.title, stored.explanation, stored.updated_by) == (
+            "Ana's goal title", "Ben's reason", "Ben")
+        # both change the title: Ben is asked about the title alone, and keeps his
+        ana.open("plan", f"?district={OTHER}")  # Ana starts from what is saved now
+        ana.page.wait_for_selector(".wb-findings h4")
+        ana.page.get_by_role("tab", name="Goals and measures").click()
+        ana.page.locator(".wb-editor-goal .wb-f-title input").fill("Ana again")
+        ana.page.locator(".wb-editor-goal .wb-f-explanation textarea").fill("Ana's reason")
+        ana.page.locator(".wb-save-goal").click()
+        wait_message(ana.page, "Saved the goal")
+        ben.page.locator(".wb-editor-goal .wb-f-title input").fill("Ben's title")
+        ben.page.locator(".wb-save-goal").click()
+        text = wait_message(ben.page, "changed by")
+        assert "Changed by both of you" in text and "Ana's reason (changed by Ana, kept)" in text
+        assert ben.page.locator("[class*='wb-choose-']").count() == 1
+        ben.page.locator(".wb-save-mine").click()
+        wait_message(ben.page, "Saved the goal")
+        stored = saved(store_url, OTHER, "goal", id=goal.id)
+        assert (stored.title, stored.explanation) == ("Ben's title", "Ana's reason")
+        assert_clean(ben.page)
+    finally:
+        ana.close()
+        ben.close()
+
+
+def test_a_decimal_comma_is_asked_about_not_read_as_45(visitor, store_url):
+    visitor.open("plan", f"?district={OTHER}")
+    page = visitor.page
+    page.wait_for_selector(".wb-findings h4")
+    page.locator(".wb-user input").fill("Vi Nguyen")
+    page.get_by_role("tab", name="Goals and measures").click()
+    editor = page.locator(".wb-editor-goal_measure")
+    before = _targets(store_url)
+    box = editor.locator(".wb-f-targets-1 input")
+    box.fill("4,5")
+    editor.locator(".wb-save-goal_measure").click()
+    editor.get_by_text("did you mean 4.5?").wait_for()
+    assert "Nothing was saved" in wait_message(page, "Nothing was saved")
+    assert _targets(store_url) == before
+    assert_clean(page)
+
+
+def _targets(store_url: str) -> dict:
+    from workbook.store import Store
+
+    store = Store(store_url)
+    try:
+        return {m.id: (m.targets, m.version) for m in store.list(OTHER, kind="measure")}
+    finally:
+        store.engine.dispose()

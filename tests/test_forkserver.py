@@ -145,3 +145,35 @@ def test_capacity_counts_pages_not_pooled_kernels() -> None:
     assert capacity.default_cap(10 << 40) == capacity.MAX_KERNELS
     page = capacity.busy_page(7)
     assert "http-equiv='refresh' content='7'" in page and "role='status'" in page
+
+
+def test_served_pages_use_forked_kernels_and_the_cap(tmp_path) -> None:
+    """A real `workbook serve`: a page's kernel is a fork of the warm process, and a page
+    opened beyond --max-kernels gets the busy page (503, Retry-After) instead of a kernel."""
+    import urllib.error
+    import urllib.request
+
+    from workbook.apps.serve import Background
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    with Background(database_url=url, log_path=tmp_path / "serve.log",
+                    args=("--pool-size", "0", "--max-kernels", "1")) as server:
+        assert "at most 1 pages at once" in server.log()
+
+        def get(app: str) -> tuple[int, str, dict]:
+            try:
+                with urllib.request.urlopen(f"{server.base}/voila/render/{app}.ipynb?token="
+                                            f"{server.token}", timeout=300) as reply:
+                    return reply.status, reply.read().decode(), dict(reply.headers)
+            except urllib.error.HTTPError as err:
+                return err.code, err.read().decode(), dict(err.headers)
+
+        status, body, _ = get("needs")  # no websocket: its kernel stays until culled
+        assert status == 200 and "Needs assessment explorer" in body
+        forks = [p for p in psutil.Process(server.proc.pid).children()
+                 if "--serve" in p.cmdline()]
+        assert len(forks) == 1 and len(forks[0].children()) == 1  # the page's kernel
+        status, body, headers = get("plan")
+        assert status == 503
+        assert headers["Retry-After"] == str(capacity.RETRY_SECONDS)
+        assert "The apps are busy" in body and "http-equiv='refresh'" in body

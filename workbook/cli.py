@@ -41,15 +41,43 @@ def _default_user() -> str:
 Paths = Annotated[list[Path], typer.Argument(help="Files or folders of state data files.")]
 
 
+Indicator = Annotated[str | None, typer.Option(
+    "--indicator", help="The indicator the files hold (GRAD, ELA, CHRO ...), where their "
+    "content cannot tell; it overrides the content.")]
+Year = Annotated[int | None, typer.Option(
+    "--year", help="The Dashboard year the files hold (2018 = 2017-18), where their content "
+    "cannot tell; it overrides the content.")]
+
+
+def _hints(paths: list[Path], indicator: str | None, year: int | None):
+    """The same hint for every path given, after checking the indicator is one we know."""
+    from workbook import data
+
+    if indicator is not None:
+        indicator = indicator.strip().upper()
+        if indicator not in data.INDICATORS:
+            typer.echo(f"error: --indicator {indicator!r} is not an indicator we know; known: "
+                       f"{', '.join(sorted(data.INDICATORS))}", err=True)
+            raise typer.Exit(1)
+    if year is not None and not 1990 <= year <= 2100:
+        typer.echo(f"error: --year {year} is not a Dashboard year (1990-2100)", err=True)
+        raise typer.Exit(1)
+    hint = data.Hint(indicator, year)
+    return {p: hint for p in paths} if hint else None
+
+
 @data_app.command("check")
-def data_check(paths: Paths) -> None:
+def data_check(paths: Paths, indicator: Indicator = None, year: Year = None) -> None:
     """Check state files; print one `file:row:column: message` line per problem.
 
-    Exits 1 if any problem was found, 0 if none.
+    Files are recognised by what they hold (a renamed CDE download is read like the
+    original); where the content cannot tell the indicator or year, say it with
+    --indicator / --year. Exits 1 if any problem was found, 0 if none.
     """
     from workbook import data
 
-    problems = data.check(paths)
+    hints = _hints(paths, indicator, year)
+    problems = data.check(paths, hints)
     for problem in problems:
         typer.echo(str(problem))
     files = len(data._expand(paths))
@@ -63,12 +91,19 @@ def data_check(paths: Paths) -> None:
 def data_levels(
     paths: Paths,
     output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
+    indicator: Indicator = None,
+    year: Year = None,
 ) -> None:
     """Compute Dashboard status levels, change levels and colors for every row of CA files."""
     from workbook import dashboard, data
     from workbook.files import write_csv
 
-    frame = data.load_outcomes(paths)
+    try:
+        frame = data.load_outcomes(paths, _hints(paths, indicator, year))
+    except data.DataError as err:
+        for problem in err.problems:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(1) from None
     frame = frame[frame["state"] == "CA"]
     levels = dashboard.compute_levels(frame)
     out = frame[["org_id", "org_level", "student_group", "indicator", "year"]].copy()
@@ -370,16 +405,194 @@ def serve(
     database: Database = None,
     pool_size: Annotated[int, typer.Option(
         help="Kernels kept running ahead of requests, per app (0: none; pages open slower).")]
-    = 1,
+    = 2,
+    max_kernels: Annotated[int | None, typer.Option(
+        "--max-kernels", help="Pages served at once; one more is asked to retry shortly "
+                              "(default: what the machine's free memory allows).")] = None,
     audience: Annotated[str, typer.Option(
         help="stakeholder hides small groups of students; team shows every count (only "
              "for a server the district's own staff alone can reach).")] = "stakeholder",
+    auth: Annotated[str | None, typer.Option(
+        "--auth", help="users: sign in with the store's users (the default when it has "
+                       "any); proxy: trust a single sign-on proxy's user header; token: one "
+                       "shared token, for one person (the default without users).")] = None,
+    proxy_header: Annotated[str, typer.Option(
+        "--proxy-header", help="With --auth proxy: the header naming the signed-in user.")]
+    = "X-Forwarded-User",
+    trusted_proxy: Annotated[list[str] | None, typer.Option(
+        "--trusted-proxy", help="With --auth proxy: an address of the proxy (repeat for "
+                                "several); the header is ignored from anywhere else.")] = None,
 ) -> None:
     """Serve the click-through apps (Voila) for liaisons and district teams."""
     from workbook.apps import serve as serving
 
     serving.serve(host=host, port=port, token=not no_token, database_url=database or "",
-                  pool_size=pool_size, audience=audience)
+                  pool_size=pool_size, audience=audience, max_kernels=max_kernels, auth=auth,
+                  proxy_header=proxy_header,
+                  trusted_proxies=tuple(trusted_proxy or ("127.0.0.1", "::1")))
+
+
+# people and roles --------------------------------------------------------------------------
+users_app = typer.Typer(help="People who sign in to `workbook serve`, and their roles.",
+                        no_args_is_help=True)
+app.add_typer(users_app, name="users")
+Orgs = Annotated[list[str] | None, typer.Option(
+    "--org", help="An organisation (district) id the role is for; repeat for several. An "
+                  "admin's role covers every organisation: give none.")]
+By = Annotated[str | None, typer.Option("--by", help="Who is making the change (recorded); "
+                                                     "default: this account's name.")]
+PasswordStdin = Annotated[bool, typer.Option(
+    "--password-stdin", help="Read the password from standard input (one line) instead of "
+                             "asking for it.")]
+
+
+def _password(stdin: bool) -> str:
+    """The new password: from standard input, or asked twice without echo."""
+    if stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise _error("--password-stdin: standard input is empty; pipe the password in")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise _error("no terminal to ask for the password; use --password-stdin")
+    try:
+        return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    except typer.Abort:
+        raise _error("no password given; nothing changed") from None
+
+
+def _users(database: str | None):
+    from workbook.users import Users
+
+    try:
+        return Users.open(database)
+    except WorkbookError as err:
+        raise _error(str(err)) from None
+
+
+def _by(by: str | None) -> str:
+    return by or _default_user()
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="The name the person signs in with (and every "
+                                             "save records).")],
+    role: Annotated[str, typer.Option("--role", help="viewer, liaison, team or admin.")],
+    org: Orgs = None,
+    password_stdin: PasswordStdin = False,
+    no_password: Annotated[bool, typer.Option(
+        "--no-password", help="No password: the person signs in only through the single "
+                              "sign-on proxy (--auth proxy).")] = False,
+    by: By = None,
+    database: Database = None,
+) -> None:
+    """Add a person with a role (for the districts given with --org)."""
+    from workbook.users.store import check_grant, check_name
+
+    try:
+        users = _users(database)
+        users.require_new(check_name(name))  # before asking for the password
+        check_grant(role, org or [])
+        password = None if no_password else _password(password_stdin)
+        user = users.add(name, role=role, orgs=org or [], password=password, by=_by(by))
+    except WorkbookError as err:
+        raise _error(str(err)) from None
+    typer.echo(f"added {user.name}: {user.access.describe()}")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    name: Annotated[str, typer.Argument(help="Whose password to set.")],
+    password_stdin: PasswordStdin = False,
+    by: By = None,
+    database: Database = None,
+) -> None:
+    """Set a new password (signs the person out everywhere)."""
+    users = _users(database)
+    try:
+        users.require(name)  # before asking for the password
+        users.passwd(name, _password(password_stdin), by=_by(by))
+    except WorkbookError as err:
+        raise _error(str(err)) from None
+    typer.echo(f"new password set for {name}; their open sessions end")
+
+
+@users_app.command("list")
+def users_list(database: Database = None) -> None:
+    """Every person, their roles, and whether they may sign in."""
+    rows = _users(database).all()
+    if not rows:
+        typer.echo("no users yet: add one with `workbook users add NAME --role admin`")
+        return
+    for u in rows:
+        state = "disabled" if u.disabled else ("password" if u.password_hash else "sign-on only")
+        typer.echo(f"{u.name}\t{state}\t{u.access.describe()}\tchanged "
+                   f"{u.changed_at:%Y-%m-%d %H:%M} UTC")
+
+
+@users_app.command("disable")
+def users_disable(name: Annotated[str, typer.Argument()], by: By = None,
+                  database: Database = None) -> None:
+    """Stop a person signing in (kept, with their history; `enable` undoes it)."""
+    try:
+        _users(database).disable(name, by=_by(by))
+    except WorkbookError as err:
+        raise _error(str(err)) from None
+    typer.echo(f"{name} may no longer sign in")
+
+
+@users_app.command("enable")
+def users_enable(name: Annotated[str, typer.Argument()], by: By = None,
+                 database: Database = None) -> None:
+    """Let a disabled person sign in again."""
+    try:
+        _users(database).enable(name, by=_by(by))
+    except WorkbookError as err:
+        raise _error(str(err)) from None
+    typer.echo(f"{name} may sign in again")
+
+
+@users_app.command("grant")
+def users_grant(
+    name: Annotated[str, typer.Argument()],
+    role: Annotated[str, typer.Option("--role", help="viewer, liaison, team or admin.")],
+    org: Orgs = None,
+    by: By = None,
+    database: Database = None,
+) -> None:
+    """Give a role for districts (replacing the role held there before)."""
+    try:
+        user = _users(database).grant(name, role=role, orgs=org or [], by=_by(by))
+    except WorkbookError as err:
+        raise _error(str(err)) from None
+    typer.echo(f"{user.name}: {user.access.describe()}")
+
+
+@users_app.command("revoke")
+def users_revoke(
+    name: Annotated[str, typer.Argument()],
+    org: Orgs = None,
+    by: By = None,
+    database: Database = None,
+) -> None:
+    """End the roles held for districts ('*' for the admin role); kept in the history."""
+    try:
+        ended = _users(database).revoke(name, orgs=org or [], by=_by(by))
+    except WorkbookError as err:
+        raise _error(str(err)) from None
+    typer.echo(f"{name}: ended {'; '.join(ended)}")
+
+
+@users_app.command("history")
+def users_history(
+    name: Annotated[str | None, typer.Argument(help="Only this person.")] = None,
+    database: Database = None,
+) -> None:
+    """Every change to users and roles, oldest first (nothing is ever deleted)."""
+    for c in _users(database).history(name):
+        typer.echo(f"{c.changed_at:%Y-%m-%d %H:%M:%S} UTC\t{c.name}\t{c.change}\t{c.detail}"
+                   f"\tby {c.changed_by}")
 
 
 @app.command("demo")
@@ -387,48 +600,65 @@ def demo(
     workers: Annotated[int, typer.Option(help="Warm kernels run in parallel.")] = 2,
     database: Database = None,
 ) -> None:
-    """The main job on the bundled sample region: check the data, load the illustrative
-    plans into the store, and write every district's four reports."""
-    from workbook import paths
+    """The main job on the bundled sample regions (Monterey County, California; Linn Benton
+    Lincoln ESD, Oregon): check the data, load the illustrative plans into the store, and
+    write every district's four reports."""
+    import datetime as dt
+
+    from workbook import data, paths
     from workbook.data import sample_sources
-    from workbook.run import batch, context
+    from workbook.run import batch, context, regions
+    from workbook.samples import oregon as oregon_plans
     from workbook.samples import plans as sample_plans
     from workbook.store import Store
 
-    sources = sample_sources()
-    typer.echo(f"1/3 checking the sample region's {len(sources)} state files ...")
-    start = time.perf_counter()
-    from workbook import data
-
-    problems = data.check(sources)
-    if problems:
-        for problem in problems:
-            typer.echo(str(problem))
-        raise typer.Exit(1)
-    outcomes = context.region_outcomes("sample")
-    typer.echo(f"    no problems; {len(outcomes)} outcome rows cached "
-               f"({time.perf_counter() - start:.1f}s)")
     store = Store(database)
-    added = sample_plans.load_into(store, outcomes)
-    typer.echo(f"2/3 plan store {store.url}: {added} illustrative sample plans added, "
-               f"{len(store.orgs())} districts in all")
-    typer.echo("3/3 running the four workbooks for every sample district ...")
-    counts = {"done": 0, "failed": 0, "skipped": 0}
+    failed = False
+    for name in DEMO_REGIONS:
+        region = regions.load(name)
+        sources = sample_sources() if name == "sample" else region.source_paths()
+        typer.echo(f"{region.title}\n1/3 checking the region's {len(sources)} state files ...")
+        start = time.perf_counter()
+        problems = data.check(sources)
+        if problems:
+            for problem in problems:
+                typer.echo(str(problem))
+            raise typer.Exit(1)
+        outcomes = context.region_outcomes(name)
+        typer.echo(f"    no problems; {len(outcomes)} outcome rows cached "
+                   f"({time.perf_counter() - start:.1f}s)")
+        if region.state == "OR":
+            ids = [d for d, _ in batch.district_ids(region, outcomes)]
+            esd = getattr(region.districts, "esd", None) or "the ESD"
+            added = oregon_plans.load_into(store, outcomes, ids, year=region.year,
+                                           start=dt.date.fromisoformat(region.plan_start),
+                                           esd=esd)
+        else:
+            added = sample_plans.load_into(store, outcomes)
+        typer.echo(f"2/3 plan store {store.url}: {added} illustrative sample plans added, "
+                   f"{len(store.orgs())} districts in all")
+        typer.echo("3/3 running the four workbooks for every district ...")
+        counts = {"done": 0, "failed": 0, "skipped": 0}
 
-    def progress(got: list) -> None:
-        for o in got:
-            counts[o.status] += 1
+        def progress(got: list, counts: dict = counts) -> None:
+            for o in got:
+                counts[o.status] += 1
 
-    result = batch.run("sample", workers=workers, resume=True, database_url=database or "",
-                       progress=progress)
-    folder = paths.outputs() / "sample"
-    typer.echo(f"    {counts['done']} written, {counts['skipped']} already up to date, "
-               f"{counts['failed']} failed in {result.seconds:.1f}s")
-    for o in result.failed:
-        typer.echo(f"    failed: {o.district_id} {o.notebook}: {o.error}", err=True)
-    typer.echo(f"Open {folder / 'index.html'}")
-    if result.failed:
+        result = batch.run(name, workers=workers, resume=True, database_url=database or "",
+                           progress=progress)
+        folder = paths.outputs() / region.name
+        typer.echo(f"    {counts['done']} written, {counts['skipped']} already up to date, "
+                   f"{counts['failed']} failed in {result.seconds:.1f}s")
+        for o in result.failed:
+            typer.echo(f"    failed: {o.district_id} {o.notebook}: {o.error}", err=True)
+        typer.echo(f"Open {folder / 'index.html'}")
+        failed = failed or bool(result.failed)
+    if failed:
         raise typer.Exit(1)
+
+
+#: The bundled sample regions `workbook demo` runs, in order (parameters/regions/<name>.yaml).
+DEMO_REGIONS = ("sample", "oregon-lbl")
 
 
 # history, restores and backups ---------------------------------------------------------------

@@ -17,7 +17,7 @@ import ipywidgets as widgets
 
 from workbook.apps.common import App, esc, guard, run
 from workbook.apps.forms import Field, Problems, Saver, clean_text
-from workbook.apps.panels import coaching_panel, comment_html
+from workbook.apps.panels import PlanExport, coaching_panel, comment_html
 from workbook.progress.model import Comment
 from workbook.records.base import Record
 from workbook.records.document import findings
@@ -72,9 +72,12 @@ class CoachingApp(App):
         left = widgets.VBox([self.summary, widgets.HTML("<b>Parts of the plan</b>"),
                              self.target], layout=widgets.Layout(width="38%"))
         right = widgets.VBox([self.record_view, self.prompts, self.thread, self.text.widget,
-                              self.add_button, coaching_panel("plan")],
+                              self.add_button, self.saver.place(), coaching_panel("plan")],
                              layout=widgets.Layout(width="62%"))
-        self.view = widgets.HBox([left, right])
+        columns = widgets.HBox([left, right])
+        columns.add_class("wb-cols")
+        self.export = PlanExport(self)
+        self.view = widgets.VBox([self.export.widget, columns])
 
     def url_params(self) -> dict[str, str]:
         return {"target": self.target.value or ""}
@@ -153,7 +156,7 @@ class CoachingApp(App):
                                     "author": user, "text": text or "",
                                     "created": dt.datetime.now(dt.UTC)})
         if p or comment is None:
-            self.messages.error(p.summary())
+            self.saver.here.error(p.summary())
             return
         if self.saver([comment], what="your comment") is None:
             return

@@ -29,11 +29,20 @@ from urllib.parse import parse_qs, urlencode
 import ipywidgets as widgets
 
 from workbook.apps import APPS, WORKBOOK_OF_APP
+from workbook.apps.roles import (
+    AccessRefused,
+    GuardedStore,
+    SignedInBox,
+    apply_role,
+    current_access,
+    role_note,
+)
 from workbook.report.blocks import (
     Audience,
     esc,  # the one escape, re-exported for the apps
 )
 from workbook.store import Store
+from workbook.users.model import Access
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,8 +98,23 @@ class Messages:
         self.actions = widgets.HBox([])
         self.widget = widgets.VBox([self.text, self.actions])
         self.widget.add_class("wb-messages")
+        # where the line shows: under the header (home), or next to the button just pressed
+        # (a slot, see `at`); slots are aria-live regions (template/workbook_page.js)
+        self.home = widgets.VBox([self.widget])
+        self.home.add_class("wb-msg-slot")
+        self._slot, self._next = self.home, self.home
+
+    def at(self, slot: widgets.Box) -> Messages:
+        """Show the next message in `slot` (beside the button pressed), then go home."""
+        self._next = slot
+        return self
 
     def _show(self, kind: str, markup: str, actions: list[widgets.Widget] | None = None) -> None:
+        slot, self._next = self._next, self.home
+        if slot is not self._slot:
+            self._slot.children = ()
+            slot.children = (self.widget,)
+            self._slot = slot
         self.text.value = f"<div class='wb-msg-{kind}' role='status'>{markup}</div>"
         self.actions.children = tuple(actions or ())
 
@@ -129,6 +153,10 @@ def guard(where: str) -> Callable[[F], F]:
                 when = log_exception(f"{where}.{fn.__name__}")
                 self.messages.error(FRIENDLY_ERROR.format(when=when))
                 return None
+            finally:  # controls a callback made keep to the person's role
+                app = self if isinstance(self, App) else getattr(self, "app", None)
+                if isinstance(app, App) and app.access.signed_in:
+                    app.apply_role()
 
         return cast(F, inner)  # called as fn is, and returns what fn does (or None)
 
@@ -217,10 +245,18 @@ class UserBox:
 class DistrictPicker:
     """Region and district dropdowns; the choice is also what the URL carries."""
 
-    def __init__(self, query: Mapping[str, str]) -> None:
-        self.regions = _region_titles()
+    def __init__(self, query: Mapping[str, str], access: Access | None = None) -> None:
+        # only the districts this person may see (roles: workbook.apps.roles)
+        self.access = access or Access.single_user()
+        self.regions = {n: t for n, t in _region_titles().items() if self.access.is_admin
+                        or self.access.visible(d for d, _ in district_choices(n))}
         region = query.get("region") or "sample"
         self.unknown: str = ""
+        if not self.regions:
+            self.unknown = ("Your account has no role for any district this server has: ask "
+                            "your workbook administrator.")
+            self.regions = {"": "(none)"}
+            region = ""
         if region not in self.regions:
             self.unknown = f"There is no region {region!r}; pick one below."
             region = next(iter(self.regions), "sample")
@@ -244,7 +280,8 @@ class DistrictPicker:
         self._fill(region)
 
     def _fill(self, region: str) -> None:
-        choices = district_choices(region)
+        choices = [(d, n) for d, n in (district_choices(region) if region else ())
+                   if self.access.may_see(d)]
         self.district.options = [("Choose a district...", "")] + [
             (f"{name} ({did})", did) for did, name in choices]
         self.district.value = ""
@@ -301,6 +338,10 @@ def outcomes(region: str):
 
 # --------------------------------------------------------------------------- the frame
 
+#: Apps whose only saves are comments (each its own record): a liaison's role allows them.
+COMMENT_APPS = frozenset({"coaching"})
+
+
 
 class App:
     """The frame every app lives in; subclasses fill `self.body`.
@@ -315,12 +356,16 @@ class App:
     title: ClassVar[str] = ""
 
     def __init__(self, store: Store, query: Mapping[str, str] | None = None, *,
-                 user: str | None = None) -> None:
-        self.store = store
+                 user: str | None = None, access: Access | None = None) -> None:
         self.query = dict(query or {})
         self.messages = Messages()
-        self.user = UserBox(user)
-        self.picker = DistrictPicker(self.query)
+        # who is saving, and what they may do where (workbook.apps.roles)
+        self.access = access or Access.single_user()
+        self.store = cast(Store, GuardedStore(store, self.access))
+        self.user: UserBox | SignedInBox = (SignedInBox(self.access) if self.access.signed_in
+                                            else UserBox(user))
+        self.role_note = widgets.HTML()
+        self.picker = DistrictPicker(self.query, self.access)
         self.url_state = widgets.HTML(layout=widgets.Layout(display="none"))
         self.url_state.add_class("wb-url-state")
         self.nav = widgets.HTML()
@@ -331,8 +376,8 @@ class App:
         header = widgets.HBox([self.picker.widget, self.user.widget],
                               layout=widgets.Layout(justify_content="space-between",
                                                     flex_flow="row wrap"))
-        self.widget = widgets.VBox([self.nav, header, self.messages.widget, self.dirty_badge,
-                                    self.body, self.url_state])
+        self.widget = widgets.VBox([self.nav, header, self.role_note, self.messages.home,
+                                    self.dirty_badge, self.body, self.url_state])
         self.widget.add_class("wb-app")
         self.widget.add_class(f"wb-app-{self.name}")
         with self.loading():
@@ -487,6 +532,31 @@ class App:
             self.load()
         self.mark_clean()
         self.update_url()
+        self.apply_role()
+
+    def may_change(self) -> bool:
+        """Whether this person may change anything of the district shown (in the apps that
+        save only comments, a liaison may: COMMENT_APPS)."""
+        if self.name in COMMENT_APPS:
+            return self.access.may_comment(self.district_id)
+        return self.access.may_edit(self.district_id)
+
+    def role_keeps(self) -> list[widgets.Widget]:
+        """Controls that stay on when `may_change()` is False (e.g. a liaison's comment)."""
+        return []
+
+    def apply_role(self) -> None:
+        """Turn off what this person's role does not allow here, and say so (the store
+        refuses such saves anyway: GuardedStore)."""
+        if isinstance(self.user, SignedInBox):
+            self.user.show(self.district_id)
+        read_only = bool(self.district_id) and not self.may_change()
+        self.role_note.value = role_note(self.access, self.district_id, self.name)
+        apply_role(self.body, read_only, keep=self.role_keeps() if read_only else ())
+        if read_only:
+            self.widget.add_class("wb-readonly")
+        else:
+            self.widget.remove_class("wb-readonly")
 
     def reload(self) -> None:
         """Drop unsaved edits and read the district again from the store."""
@@ -539,7 +609,11 @@ def run(app_class: type[App]) -> None:
             print(f"[workbook] {app_class.name} app warm, waiting for its request",
                   file=sys.__stderr__, flush=True)
         query = request_query()
-        app = app_class(store, query)
+        access = current_access(store)  # who opened the page, as the server recorded it
+        app = app_class(store, query, access=access)
+    except AccessRefused as err:
+        display(HTML(page.CSS + f"<div class='wb-msg-error'>{esc(str(err))}</div>"))
+        return
     except Exception:
         when = log_exception(f"starting {app_class.__name__}")
         display(HTML(page.CSS + "<div class='wb-msg-error'>This app could not start. "

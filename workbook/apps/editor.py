@@ -31,6 +31,7 @@ from workbook.apps.forms import (
     SHORT_MAX,
     Field,
     FieldProblem,
+    NumberHint,
     Problems,
     Saver,
     clean_text,
@@ -156,7 +157,8 @@ class Editor(Generic[R]):
         buttons = [self.save_button] if single else [self.save_button, self.deleter.button]
         self.widget = widgets.VBox(([] if single else [self.pick]) + [
             self.note, *form, self.comment_box,
-            widgets.HBox(buttons), self.deleter.widget])
+            widgets.HBox(buttons), self.saver.place(), self.deleter.widget,
+            self.deleter.saver.place()])
         self.widget.add_class("wb-card")
         self.widget.add_class(f"wb-editor-{key}")
 
@@ -190,7 +192,8 @@ class Editor(Generic[R]):
         self.note.value = "" if self.record else (
             f"<p><i>A new {esc(self.title.lower())}: fill it in and save.</i></p>")
         self.comment_box.children = (
-            self.comments.box(self.record.id),) if self.record else ()
+            box := self.comments.box(self.record.id), self.comments.slot(box)) \
+            if self.record else ()
         self.app.mark_clean(self.key)
         self.deleter.reset()
         if self.on_show:
@@ -330,7 +333,7 @@ class Editor(Generic[R]):
     def save(self) -> None:
         record, problems = self.read()
         if record is None:
-            self.app.messages.error(problems.summary())
+            self.saver.here.error(problems.summary())
             return
         saved = self.saver([record], what=f"the {self.title.lower()}")
         if saved is None:
@@ -413,6 +416,8 @@ class Deleter:
 def _target(value: str, year: int) -> float | None:
     try:
         return parse_number(value)
+    except NumberHint as err:  # "4,5: did you mean 4.5?" says more than "a number"
+        raise FieldProblem(f"Year {year}: {err}") from None
     except FieldProblem:
         raise FieldProblem(f"The target for year {year} must be a number, e.g. 45.5 (or "
                            "leave it blank).") from None

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 
+import altair as alt
 import ipywidgets as widgets
 import pandas as pd
 
@@ -98,7 +99,33 @@ def trend_svg(region: str, district_id: str, indicator: str, group: str,
     if tr.empty or tr["status"].notna().sum() == 0:
         return show.svg(empty_chart(title, "No reported results over time for this "
                                               "group and indicator."))
-    return show.svg(an.trend_chart(tr, title=title, indicators=[indicator]))
+    chart = an.trend_chart(tr, title=title, indicators=[indicator])
+    lo, hi = steady_domain(tr["status"].dropna().astype(float).tolist())
+    for layer in getattr(getattr(chart, "spec", None), "layer", []):
+        layer.encoding.y.scale = alt.Scale(domain=[lo, hi], zero=False, nice=False)
+    return show.svg(chart)
+
+
+def steady_domain(values: list[float]) -> tuple[float, float]:
+    """The y range of a trend: its values with a sensible least span, so that a 0.2-point
+    change does not fill the panel and look like a fall.
+
+    The least span is 2 points or a tenth of the largest magnitude, whichever is more
+    (distance from standard -65.3 to -65.5 is drawn over about 6.5 points); results that
+    are never negative (rates) are not given negative room.
+    """
+    if not values:
+        return 0.0, 1.0
+    lo, hi = min(values), max(values)
+    least = max(2.0, 0.1 * max(abs(lo), abs(hi)))
+    if hi - lo < least:
+        mid = (lo + hi) / 2
+        lo, hi = mid - least / 2, mid + least / 2
+    pad = (hi - lo) * 0.08
+    lo, hi = lo - pad, hi + pad
+    if min(values) >= 0 and lo < 0:
+        lo, hi = 0.0, hi - lo
+    return round(lo, 3), round(hi, 3)
 
 
 def _css_string(text: str) -> str:
@@ -153,6 +180,8 @@ class NeedsApp(App):
             self.school, widgets.HBox([self.indicator, self.group]), self.grid.widget,
             widgets.HBox([self.gap.widget, self.trend.widget],
                          layout=widgets.Layout(flex_flow="row wrap"))])
+        self.view.children[1].add_class("wb-cols")
+        self.view.children[3].add_class("wb-cols")
 
     # -- loading -----------------------------------------------------------------------
     @property
@@ -180,6 +209,11 @@ class NeedsApp(App):
         wanted = self.query.pop("indicator", "") or self.indicator.value
         self.indicator.options = [(names.get(i, i), i) for i in order]
         self.indicator.value = wanted if wanted in order else (order[0] if order else None)
+        if wanted and wanted not in order and self.indicator.value:
+            # never switched silently: say what is shown instead, and why
+            self.messages.info(f"{an.indicator_name(wanted)} is not reported for "
+                               f"{self.school.label or self.district_name}; showing "
+                               f"{an.indicator_name(self.indicator.value)} instead.")
         self._fill_groups(self.query.pop("group", "") or self.group.value)
         self.body.children = (self.view,)
         self.draw_grid()

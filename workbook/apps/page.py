@@ -48,6 +48,64 @@ color:#52606d}
 table.wb-table{border-collapse:collapse;font-size:.9em}
 table.wb-table td,table.wb-table th{border:1px solid #d9e2ec;padding:.2rem .5rem;
 vertical-align:top;text-align:left}
+/* any screen: nothing wider than the window, no label cut short */
+.wb-app{box-sizing:border-box;width:100%}
+.wb-app *{box-sizing:border-box}
+.wb-app .widget-inline-hbox,.wb-app .widget-text,.wb-app .widget-dropdown,
+.wb-app .widget-textarea,.wb-app .widget-datepicker,.wb-app .widget-html,
+.wb-app .widget-box{max-width:100%}
+.wb-app .widget-inline-hbox .widget-label{width:auto!important;max-width:none;
+min-width:max-content;overflow:visible;text-overflow:clip;padding-right:.4em}
+.wb-app .widget-inline-hbox{height:auto;min-height:var(--jp-widgets-inline-height,28px);
+max-width:calc(100% - 4px)}
+.wb-app .widget-dropdown>select,.wb-app .widget-text>input{flex:1 1 8rem;min-width:8rem}
+.wb-app button.jupyter-button{width:auto!important;min-width:max-content;max-width:100%;
+height:auto;min-height:var(--jp-widgets-inline-height,28px);white-space:normal;
+line-height:1.25;padding:.25em .8em}
+.wb-app .widget-toggle-buttons{flex-wrap:wrap}
+.wb-app .widget-toggle-buttons .widget-toggle-button{width:auto;min-width:max-content}
+.wb-topbar{display:flex;flex-wrap:wrap;gap:.2rem 1rem}
+.wb-topbar a{margin-right:0}
+.wb-app .widget-tab>.lm-TabBar,.wb-app .widget-tab>.p-TabBar{overflow:visible}
+.wb-app .widget-tab .lm-TabBar-content,.wb-app .widget-tab .p-TabBar-content{flex-wrap:wrap}
+.wb-app .widget-tab .lm-TabBar-tab,.wb-app .widget-tab .p-TabBar-tab{flex:0 0 auto!important;
+max-width:none!important;min-width:max-content!important}
+.wb-app .widget-tab .lm-TabBar-tabLabel,.wb-app .widget-tab .p-TabBar-tabLabel{
+overflow:visible;text-overflow:clip}
+.wb-chart{max-width:100%}
+.wb-chart figure{margin:0;padding:0 .2rem;max-width:100%}
+.wb-chart svg{overflow:visible;display:block}
+.wb-chart svg text{font-family:sans-serif}
+.wb-app .widget-html,.wb-app .widget-html-content{min-width:0;max-width:100%}
+.wb-app .widget-html-content{overflow-wrap:break-word}
+.wb-wide{overflow-x:auto;max-width:100%}
+.wb-wide>table,.wb-wide svg{max-width:none}
+.wb-header,.wb-header>.widget-box{flex-wrap:wrap;gap:.2rem .8rem}
+.wb-actions-bar{flex-wrap:wrap;gap:.3rem}
+.wb-save-result:empty{display:none}
+.wb-save-result .wb-messages{margin:.3rem 0}
+@media (max-width:900px){
+.wb-app .widget-hbox{flex-wrap:wrap}
+.wb-app .wb-cols>*{width:100%!important;flex:1 1 100%!important}
+.wb-app .widget-inline-hbox{flex-wrap:wrap}
+}
+/* any printer: the content, whole, on as many pages as it takes */
+@media print{
+@page{margin:1.5cm}
+body,.wb-app{background:#fff!important;color:#000}
+.wb-topbar,.wb-header,.wb-user,.wb-actions-bar,.wb-no-print,.jupyter-button,
+.widget-dropdown select,.wb-dirty-badge,#voila-spinner{display:none!important}
+.wb-app,.wb-app .widget-box,.wb-app .widget-html,.jp-OutputArea,.jp-Cell,#rendered_cells,
+.lm-Widget,.p-Widget,.jp-OutputArea-output{overflow:visible!important;height:auto!important;
+max-height:none!important;position:static!important}
+.wb-app .widget-hbox{flex-wrap:wrap}
+.wb-app .wb-cols>*{width:100%!important}
+.wb-chart svg{max-width:100%!important;height:auto}
+.wb-wide{overflow:visible}
+table.wb-table{font-size:9pt;width:100%;table-layout:auto;word-break:break-word}
+.wb-card,table.wb-table tr,.wb-chart{break-inside:avoid}
+.wb-app textarea,.wb-app input{border:none;resize:none;overflow:visible}
+}
 </style>
 """
 

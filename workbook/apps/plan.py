@@ -22,7 +22,7 @@ import ipywidgets as widgets
 
 from workbook.apps.common import App, esc, guard, run
 from workbook.apps.editor import Editor, Spec
-from workbook.apps.panels import OpenComments, coaching_panel, practice_options
+from workbook.apps.panels import OpenComments, PlanExport, coaching_panel, practice_options
 from workbook.direction.model import Direction, GlossaryTerm, Goal, Measure
 from workbook.needs.model import NeedsAssessment, Priority, SwotEntry
 from workbook.plan.model import Action, Milestone, Strategy
@@ -169,8 +169,11 @@ class PlanApp(App):
         self.tabs = tabs
         side = widgets.VBox([self.findings, coaching_panel("plan", "Coaching questions")],
                             layout=widgets.Layout(width="36%"))
-        self.view = widgets.HBox([widgets.VBox([tabs], layout=widgets.Layout(width="64%")),
-                                  side])
+        columns = widgets.HBox([widgets.VBox([tabs], layout=widgets.Layout(width="64%")),
+                                side])
+        columns.add_class("wb-cols")
+        self.export = PlanExport(self)
+        self.view = widgets.VBox([self.export.widget, columns])
 
     def _measure_editor(self, key: str, title: str, parent: Editor) -> Editor:
         return Editor(

@@ -8,12 +8,17 @@ again continues at the first element not yet rated.
 The team view shows the team's ratings together (workbook.needs.tables.rubric_profile):
 mean level, spread and agreement per practice and domain, with no rater named and any
 practice rated by fewer than two people blanked, so one person's view cannot be read off
-the summary.
+the summary; with fewer than two raters in all it shows only how many have rated.
+
+Where people sign in (`workbook serve --auth users|proxy`), a rater is the signed-in
+person: they see and change only their own ratings (the store the app gets never hands it
+anyone else's, `workbook.apps.roles.GuardedStore`), and only a team member (or an admin)
+rates; a viewer or liaison sees the team view alone.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as widgets
 import pandas as pd
@@ -69,10 +74,10 @@ class RatingApp(App):
                              widgets.HBox([self.prev_button, self.save_button,
                                            self.next_button])])
         team = widgets.VBox([self.team, self.team_chart.widget])
+        self.mine_tab, self.team_tab = mine, team
         self.tabs = widgets.Tab(children=[mine, team])
-        self.tabs.set_title(0, "My ratings")
-        self.tabs.set_title(1, "Team view (no names)")
-        self.tabs.observe(lambda _: self._team() if self.tabs.selected_index == 1 else None,
+        self.tabs.titles = ("My ratings", "Team view (no names)")
+        self.tabs.observe(lambda _: self._team() if self._team_shown() else None,
                           "selected_index")
         if self.user.text is not None:
             self.user.text.observe(self._rater_changed, "value")
@@ -91,7 +96,19 @@ class RatingApp(App):
             self._mine(resume=True)
 
     # -- loading -----------------------------------------------------------------------
+    def _team_shown(self) -> bool:
+        index = self.tabs.selected_index
+        return index is not None and self.tabs.children[index] is self.team_tab
+
     def load(self) -> None:
+        if self.access.may_rate(self.district_id):
+            if self.tabs.children[0] is not self.mine_tab:
+                self.tabs.children = (self.mine_tab, self.team_tab)
+                self.tabs.titles = ("My ratings", "Team view (no names)")
+        else:  # a viewer or liaison: the team's aggregate only
+            self.tabs.children = (self.team_tab,)
+            self.tabs.titles = ("Team view (no names)",)
+            self.tabs.selected_index = 0
         self.ratings = [r for r in self.store.list(self.district_id, kind="rating")
                         if isinstance(r, Rating)]
         wanted = self.query.pop("element", "")
@@ -99,7 +116,7 @@ class RatingApp(App):
         if wanted in self.codes:
             self._go(self.codes.index(wanted))
         self.body.children = (self.tabs,)
-        if self.tabs.selected_index == 1:
+        if self._team_shown():
             self._team()
 
     def url_params(self) -> dict[str, str]:
@@ -209,9 +226,17 @@ class RatingApp(App):
 
     # -- the team's view ---------------------------------------------------------------
     def _team(self) -> None:
-        ratings = [r for r in self.store.list(self.district_id, kind="rating")
+        # every rater's ratings, for the aggregate only (the store's one way to them)
+        ratings = [r for r in cast(Any, self.store).ratings(self.district_id)
                    if isinstance(r, Rating)]
         raters = len({r.rater for r in ratings})
+        if raters < MIN_RATERS:
+            self.team.value = (f"<p>{raters} {'person has' if raters == 1 else 'people have'}"
+                               f" rated so far. The team view appears once at least "
+                               f"{MIN_RATERS} people have rated, so that no one's ratings "
+                               "can be read off it.</p>")
+            self.team_chart.empty("No team view yet.")
+            return
         profile = an.rubric_profile(ratings, min_raters=MIN_RATERS)
         domains = profile[profile["scope"] == "domain"]
         rows = "".join(

@@ -14,6 +14,8 @@ causes of the same symptom do not collide.
 
 from __future__ import annotations
 
+import math
+import re
 from functools import partial
 from typing import Any, Generic, TypeVar
 
@@ -23,7 +25,7 @@ from workbook import rootcause as rc
 from workbook.apps.common import App, Chart, esc, guard, run
 from workbook.apps.editor import Deleter
 from workbook.apps.forms import Field, Problems, Saver, clean_text, text_field
-from workbook.apps.panels import OpenComments, coaching_panel, practice_options
+from workbook.apps.panels import OpenComments, PlanExport, coaching_panel, practice_options
 from workbook.needs.model import Priority
 from workbook.records.base import Record
 from workbook.rootcause.model import FISHBONE_CATEGORIES, Cause, Symptom, Why, cause_flags
@@ -54,6 +56,7 @@ class _Row(Generic[W]):
                                    placeholder=evidence_placeholder)
         self.remove = widgets.Button(description="Remove", layout=widgets.Layout(width="auto"))
         self.comments = app.comments.box(record.id if record else None)
+        self.resolved = app.comments.slot(self.comments)
         self.line = widgets.HBox([self.text.widget, self.evidence.widget, self.remove],
                                  layout=widgets.Layout(width="100%"))
         if record:
@@ -72,7 +75,7 @@ class WhyRow(_Row[Why]):
                          "Because ... (answer why the step above happens)",
                          "What data or observation shows this?")
         self.label = widgets.HTML()
-        self.widget = widgets.VBox([self.label, self.line, self.comments])
+        self.widget = widgets.VBox([self.label, self.line, self.comments, self.resolved])
         self.widget.add_class("wb-card")
         self.widget.add_class("wb-why")
         app.watch(self.text.control, self.evidence.control)
@@ -96,7 +99,7 @@ class CauseRow(_Row[Cause]):
             self.line,
             widgets.HBox([self.category.widget, self.actionable.widget,
                           self.practice.widget]),
-            self.flags, self.comments])
+            self.flags, self.comments, self.resolved])
         self.widget.add_class("wb-card")
         self.widget.add_class("wb-cause")
         if record:
@@ -156,11 +159,16 @@ class RootCauseApp(App):
                          "the answer is something the district can act on.</p>"),
             self.why_box, self.add_why,
             widgets.HTML("<h4>Fishbone causes</h4>"), self.cause_box, self.add_cause,
-            widgets.HBox([self.save_button, self.deleter.button]), self.deleter.widget],
+            widgets.HBox([self.save_button, self.deleter.button]), self.saver.place(),
+            self.deleter.widget, self.deleter.saver.place()],
             layout=widgets.Layout(width="57%"))
-        side = widgets.VBox([self.fishbone.widget, coaching_panel("rootcause")],
-                            layout=widgets.Layout(width="43%"))
-        self.view = widgets.HBox([form, side], layout=widgets.Layout(width="100%"))
+        side = widgets.VBox([coaching_panel("rootcause")], layout=widgets.Layout(width="43%"))
+        columns = widgets.HBox([form, side], layout=widgets.Layout(width="100%"))
+        columns.add_class("wb-cols")
+        # the fishbone across the page, at a size whose labels can be read (>= 11 px)
+        self.fishbone.widget.add_class("wb-wide")
+        self.export = PlanExport(self)
+        self.view = widgets.VBox([self.export.widget, self.fishbone.widget, columns])
 
     @classmethod
     def prepare(cls, region: str) -> None:
@@ -201,7 +209,8 @@ class RootCauseApp(App):
         self.statement.value = self.symptom.statement if self.symptom else ""
         self.priority.value = self.symptom.priority if self.symptom else ""
         self.statement_comments.children = (
-            self.comments.box(self.symptom.id),) if self.symptom else ()
+            box := self.comments.box(self.symptom.id), self.comments.slot(box)) \
+            if self.symptom else ()
         sid = self.symptom.id if self.symptom else ""
         whys = sorted((w for w in self.doc.of(Why) if w.symptom == sid), key=lambda w: w.step)
         causes = [c for c in self.doc.of(Cause) if c.symptom == sid]
@@ -292,8 +301,11 @@ class RootCauseApp(App):
             if sketch:
                 sketches.append(sketch)
         n = len(sketches)
+        alt_text = f"Fishbone for “{statement[:120]}”: {n} cause(s)."
         self.fishbone.show(lambda: rc.fishbone_chart(symptom, rc.cause_table(sketches)),
-                           f"Fishbone for “{statement[:120]}”: {n} cause(s).")
+                           alt_text)
+        if self.fishbone.svg:
+            self.fishbone.show_svg(readable(self.fishbone.svg), alt_text)
 
     # -- saving ------------------------------------------------------------------------
     def _fields(self) -> dict[str, Field]:
@@ -355,13 +367,13 @@ class RootCauseApp(App):
     def save(self) -> None:
         records, problems = self.read()
         if problems:
-            self.messages.error(problems.summary())
+            self.saver.here.error(problems.summary())
             return
         old = {r.id: r for r in [self.symptom, *(w.record for w in self.whys),
                                  *(c.record for c in self.causes)] if r is not None}
         changed = [r for r in records if _changed(old.get(r.id), r)]
         if not changed and not self.removed:
-            self.messages.info("Nothing to save: no changes since the last save.")
+            self.saver.here.info("Nothing to save: no changes since the last save.")
             self.mark_clean()
             return
         saved = self.saver(changed, delete=self.removed, what="the root cause analysis")
@@ -373,6 +385,28 @@ class RootCauseApp(App):
             self.load()
         self.mark_clean()
         self.update_url()
+
+
+_SVG_SIZE = re.compile(r'^(<svg[^>]*?) width="([\d.]+)" height="([\d.]+)"')
+_FONT_SIZE = re.compile(r'font-size="([\d.]+)px"')
+
+
+def readable(svg: str, smallest: float = 11.0) -> str:
+    """The SVG drawn large enough that its smallest text is `smallest` px on screen.
+
+    vl-convert writes the chart's own size; a crowded fishbone uses 6-10 px labels, which
+    a narrower column shrinks further. The drawing keeps its viewBox and gets a larger
+    width and height; the page shows it at that size and scrolls it sideways when the
+    screen is narrower (`.wb-wide`), rather than shrinking the text.
+    """
+    sizes = [float(s) for s in _FONT_SIZE.findall(svg)]
+    found = _SVG_SIZE.match(svg)
+    if not sizes or found is None:
+        return svg
+    scale = max(1.0, smallest / min(sizes))
+    width, height = float(found.group(2)) * scale, float(found.group(3)) * scale
+    return (f'{found.group(1)} width="{math.ceil(width)}" height="{math.ceil(height)}" '
+            f'style="max-width:none"' + svg[found.end():])
 
 
 def app() -> None:

@@ -9,8 +9,14 @@ module starts Voila with:
   pages are the landing page (ours, listing the apps and workbooks), the rendered apps,
   and the four workbooks of `notebooks/`, each under its exact name, read-only, with
   their parameters from the page address (see `workbook.apps.workbooks`);
-* a token like JupyterLab's (printed once at start, or JUPYTER_TOKEN; the browser keeps a
-  cookie after the first visit), or none only when bound to a loopback address;
+* who may come in (`--auth`, see `workbook.users.auth`): people of the store's users
+  table on our own login page (the default once the store has users), a single sign-on
+  proxy's user header, or a token like JupyterLab's (printed once at start, or
+  JUPYTER_TOKEN; the browser keeps a cookie after the first visit), or none only when
+  bound to a loopback address; the access log never shows a token in full;
+* each kernel knows who opened its page: the page handler records kernel -> person
+  server-side (`workbook.users.kernels`) and the kernel reads its own entry, so what a
+  role may change is decided in the kernel (`workbook.apps.common`);
 * no tracebacks to clients, the template and theme fixed, sources stripped;
 * pre-heated kernels: each app notebook runs up to the point where it waits for the
   request (see `workbook.apps.common.run`), so a page opens in about a second; a workbook
@@ -28,11 +34,12 @@ import html
 import ipaddress
 import json
 import os
+import re
 import secrets
 import socket
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from workbook.errors import WorkbookError
@@ -130,7 +137,10 @@ def _landing_handler():
         def get(self) -> None:
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.set_header("Cache-Control", "no-store")
-            self.write(landing_page(self.folder, self.base_url, self.request.arguments))
+            user = self.current_user
+            who = user.username if os.environ.get("WORKBOOK_AUTH") in SIGNED_IN else ""
+            self.write(landing_page(self.folder, self.base_url, self.request.arguments,
+                                    who=who))
 
     return LandingHandler
 
@@ -168,9 +178,10 @@ def _cards(notebooks: list[Path], href: Callable[[Path], str]) -> str:
 
 
 def landing_page(folder: Path, base_url: str, arguments: dict[str, list[bytes]],
-                 workbooks: list[Path] | None = None) -> str:
+                 workbooks: list[Path] | None = None, *, who: str = "") -> str:
     """The landing page: one card per app and per workbook, links carrying the district
-    from the URL (`district` for the apps, `district_id` for the workbooks)."""
+    from the URL (`district` for the apps, `district_id` for the workbooks); `who`, the
+    signed-in person (with a sign-out link), when there is one."""
     keep = {k: v[-1].decode("utf-8", "replace") for k, v in arguments.items()
             if k in ("region", "district") and v}
     query = ("?" + urlencode(keep)) if keep else ""
@@ -189,7 +200,10 @@ def landing_page(folder: Path, base_url: str, arguments: dict[str, list[bytes]],
         "<link rel='icon' href='data:;base64,='>"
         f"<title>Workbook apps</title><style>{_LANDING_CSS}</style></head><body>"
         "<header><h1>Workbook apps</h1><p>The school and district continuous-improvement "
-        "cycle: needs, root causes, plan, coaching and monthly status.</p></header>"
+        "cycle: needs, root causes, plan, coaching and monthly status.</p>"
+        + (f"<p class='wb-who'>Signed in as <b>{html.escape(who)}</b> · <a "
+           f"href='{html.escape(base_url)}logout' style='color:white'>Sign out</a></p>"
+           if who else "") + "</header>"
         f"<main>{chosen}<h2>Apps</h2><ul class='apps'>{cards}</ul>"
         "<p class='note'>Every save is recorded with your name and kept in the plan store; "
         "if two people change the same thing, the second is asked what to keep.</p>"
@@ -213,6 +227,8 @@ def _voila_class():
 
     class WorkbookVoila(Voila):
         name = "workbook-serve"
+        #: pages served at once before new ones get the busy page (set by `serve`)
+        max_kernels = 32
 
         def setup_template_dirs(self) -> None:
             """Our template first: it extends Voila's lab template (see its file)."""
@@ -239,13 +255,20 @@ def _voila_class():
             import tornado.web
             from jupyter_server.services.contents.largefilemanager import LargeFileManager
             from jupyter_server.utils import url_path_join
+            from voila.tornado.handler import TornadoVoilaHandler
 
             from workbook.apps import workbooks
+            from workbook.apps.capacity import capped
             from workbook.run.notebooks import NOTEBOOK_DIR
 
             handlers = [h for h in super().init_handlers()
                         if not (len(h) > 1 and isinstance(h[1], type)
                                 and issubclass(h[1], dropped))]
+            # every page handler records who opened its kernel, and answers "busy, retry"
+            # at the kernel cap (workbook.apps.capacity)
+            owned = capped(owner_recording(TornadoVoilaHandler), self.max_kernels)
+            handlers = [(h[0], owned, *h[2:]) if len(h) > 1 and h[1] is TornadoVoilaHandler
+                        else h for h in handlers]
             pages = {"template_paths": self.template_paths, "config": self.config,
                      "voila_configuration": self.workbook_configuration(),
                      "contents_manager": LargeFileManager(parent=self,
@@ -253,8 +276,8 @@ def _voila_class():
             # ours go first: Voila's routes end in a catch-all
             return [
                 (self.server_url, _landing_handler(), {"folder": self.root_dir}),
-                (url_path_join(self.server_url, workbooks.ROUTE), workbooks.page_handler(),
-                 pages),
+                (url_path_join(self.server_url, workbooks.ROUTE),
+                 capped(owner_recording(workbooks.page_handler()), self.max_kernels), pages),
                 (url_path_join(self.server_url, r"/voila/api/shutdown/(.*)"),
                  _shutdown_handler()),
                 (url_path_join(self.server_url, r"/voila/tree.*"),
@@ -262,6 +285,51 @@ def _voila_class():
                 *handlers]
 
     return WorkbookVoila
+
+
+def owner_recording(base: type) -> type:
+    """`base` (a Voila page handler) noting which person each kernel it hands out serves.
+
+    The handler's kernel manager is wrapped: the kernel a page takes from the pool, or
+    starts, is recorded as the signed-in person's (`workbook.users.kernels.record`)
+    before the request reaches the kernel, so the kernel finds its owner when it asks.
+    Nothing is recorded in token mode (no owners folder).
+    """
+    from jupyter_core.utils import ensure_async
+
+    from workbook.users import kernels
+
+    class Owned:
+        def __init__(self, manager: Any, user: str) -> None:
+            self._manager, self._user = manager, user
+
+        def _note(self, kernel_id: str) -> None:
+            if self._user:
+                kernels.record(kernel_id, self._user)
+
+        async def get_rendered_notebook(self, *args: Any, **kwargs: Any) -> Any:
+            render_task, rendered, kernel_id = await self._manager.get_rendered_notebook(
+                *args, **kwargs)
+            self._note(kernel_id)
+            return render_task, rendered, kernel_id
+
+        async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
+            kernel_id = await ensure_async(self._manager.start_kernel(*args, **kwargs))
+            self._note(kernel_id)
+            return kernel_id
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._manager, name)
+
+    class OwnerRecording(base):  # a Voila page handler class, given at run time
+        @property
+        def kernel_manager(self) -> Any:
+            user = self.current_user
+            name = user.username if user is not None and kernels.folder() else ""
+            return Owned(super().kernel_manager, name)
+
+    OwnerRecording.__name__ = f"OwnerRecording{base.__name__}"
+    return OwnerRecording
 
 
 #: Seconds a closed page's kernel is kept, in case the page is still there after all.
@@ -279,6 +347,7 @@ def _shutdown_handler():
     """
     import asyncio
 
+    import tornado.web
     from jupyter_core.utils import ensure_async
     from jupyter_server.base.handlers import APIHandler
 
@@ -287,7 +356,13 @@ def _shutdown_handler():
             return None
 
         async def post(self, kernel_id: str) -> None:
+            from workbook.users import kernels
+
             manager = self.kernel_manager
+            user = self.current_user
+            if kernels.folder() and (user is None or
+                                     kernels.owner(kernel_id) != user.username):
+                raise tornado.web.HTTPError(403)  # only the page's own person closes it
             self.set_status(204)
             self.finish()
             await asyncio.sleep(SHUTDOWN_GRACE)
@@ -394,49 +469,93 @@ AUDIENCES = ("stakeholder", "team")
 
 
 def serve(host: str = "127.0.0.1", port: int = 8866, token: bool = True,
-          database_url: str = "", *, pool_size: int = 1, audience: str = "stakeholder",
-          folder: Path | None = None) -> None:
+          database_url: str = "", *, pool_size: int = 2, audience: str = "stakeholder",
+          max_kernels: int | None = None,
+          folder: Path | None = None, auth: str | None = None,
+          proxy_header: str = "X-Forwarded-User",
+          trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")) -> None:
     """Serve the apps until interrupted (Ctrl-C or SIGTERM); blocks.
 
-    `token=False` is allowed only on loopback. The token is printed with the URL to open;
+    `auth` (users, proxy, token; None: users when the store has users, else token) says
+    who may come in (see `workbook.users.auth`). `token=False` is allowed only on loopback
+    and in token mode. The token is printed with the URL to open;
     it is new at every start unless JUPYTER_TOKEN sets it (as for JupyterLab).
     `database_url` (else WORKBOOK_DATABASE_URL, else the embedded SQLite file) is created
     or upgraded before any kernel starts and handed to every kernel.
     `pool_size` kernels per app are kept running ahead of requests (0: start one per
-    page, slower to open, no memory held while idle). `audience` is handed to the kernels
-    as WORKBOOK_APPS_AUDIENCE (see AUDIENCES).
+    page, slower to open, no memory held while idle); two, so that a reload right after
+    a first open also finds a kernel ready. `max_kernels` pages are served at once (None:
+    as many as the machine's available memory allows, see `workbook.apps.capacity`);
+    one more gets a page that says the server is busy and retries by itself. `audience`
+    is handed to the kernels as WORKBOOK_APPS_AUDIENCE (see AUDIENCES).
     """
     from workbook.store import Store
     from workbook.store import database_url as resolve_url
 
-    check_binding(host, token)
+    if not token:  # --no-token: one person on this machine, no sign-in at all
+        if auth not in (None, "token"):
+            raise WorkbookError(f"--no-token is for --auth token only, not --auth {auth}")
+        check_binding(host, token)
     if audience not in AUDIENCES:
         raise WorkbookError(f"--audience must be one of {', '.join(AUDIENCES)}, not "
                             f"{audience!r}")
     if not 0 <= pool_size <= 8:
         raise WorkbookError(f"--pool-size must be between 0 and 8, not {pool_size}")
+    from workbook.apps import capacity
+
+    if max_kernels is not None and not 1 <= max_kernels <= capacity.MAX_KERNELS:
+        raise WorkbookError(f"--max-kernels must be between 1 and {capacity.MAX_KERNELS}, "
+                            f"not {max_kernels}")
+    cap = max_kernels or capacity.default_cap()
     folder = Path(folder or APPS_DIR).resolve()
     if not app_notebooks(folder):
         raise WorkbookError(f"no app notebooks in {folder}")
     if not port_is_free(host, port):
         raise WorkbookError(f"port {port} on {host} is in use; pick another with --port")
     url = resolve_url(database_url or None)
+    Store(url).engine.dispose()  # create or upgrade the schema once, here
+    mode = "token" if not token else choose_auth(auth, url)
+    if mode == "proxy":
+        trusted_proxies = check_proxies(tuple(trusted_proxies))
+        if not re.fullmatch(r"[A-Za-z0-9-]{1,100}", proxy_header):
+            raise WorkbookError(f"--proxy-header {proxy_header!r} is not a header name")
     os.environ["WORKBOOK_DATABASE_URL"] = url  # kernels inherit the server's environment
     os.environ["WORKBOOK_APPS_AUDIENCE"] = audience
-    Store(url).engine.dispose()  # create or upgrade the schema once, here
+    os.environ["WORKBOOK_AUTH"] = mode
+    if mode in SIGNED_IN:
+        import atexit
+        import shutil
+
+        from workbook.users import kernels
+
+        owners = kernels.make_folder()
+        os.environ[kernels.ENV] = str(owners)
+        atexit.register(shutil.rmtree, owners, True)
+    else:
+        os.environ.pop("WORKBOOK_KERNEL_OWNERS", None)
     _prepare_data()
     # like JupyterLab: a fixed token from JUPYTER_TOKEN (links survive a restart), else new
-    secret = (os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)) if token else ""
+    secret = ((os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24))
+              if token and mode == "token" else "")
     shown = f"[{host}]" if ":" in host else host
     link = f"http://{shown}:{port}/" + (f"?token={secret}" if secret else "")
     print(f"workbook apps: {link}", flush=True)
     print(f"plan store: {_redact(url)}", flush=True)
-    if not secret:
-        print("no token: anyone on this machine can open the apps", flush=True)
+    print("sign-in: " + {
+        "users": "people of the store's users table, on the login page",
+        "proxy": f"the {proxy_header} header of the proxy at {', '.join(trusted_proxies)}",
+        "token": "the token in the address above" if secret else
+        "none: anyone on this machine can open the apps"}[mode], flush=True)
     print(f"audience: {audience} (" + ("small groups of students hidden" if audience ==
           "stakeholder" else "every student count shown") + ")", flush=True)
-    app = _voila_class()(config=voila_config(host=host, port=port, token=secret,
-                                             preheat=pool_size > 0, pool_size=pool_size))
+    print(f"kernels: {pool_size} ready per app, at most {cap} pages at once", flush=True)
+    config = voila_config(host=host, port=port, token=secret, preheat=pool_size > 0,
+                          pool_size=pool_size)
+    auth_config(config, mode=mode, database_url=url, proxy_header=proxy_header,
+                trusted_proxies=tuple(trusted_proxies))
+    voila_class = _voila_class()
+    voila_class.max_kernels = cap
+    app = voila_class(config=config)
     app.initialize([str(folder)])
     app.start()
 
@@ -466,8 +585,9 @@ class Background:
     """
 
     def __init__(self, *, database_url: str, log_path: Path, port: int | None = None,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> None:
         self.database_url = database_url
+        self.args = tuple(args)  # more `workbook serve` options, e.g. ("--auth", "users")
         self.log_path = Path(log_path)
         self.port = port or free_port()
         self.env = {**os.environ, **(env or {})}
@@ -482,6 +602,7 @@ class Background:
         import subprocess
         import sys
         import time
+        import urllib.error
         import urllib.request
 
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -489,7 +610,7 @@ class Background:
         log = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 (the child owns it)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "workbook.cli", "serve", "--port", str(self.port),
-             "--database", self.database_url],
+             "--database", self.database_url, *self.args],
             stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True)
         log.close()
         self.url = ""
@@ -504,8 +625,11 @@ class Background:
                 self.url = line.removeprefix("workbook apps: ").strip()
                 try:
                     with urllib.request.urlopen(self.url, timeout=2) as reply:
-                        if "/login" not in reply.url:
-                            return self
+                        if "/login" not in reply.url or not self.token:
+                            return self  # a login page is the answer of a users server
+                except urllib.error.HTTPError as err:  # a proxy server's login page: 403
+                    if "/login" in (err.url or "") and not self.token:
+                        return self
                 except OSError:
                     pass
             time.sleep(0.2)

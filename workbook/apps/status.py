@@ -7,9 +7,10 @@ team will change. Saving writes one StatusUpdate per action touched, all in one
 transaction, and the quarterly view below (the same tables as the quarterly report,
 workbook.progress.tables) updates at once.
 
-An action already updated this month is edited in place (so two people updating the same
-action in the same month get a conflict, not two competing rows); otherwise a new update
-is added.
+An action already updated this month is edited in place; otherwise a new update is
+added. The store holds one update per action per month (a unique key, migration 0004), so
+two people adding the same month's update get a conflict, compared field by field, never
+two competing rows. A date outside the month on screen is refused, never moved silently.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pandas as pd
 from workbook import progress as pg
 from workbook.apps.common import App, Chart, esc, guard, run
 from workbook.apps.forms import Field, Problems, Saver, clean_text, parse_date, parse_number
+from workbook.apps.panels import PlanExport
 from workbook.plan.model import Action
 from workbook.plan.tables import ordered_actions, title_of
 from workbook.progress.model import STATUSES, StatusUpdate
@@ -123,9 +125,12 @@ class StatusApp(App):
         self.report_button.on_click(lambda _: self.build_report())
         self.report_link = widgets.HTML()
         self.report_link.add_class("wb-report-link")
+        self.export = PlanExport(self)
         self.view = widgets.VBox([
-            self.month, widgets.HTML("<h4>Actions open this month</h4>"), self.rows_box,
-            self.save_button, widgets.HTML("<h4>The quarter so far</h4>"), self.quarter,
+            self.export.widget, self.month,
+            widgets.HTML("<h4>Actions open this month</h4>"), self.rows_box,
+            self.save_button, self.saver.place(),
+            widgets.HTML("<h4>The quarter so far</h4>"), self.quarter,
             self.chart.widget,
             widgets.HTML("<h4>Quarterly report</h4><p>The quarterly implementation report "
                          "for staff, families and boards, built from what is saved now: the "
@@ -260,6 +265,12 @@ class StatusApp(App):
             if r.status.value == "behind" and cause == "":
                 p.add(f"{i}.cause", "Say why it is behind: the cause is what the team "
                                     "adjusts.")
+            first, last = self.month.value, month_end(self.month.value)
+            if day is not None and not first <= day <= last:
+                # never silently moved out of the month on screen
+                p.add(f"{i}.date", f"{day:%d %B %Y} is not in {first:%B %Y}, the month you "
+                                   f"are updating: choose a date in {first:%B}, or open "
+                                   f"{day:%B %Y} to give that month's update.")
             if day is not None and r.action.start and day < r.action.start:
                 p.add(f"{i}.date", f"The action starts on {r.action.start}; an update cannot "
                                    "come before it.")
@@ -279,10 +290,10 @@ class StatusApp(App):
     def save(self) -> None:
         updates, problems = self.read()
         if problems:
-            self.messages.error(problems.summary())
+            self.saver.here.error(problems.summary())
             return
         if not updates:
-            self.messages.info("Nothing to save: change an action's status, date, output, "
+            self.saver.here.info("Nothing to save: change an action's status, date, output, "
                                "budget, cause or adjustment first.")
             return
         n = len(updates)
@@ -301,9 +312,12 @@ HEADERS = {"strategy": "Strategy", "milestones": "Milestones",
 
 
 def _table(frame: pd.DataFrame) -> str:
-    shown = frame.astype(object).where(frame.notna(), "")
-    return shown.to_html(index=False, escape=True, border=0, classes="wb-table",
-                         float_format=lambda v: f"{v:,.0f}")
+    """A frame as the page shows it: Yes/No, "—" for what is not there (never <NA>)."""
+    shown = frame.astype(object).where(frame.notna(), "—")
+    shown = shown.map(lambda v: ("Yes" if v else "No") if isinstance(v, bool) else v)
+    table = shown.to_html(index=False, escape=True, border=0, classes="wb-table",
+                          float_format=lambda v: f"{v:,.0f}")
+    return f"<div class='wb-wide'>{table}</div>"  # scrolls sideways on a phone
 
 
 def app() -> None:

@@ -32,6 +32,7 @@ from urllib.parse import urlencode
 
 from workbook.apps import APPS, WORKBOOK_OF_APP
 from workbook.run.params import NOTEBOOK_PARAMS, ParameterError, check
+from workbook.users.model import Access
 
 #: The workbooks a server shows, in the order of the cycle.
 WORKBOOKS: tuple[str, ...] = tuple(NOTEBOOK_PARAMS)
@@ -91,6 +92,7 @@ class Page:
     problem: str = ""  # one line saying what was wrong with the address
     quarter: int | None = None  # the quarter shown (04 only)
     kept: dict[str, str] = field(default_factory=dict)  # other address values, kept as is
+    access: Access | None = None  # the signed-in person's roles (None: no users)
 
     @property
     def runs(self) -> bool:
@@ -136,7 +138,8 @@ class Page:
             "Choose a district to open this workbook for it.",
             "regions": [[n, t] for n, t in region_titles().items()],
             "region": self.region,
-            "districts": [[d, f"{n} ({d})"] for d, n in district_choices(self.region)],
+            "districts": [[d, f"{n} ({d})"] for d, n in district_choices(self.region)
+                          if self.access is None or self.access.may_see(d)],
             "district_id": self.district_id,
             "quarters": [1, 2, 3, 4] if "quarter" in address_params(self.name) else [],
             "quarter": self.quarter or "",
@@ -146,14 +149,16 @@ class Page:
         }
 
 
-def read_address(name: str, query: Mapping[str, str], *, audience: str) -> Page:
+def read_address(name: str, query: Mapping[str, str], *, audience: str,
+                 access: Access | None = None) -> Page:
     """Check a page address against the workbook's parameters; never raises for bad input.
 
     The notebook's parameters are those the batch gives the district
     (`batch.notebook_parameters` of the region's manifest), then the address's choices,
     then the server's: `audience`, and no data folder. All are validated with
     `workbook.run.params.check`, as in the notebook's own validation cell. The plan
-    store is the server's (WORKBOOK_DATABASE_URL, which every kernel inherits).
+    store is the server's (WORKBOOK_DATABASE_URL, which every kernel inherits). With
+    `access` (a signed-in person), only their districts are offered or opened.
     """
     from workbook.apps.common import district_choices
     from workbook.run import batch, context, regions
@@ -163,7 +168,7 @@ def read_address(name: str, query: Mapping[str, str], *, audience: str) -> Page:
     known = region_titles()
     default_region = "sample" if "sample" in known else next(iter(known))
     region = query.get("region", default_region)
-    page = Page(name, region if region in known else default_region)
+    page = Page(name, region if region in known else default_region, access=access)
     server = [k for k in query if k in SERVER_PARAMS]
     unknown = [k for k in query if k not in allowed and k not in SERVER_PARAMS]
     if server:
@@ -192,6 +197,10 @@ def read_address(name: str, query: Mapping[str, str], *, audience: str) -> Page:
     if wanted not in names:
         page.problem = (f"District {_shown(wanted)} is not in {known[region]}; choose one "
                         "above.")
+        return page
+    if access is not None and not access.may_see(wanted):
+        page.problem = (f"You have no role for district {_shown(wanted)}; choose one of "
+                        "yours above.")
         return page
     page.district_id, page.district_name = wanted, names[wanted]
     values = batch.notebook_parameters(manifest, wanted, name, None)
@@ -245,7 +254,8 @@ def prelaunch_hook(handler, notebook, cwd: str):
     name = Path(handler.request.path).stem
     who = audience()
     try:
-        page = read_address(name, parse_query(handler.request.query), audience=who)
+        page = read_address(name, parse_query(handler.request.query), audience=who,
+                            access=signed_in_access(handler))
         status = 400
     except Exception:  # our data or manifests, not the address: say so, log the rest
         when = log_exception(f"opening workbook page {name}")
@@ -256,6 +266,26 @@ def prelaunch_hook(handler, notebook, cwd: str):
     if page.problem:
         handler.set_status(status)
     return page_notebook(notebook, page, audience=who)
+
+
+def signed_in_access(handler: Any) -> Access | None:
+    """The roles of the person the server signed in for this request (None: no users,
+    every district may be opened; an unknown or disabled person: none)."""
+    import os
+
+    from workbook.apps.roles import SIGNED_IN
+    from workbook.store import make_engine
+    from workbook.users import Users
+
+    if os.environ.get("WORKBOOK_AUTH", "") not in SIGNED_IN:
+        return None
+    user = handler.current_user
+    name = getattr(user, "username", "") if user is not None else ""
+    engine = make_engine()
+    try:
+        return Users(engine).access(name) or Access(name, {})
+    finally:
+        engine.dispose()
 
 
 def page_handler():

@@ -18,7 +18,7 @@ import builtins
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,12 +43,42 @@ RECORDS = sa.Table(
 )
 
 
-class ConflictError(WorkbookError):
-    """Someone saved the record after this copy was read; nothing was written."""
+#: Records of these kinds exist once per key and organisation: two people adding June's
+#: update for the same action get a conflict, not two competing rows (migration 0004).
+UNIQUE_KEYS: dict[str, Callable[[Any], str]] = {
+    "status": lambda r: f"status:{r.action}:{r.date:%Y-%m}",
+}
 
-    def __init__(self, mine: Record, theirs: Record | None):
-        self.mine, self.theirs = mine, theirs
-        if theirs is None:
+
+def unique_key(record: Record) -> str | None:
+    """The key only one current record may hold (None: the kind has no such limit)."""
+    rule = UNIQUE_KEYS.get(record.kind)
+    return rule(record) if rule else None
+
+#: the columns a record is read from (the key is the store's own: it follows from the data,
+#: and code that reads a store not yet at migration 0004 still can)
+_READ = [c for c in RECORDS.c if c.name != "unique_key"]
+
+
+class ConflictError(WorkbookError):
+    """Someone saved the record after this copy was read; nothing was written.
+
+    With `key`, the record is new (or moved) and another record already holds its unique
+    key (`theirs`: that month's status update for the same action, saved by someone else).
+    """
+
+    def __init__(self, mine: Record, theirs: Record | None, *, key: str | None = None):
+        self.mine, self.theirs, self.key = mine, theirs, key
+        if key is not None:
+            if theirs is None:
+                msg = (f"{mine.label()}: another record saved with it holds the same place "
+                       f"({key}); nothing was saved")
+            else:
+                when = theirs.updated_at.isoformat(sep=" ") if theirs.updated_at else "?"
+                msg = (f"{theirs.updated_by or 'someone'} already saved {_key_words(key)} at "
+                       f"{when} (version {theirs.version}); nothing was saved. Open that "
+                       "update and change it instead.")
+        elif theirs is None:
             msg = f"{mine.label()} was deleted by someone else; nothing was saved"
         else:
             when = theirs.updated_at.isoformat(sep=" ") if theirs.updated_at else "?"
@@ -56,6 +86,15 @@ class ConflictError(WorkbookError):
                    f"(version {theirs.version}) after you opened version {mine.version}; "
                    "nothing was saved. Reload, compare and save again.")
         super().__init__(msg)
+
+
+def _key_words(key: str) -> str:
+    """A unique key in words ("the update of action a1 for 2025-06")."""
+    kind, _, rest = key.partition(":")
+    if kind == "status" and rest.count(":") == 1:
+        action, month = rest.split(":")
+        return f"the {month} status update of this action ({action})"
+    return f"the record {key}"
 
 
 def database_url(url: str | None = None) -> str:
@@ -137,12 +176,12 @@ class Store:
 
     def get(self, record_id: str) -> Record | None:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(RECORDS).where(RECORDS.c.id == record_id)).first()
+            row = conn.execute(sa.select(*_READ).where(RECORDS.c.id == record_id)).first()
         return self._record(row) if row else None
 
     def list(self, org_id: str | None = None, kind: str | None = None,
              practice: str | None = None) -> list[Record]:
-        q = sa.select(RECORDS).order_by(RECORDS.c.created_at, RECORDS.c.id)
+        q = sa.select(*_READ).order_by(RECORDS.c.created_at, RECORDS.c.id)
         if org_id is not None:
             q = q.where(RECORDS.c.org_id == org_id)
         if kind is not None:
@@ -221,9 +260,12 @@ class Store:
                reason: str | None = None, change: str | None = None) -> R:
         stamp = history.txn(conn).stamp.replace(microsecond=0)
         data = record.content(mode="json")
+        key = unique_key(record)
         values = dict(kind=record.kind, org_id=record.org_id, parent_id=record.parent_id,
                       practice=record.practice_code, data=data, updated_at=stamp,
                       updated_by=user)
+        if key is not None:  # written only when there is one (older schemas have no column)
+            values["unique_key"] = key
         if record.version == 0:
             stored = sa.select(RECORDS.c.version).where(RECORDS.c.id == record.id)
             if self._keep_history:  # an id deleted before comes back with its next version
@@ -241,15 +283,18 @@ class Store:
                 conn.execute(RECORDS.insert().values(id=record.id, version=version,
                                                      created_at=created, **values))
             except sa.exc.IntegrityError:
-                raise ConflictError(record, self._current_elsewhere(record.id)) from None
+                raise self._clash(record, key) from None
             row = dict(values, id=record.id, version=version, created_at=created)
         else:
             version = record.version + 1
-            written = conn.execute(
-                RECORDS.update()
-                .where(RECORDS.c.id == record.id, RECORDS.c.version == record.version)
-                .values(version=version, **values)
-                .returning(RECORDS.c.created_at)).first()
+            try:
+                written = conn.execute(
+                    RECORDS.update()
+                    .where(RECORDS.c.id == record.id, RECORDS.c.version == record.version)
+                    .values(version=version, **values)
+                    .returning(RECORDS.c.created_at)).first()
+            except sa.exc.IntegrityError:  # moved onto a key another record holds
+                raise self._clash(record, key) from None
             if written is None:
                 raise ConflictError(record, self._current(conn, record.id))
             row = dict(values, id=record.id, version=version, created_at=written.created_at)
@@ -260,8 +305,20 @@ class Store:
                                          "updated_at": stamp})
 
     def _current(self, conn: Connection, record_id: str) -> Record | None:
-        row = conn.execute(sa.select(RECORDS).where(RECORDS.c.id == record_id)).first()
+        row = conn.execute(sa.select(*_READ).where(RECORDS.c.id == record_id)).first()
         return self._record(row) if row else None
+
+    def _clash(self, record: Record, key: str | None) -> ConflictError:
+        """The conflict an insert or update refused by a unique constraint stands for: the
+        id taken (someone saved it first), or the unique key held by another record."""
+        with self.engine.connect() as other:  # the failed transaction cannot be read
+            by_id = self._current(other, record.id)
+            if record.version == 0 and by_id is not None:
+                return ConflictError(record, by_id)
+            if key is None:
+                return ConflictError(record, by_id)
+            row = other.execute(sa.select(*_READ).where(RECORDS.c.unique_key == key)).first()
+        return ConflictError(record, self._record(row) if row else None, key=key)
 
     def _current_elsewhere(self, record_id: str) -> Record | None:
         """The record as committed, read outside a transaction a failed write spoiled."""
@@ -272,11 +329,13 @@ class Store:
                 reason: str | None = None) -> None:
         gone = conn.execute(RECORDS.delete().where(RECORDS.c.id == record.id,
                                                    RECORDS.c.version == record.version)
-                            .returning(*RECORDS.c)).first()
+                            .returning(*_READ)
+                            ).first()
         if gone is None:
             raise ConflictError(record, self._current(conn, record.id))
-        if self._keep_history:
-            history.write(conn, gone._asdict(), "deleted", user or gone.updated_by, reason)
+        if self._keep_history:  # the tombstone keeps the key the record held
+            history.write(conn, {**gone._asdict(), "unique_key": unique_key(record)},
+                          "deleted", user or gone.updated_by, reason)
 
     def delete(self, record: Record, *, user: str, reason: str | None = None) -> None:
         """Delete a record the caller has seen at its current version (kept in history)."""
@@ -287,7 +346,7 @@ class Store:
         records = list(records)
         user = check_user(user)
         with self.engine.begin() as conn:
-            for old in conn.execute(sa.select(RECORDS).where(RECORDS.c.org_id == org_id)).all():
+            for old in conn.execute(sa.select(*_READ).where(RECORDS.c.org_id == org_id)).all():
                 self._delete(conn, self._record(old), user=user)
             for i, r in enumerate(records):
                 self._write(conn, r.model_copy(update={"version": 0}), user, order=i)
@@ -366,11 +425,12 @@ class Store:
         row = dict(id=record.id, kind=record.kind, org_id=record.org_id,
                    parent_id=record.parent_id, practice=record.practice_code,
                    data=record.content(mode="json"), version=version,
-                   created_at=history.utc(created), updated_at=stamp, updated_by=user)
+                   created_at=history.utc(created), updated_at=stamp, updated_by=user,
+                   unique_key=unique_key(record))
         try:
             conn.execute(RECORDS.insert().values(**row))
         except sa.exc.IntegrityError:
-            raise ConflictError(record, self._current_elsewhere(record.id)) from None
+            raise self._clash(record, unique_key(record)) from None
         history.write(conn, row, "restored", user, reason)
         return record.model_copy(update={"version": version, "updated_by": user,
                                          "updated_at": stamp})
@@ -473,10 +533,10 @@ def apply_document(store: Store, doc: PlanDocument, *, user: str,
     plan: builtins.list[tuple[str, Record]] = []  # (what to do, record) in the file's order
     with store.engine.begin() as conn:
         current = {r.id: Store._record(r) for r in conn.execute(
-            sa.select(RECORDS).where(RECORDS.c.org_id == doc.org_id))}
+            sa.select(*_READ).where(RECORDS.c.org_id == doc.org_id))}
         others = [r.id for r in doc.all() if r.id not in current]
         elsewhere = {r.id: Store._record(r) for r in conn.execute(
-            sa.select(RECORDS).where(RECORDS.c.id.in_(others)))} if others else {}
+            sa.select(*_READ).where(RECORDS.c.id.in_(others)))} if others else {}
         for record in doc.all():
             old = current.pop(record.id, None)
             if old is None and record.id in elsewhere:

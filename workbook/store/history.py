@@ -45,6 +45,9 @@ def record_columns() -> list[sa.Column]:
         sa.Column("data", sa.JSON, nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        # what may exist once per organisation ("status:<action>:<YYYY-MM>"; None: no
+        # limit); unique among current records (migration 0004), kept in history as saved
+        sa.Column("unique_key", sa.String(120)),
     ]
 
 
@@ -93,7 +96,8 @@ def write(conn: Connection, row: dict[str, Any], change: str, user: str,
     conn.execute(HISTORY.insert().values(
         record_id=row["id"], kind=row["kind"], org_id=row["org_id"],
         parent_id=row.get("parent_id"), practice=row.get("practice"), data=row["data"],
-        version=row["version"], created_at=row["created_at"], changed_at=t.stamp,
+        version=row["version"], created_at=row["created_at"],
+        unique_key=row.get("unique_key"), changed_at=t.stamp,
         changed_by=user, change=change, reason=reason or None, txn=t.id))
 
 

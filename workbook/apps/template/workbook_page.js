@@ -33,8 +33,39 @@
         try { window.localStorage.setItem(KEY, name.value); } catch (e) {}
       });
     }
+    announce();
   }
   window.setInterval(tick, 200);
+
+  // Save results show beside the button pressed, in slots that are polite live regions
+  // (screen readers read what lands there); a new conflict or error, or a result out of
+  // sight, is scrolled into view once.
+  function announce() {
+    var slots = document.querySelectorAll(".wb-msg-slot");
+    for (var i = 0; i < slots.length; i++) {
+      var slot = slots[i];
+      if (!slot.hasAttribute("aria-live")) {
+        slot.setAttribute("aria-live", "polite");
+        slot.setAttribute("aria-atomic", "true");
+      }
+      var msg = slot.querySelector(".wb-messages");
+      var text = msg ? msg.innerText.trim() : "";
+      if (!msg || !text || msg.dataset.wbSeen === text) { continue; }
+      msg.dataset.wbSeen = text;
+      var r = msg.getBoundingClientRect(), h = window.innerHeight;
+      var urgent = msg.querySelector(".wb-msg-conflict, .wb-msg-error");
+      if (urgent || r.top < 0 || r.top > h - 40) {
+        msg.scrollIntoView({block: urgent ? "start" : "nearest"});
+      }
+    }
+  }
+
+  // "Print / PDF" (an element with class wb-print): the browser's own print dialog, with
+  // the print stylesheet (workbook/apps/page.py) laying the whole app out on paper.
+  document.addEventListener("click", function (e) {
+    var el = e.target && e.target.closest ? e.target.closest(".wb-print") : null;
+    if (el) { e.preventDefault(); window.print(); }
+  });
 
   // Workbook pages: choosing in the picker opens the page for the choice at once (the
   // form also works without this script, with its Show button). A new region drops the
