@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from workbook.direction.model import Goal
 from workbook.errors import WorkbookError
 from workbook.run import batch, context, kernels, notebooks, regions
+from workbook.run.params import NOTEBOOK_PARAMS
 from workbook.samples import plans as sample_plans
 from workbook.store import RECORDS, Store
 
@@ -74,7 +75,8 @@ def test_sample_manifest_selects_monterey(store_url):
     region = regions.load("sample")
     jobs = batch.plan_jobs(region, Path("/nonexistent"), limit=None, database_url=store_url)
     assert len(jobs) == 25 and all(j.district_id.startswith("27") for j in jobs)
-    assert jobs[0].notebooks == regions.ALL_NOTEBOOKS
+    assert jobs[0].notebooks == list(NOTEBOOK_PARAMS)  # the district workbooks, in order
+    assert region.region_notebooks == ["05_region_network"]
     with pytest.raises(WorkbookError, match="--only names districts not in region"):
         batch.plan_jobs(region, Path("/nonexistent"), only=["99999999999999"],
                         database_url=store_url)
@@ -396,7 +398,7 @@ def test_a_full_region_run_writes_the_network_view_and_links_it(tmp_path, store_
     tables with the districts' and links it from the landing page; a run of some districts
     (--only/--limit) does not, as the view needs every district."""
     manifest = _manifest(tmp_path, ["27661590000000", "27751500000000"],
-                         ["01_needs_assessment"])
+                         ["01_needs_assessment", batch.NETWORK])
     result = batch.run(str(manifest), workers=1, out_root=tmp_path / "out",
                        database_url=store_url)
     folder = tmp_path / "out" / "test-region"

@@ -155,7 +155,7 @@ def plan_jobs(region: regions.Region, out_root: Path, *, only: Iterable[str] = (
     if limit is not None:
         chosen = chosen[:limit]
     nb_fp = {n: hashlib.sha256(notebooks.path_of(n).read_bytes()).hexdigest()[:16]
-             for n in region.notebooks}
+             for n in region.district_notebooks}
     from workbook.store import Store
 
     store = Store(database_url or None)  # creates or upgrades the schema if needed
@@ -164,12 +164,12 @@ def plan_jobs(region: regions.Region, out_root: Path, *, only: Iterable[str] = (
         out_dir = out_root / region.name / district_id
         plan_fp = _store_state(store, district_id)
         params, fps = {}, {}
-        for nb in region.notebooks:
+        for nb in region.district_notebooks:
             params[nb] = p = notebook_parameters(region, district_id, nb, out_dir,
                                                  database_url)
             blob = json.dumps([VERSION, nb_fp[nb], data_fp, plan_fp, p], sort_keys=True)
             fps[nb] = hashlib.sha256(blob.encode()).hexdigest()[:20]
-        jobs.append(Job(region.name, district_id, name, list(region.notebooks), str(out_dir),
+        jobs.append(Job(region.name, district_id, name, region.district_notebooks, str(out_dir),
                         params, fps, headline(outcomes, district_id, region.year)))
     store.engine.dispose()
     return jobs
@@ -395,7 +395,7 @@ def report_now(region_name: str, district_id: str, notebook: str, *,
     from workbook.run.kernels import WarmKernel, first_error
 
     region = regions.load(region_name)
-    if notebook not in region.notebooks:
+    if notebook not in region.district_notebooks:
         raise WorkbookError(f"region {region.name!r} does not run {notebook}")
     params = {**notebook_parameters(region, district_id, notebook, None, database_url),
               **(overrides or {})}
@@ -557,7 +557,8 @@ def run(region_name: str, *, only: Iterable[str] = (), limit: int | None = None,
             log.warning("the %s executor stopped", executor, exc_info=True)
             collect([Outcome(region.name, f"{executor} executor", "failed",
                              error=_one_line(exc))])
-        if jobs and not only and limit is None:  # the network view needs every district
+        # the network view, when the manifest runs it, needs every district
+        if jobs and NETWORK in region.region_notebooks and not only and limit is None:
             collect([run_network(region, out_root / region.name, database_url)])
     result = RunResult(region.name, outcomes, round(time.perf_counter() - start, 3))
     problems = {(o.district_id, o.notebook): o

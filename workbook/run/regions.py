@@ -14,10 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from workbook import paths
 from workbook.errors import WorkbookError
-from workbook.run.params import NOTEBOOK_PARAMS
+from workbook.run.params import NOTEBOOK_PARAMS, REGION_NOTEBOOKS
 
-#: Every workbook, in the order of the cycle (the one list: the parameter models name them).
-ALL_NOTEBOOKS = list(NOTEBOOK_PARAMS)
+#: Every workbook, in the order of the cycle (the one list: the parameter models name
+#: them): the district workbooks, run once per district, then the region-level ones (the
+#: network view), run once per whole-region run.
+ALL_NOTEBOOKS = list(NOTEBOOK_PARAMS) + list(REGION_NOTEBOOKS)
 
 
 class Source(BaseModel):
@@ -73,6 +75,16 @@ class Region(BaseModel):
     audience: Literal["team", "stakeholder"] = "stakeholder"
     base: Path = Field(default=Path("."), exclude=True)
     manifest: str = Field(default="", exclude=True)  # the file it was read from
+
+    @property
+    def district_notebooks(self) -> list[str]:
+        """The workbooks run for each district, in the order of the cycle."""
+        return [n for n in self.notebooks if n in NOTEBOOK_PARAMS]
+
+    @property
+    def region_notebooks(self) -> list[str]:
+        """The region-level workbooks (the network view), run once per whole-region run."""
+        return [n for n in self.notebooks if n in REGION_NOTEBOOKS]
 
     def source_paths(self) -> list[Path]:
         """The region's data files; a source's `indicator:` / `year:` travel with them as
