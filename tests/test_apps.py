@@ -790,3 +790,56 @@ def test_liaison_comments_and_sees_what_the_district_resolved(store):
     assert len(box.children) == 0
     coach.load()
     assert "resolved by Dana Team" in coach.summary.value
+
+
+def test_plan_app_shows_a_records_history_and_restores_a_version(store):
+    """History is one click under the form: who changed what, and Restore of an earlier
+    version, itself a new version; a restore over a change made meanwhile is refused."""
+    from workbook.apps.plan import PlanApp
+    from workbook.direction.model import Goal
+
+    goal = store.list(DISTRICT, kind="goal")[0]
+    first_title = goal.title
+    store.save(goal.model_copy(update={"title": "Reading by grade 3"}), user="Bea")
+    app = named(PlanApp(store, {"district": DISTRICT}))
+    app.goal.pick.value = goal.id
+    panel = app.goal.history
+    assert panel.record_id == goal.id and panel.body.layout.display == "none"
+    panel.toggle.value = True
+    assert "Bea" in panel.table.value and "Reading by grade 3" in panel.table.value
+    assert "loader" in panel.table.value
+    assert [v for _, v in panel.pick.options] == [1]  # the newest is not offered
+    panel.pick.value = 1
+    panel.restore()
+    now = store.get(goal.id)
+    assert isinstance(now, Goal) and now.title == first_title and now.version == 3
+    assert now.updated_by == "Ana"
+    assert "Version 1 restored: it is now version 3" in app.messages.current
+    assert app.goal.controls["title"].fields[""].value == first_title  # the form follows
+    changes = store.history(DISTRICT, record_id=goal.id)
+    assert [c.change for c in changes] == ["created", "updated", "restored"]
+    # someone else changes the goal after the history was shown: nothing is restored
+    panel.pick.value = 2
+    store.save(store.get(goal.id).model_copy(update={"title": "Changed meanwhile"}),
+               user="Cy")
+    panel.restore()
+    assert store.get(goal.id).title == "Changed meanwhile"
+    assert "Nothing was restored" in app.messages.current
+
+
+def test_plan_app_brings_deleted_records_back(store):
+    from workbook.apps.plan import PlanApp
+
+    goal = store.list(DISTRICT, kind="goal")[0]
+    measures = [m for m in store.list(DISTRICT, kind="measure") if m.parent == goal.id]
+    store.save_all([], user="Bea", delete=[goal, *measures], reason="merged into goal 2")
+    app = named(PlanApp(store, {"district": DISTRICT}))
+    [line] = [c for c in app.deleted.list.children if hasattr(c, "children")]
+    text = line.children[0].value
+    assert "deleted by Bea" in text and "merged into goal 2" in text
+    line.children[1].click()
+    assert store.get(goal.id) is not None
+    assert all(store.get(m.id) is not None for m in measures)
+    assert f"Brought back {1 + len(measures)} record(s)" in app.messages.current
+    assert "Nothing of this plan is deleted" in app.deleted.list.children[0].value
+    assert goal.id in [v for _, v in app.goal.pick.options]

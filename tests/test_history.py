@@ -5,6 +5,7 @@ and on a real PostgreSQL server."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import multiprocessing
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import yaml
 from freshdb import fresh_database, upgrade_to
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 import workbook.store
 from workbook.direction.model import Goal, Measure
@@ -540,3 +542,34 @@ def test_bad_input_is_one_line_and_no_traceback(tmp_path, args, code, message):
     assert out.returncode == code, out.stderr
     assert out.stderr.startswith(message), out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+
+
+def test_migration_0005_repairs_numbers_no_record_may_hold(tmp_path):
+    """A target of .inf that SQLite accepted before the bounds made the whole plan unreadable;
+    the migration removes it as a new version saying why, and the plan reads again."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade_to(url, "0004")
+    old = Store(url, upgrade=False)
+    g = old.save(Goal(org_id="d", title="Reading"), user="ana")
+    m = old.save(Measure(org_id="d", parent=g.id, indicator="ELA", baseline=40,
+                         targets={1: 45, 2: 50}), user="ana")
+    with old.engine.begin() as conn:  # as the unbounded release stored it
+        data = {**m.model_dump(mode="json", include={"parent", "indicator", "student_group",
+                                                     "higher_is_better"}),
+                "baseline": float("inf"), "targets": {"1": float("inf"), "2": 50.0}}
+        conn.execute(sa.text("UPDATE records SET data = :d WHERE id = :i"),
+                     {"d": json.dumps(data), "i": m.id})
+        conn.execute(sa.text("UPDATE record_history SET data = :d WHERE record_id = :i"),
+                     {"d": json.dumps(data), "i": m.id})
+    with pytest.raises(ValidationError):
+        old.document("d")
+    old.engine.dispose()
+
+    store = Store(url)  # upgrades to the newest
+    fixed = store.document("d").get(m.id)
+    assert fixed.baseline is None and fixed.targets == {2: 50.0} and fixed.version == 2
+    [change] = [c for c in store.history("d", record_id=m.id) if c.version == 2]
+    assert change.by == "migration 0005"
+    assert "baseline was inf" in change.reason and "targets.1 was inf" in change.reason
+    assert store.document("d").get(g.id).title == "Reading"  # the rest untouched
+    assert store.as_of("d", dt.datetime.now(dt.UTC)).get(m.id).targets == {2: 50.0}

@@ -38,7 +38,7 @@ from workbook.apps.forms import (
     parse_date,
     parse_number,
 )
-from workbook.apps.panels import OpenComments
+from workbook.apps.panels import OpenComments, RecordHistory
 from workbook.direction.model import split_theory
 from workbook.records.base import R, Record
 from workbook.records.document import Removal, removal
@@ -148,6 +148,7 @@ class Editor(Generic[R]):
         self.note = widgets.HTML()
         self.comment_box = widgets.VBox([])
         self.saver = Saver(app, retry=self.save, part=key, reload=self.reload)
+        self.history = RecordHistory(app, title=title, reload=self.reload)
         for c in self.controls.values():
             for f in c.fields.values():
                 app.watch(f.control, part=key)
@@ -158,7 +159,7 @@ class Editor(Generic[R]):
         self.widget = widgets.VBox(([] if single else [self.pick]) + [
             self.note, *form, self.comment_box,
             widgets.HBox(buttons), self.saver.place(), self.deleter.widget,
-            self.deleter.saver.place()])
+            self.deleter.saver.place(), self.history.widget])
         self.widget.add_class("wb-card")
         self.widget.add_class(f"wb-editor-{key}")
 
@@ -196,6 +197,7 @@ class Editor(Generic[R]):
             if self.record else ()
         self.app.mark_clean(self.key)
         self.deleter.reset()
+        self.history.show(self.record.id if self.record else None)
         if self.on_show:
             self.on_show()
 

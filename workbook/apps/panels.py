@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
@@ -192,3 +192,227 @@ class PlanExport:
             f"<a class='wb-download wb-download-{kind}' download='{esc(name)}' "
             f"href='data:{mime};base64,{base64.b64encode(data).decode('ascii')}'>Save "
             f"{esc(name)} ({max(1, len(data) // 1024)} KB){note}</a>")
+
+
+# --------------------------------------------------------------------------- history
+
+#: How many characters of a field's old and new value the history table shows.
+_VALUE_CHARS = 80
+
+
+def _short(value: Any) -> str:
+    text = "—" if value in (None, "", []) else str(value)
+    return text if len(text) <= _VALUE_CHARS else text[:_VALUE_CHARS - 1] + "…"
+
+
+def history_html(changes: list[Any]) -> str:
+    """A record's history as a table: version, when, who, what, the fields it changed, and
+    the reason given (newest first)."""
+    if not changes:
+        return "<p class='wb-msg-info'>No history is kept for this record yet.</p>"
+    rows = []
+    for c in reversed(changes):
+        fields = "<br>".join(
+            f"<b>{esc(name.replace('_', ' '))}</b>: {esc(_short(before))} → "
+            f"{esc(_short(after))}" for name, before, after in c.diff[:12])
+        if len(c.diff) > 12:
+            fields += f"<br>… and {len(c.diff) - 12} more fields"
+        when = c.at.astimezone().strftime("%Y-%m-%d %H:%M")
+        rows.append(f"<tr><td>{c.version}</td><td>{esc(when)}</td><td>{esc(c.by)}</td>"
+                    f"<td>{esc(c.change)}</td><td>{fields or '—'}</td>"
+                    f"<td>{esc(c.reason or '')}</td></tr>")
+    return ("<div class='wb-table-scroll'><table class='wb-history'><caption>Every saved "
+            "version of this record, newest first</caption><thead><tr><th>Version</th>"
+            "<th>When</th><th>Who</th><th>Change</th><th>What changed</th><th>Reason</th>"
+            "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
+
+
+class RecordHistory:
+    """"History" under a record's form: who changed what and when, and "Restore" of any
+    earlier version (itself a new version, so it can be undone the same way). The store
+    the app holds decides what this person may restore (workbook.apps.roles)."""
+
+    def __init__(self, app: App, *, title: str, reload: Callable[[], Any]) -> None:
+        self.app, self.title, self.reload = app, title, reload
+        self.record_id: str | None = None
+        self.changes: list[Any] = []
+        self.toggle = widgets.ToggleButton(value=False, description="History",
+                                           tooltip=f"Every saved version of this "
+                                                   f"{title.lower()}",
+                                           layout=widgets.Layout(width="auto"))
+        self.toggle.add_class("wb-history-toggle")
+        self.toggle.observe(lambda _: self._fill(), "value")
+        self.table = widgets.HTML()
+        self.table.add_class("wb-history-table")
+        self.pick = widgets.Dropdown(description="Version to restore:",
+                                     style={"description_width": "initial"},
+                                     layout=widgets.Layout(width="auto"))
+        self.pick.add_class("wb-history-pick")
+        self.restore_button = widgets.Button(description="Restore this version",
+                                             layout=widgets.Layout(width="auto"))
+        self.restore_button.add_class("wb-history-restore")
+        self.restore_button.on_click(lambda _: self.restore())
+        self.slot = widgets.VBox([])
+        self.slot.add_class("wb-msg-slot")
+        self.body = widgets.VBox([self.table, widgets.HBox([self.pick, self.restore_button]),
+                                  self.slot])
+        self.body.layout.display = "none"
+        self.widget = widgets.VBox([self.toggle, self.body])
+        self.widget.add_class("wb-history")
+
+    @property
+    def messages(self):
+        return self.app.messages
+
+    def show(self, record_id: str | None) -> None:
+        """Follow the record the form shows (None: a new one, which has no history)."""
+        self.record_id = record_id
+        self.widget.layout.display = None if record_id else "none"
+        self._fill()
+
+    def _fill(self) -> None:
+        open_ = bool(self.toggle.value and self.record_id)
+        self.body.layout.display = None if open_ else "none"
+        if not open_:
+            return
+        try:
+            self.changes = self.app.store.history(self.app.district_id,
+                                                  record_id=self.record_id)
+        except Exception:
+            from workbook.apps.common import log_exception
+
+            when = log_exception("reading a record's history")
+            self.table.value = (f"<p class='wb-msg-error'>The history could not be read; "
+                                f"tell your administrator the time: {esc(when)}.</p>")
+            self.changes = []
+        else:
+            self.table.value = history_html(self.changes)
+        newest = self.changes[-1].version if self.changes else None
+        self.pick.options = [(f"Version {c.version}: {c.change} by {c.by} on "
+                              f"{c.at.astimezone():%Y-%m-%d %H:%M}", c.version)
+                             for c in reversed(self.changes)
+                             if c.version != newest and c.change != "deleted"]
+        self.restore_button.disabled = not self.pick.options
+
+    def restore(self) -> None:
+        """Make the chosen version the newest, unless someone changed the record since
+        this history was shown (then say so and show the history again)."""
+        from workbook.apps.roles import AccessRefused
+        from workbook.store import ConflictError
+
+        if self.record_id is None or self.pick.value is None:
+            return
+        newest = self.changes[-1].version if self.changes else None
+        chosen = int(self.pick.value)
+        say = self.app.messages.at(self.slot)
+        try:
+            saved = self.app.store.restore_version(
+                self.record_id, chosen, user=self.app.user.name,
+                reason=f"restored version {chosen} in the apps", current=newest)
+        except AccessRefused as refused:
+            say.error(f"Nothing was restored: {refused}")
+            return
+        except ConflictError:
+            say.error("Nothing was restored: someone changed this record since its history "
+                      "was shown. Here is its history again.")
+            self._fill()
+            return
+        except Exception:
+            from workbook.apps.common import log_exception
+
+            when = log_exception("restoring a version")
+            say.error(f"Nothing was restored; tell your administrator the time: {when}.")
+            return
+        self.reload()
+        self._fill()
+        self.app.messages.at(self.slot).ok(
+            f"Version {chosen} restored: it is now version {saved.version}.")
+
+
+def _row_label(row: Any) -> str:
+    """A deleted record's short name ("goal 'Reading'"), from what its last version held."""
+    from workbook.records.document import KINDS
+
+    try:
+        return KINDS[row.kind].model_validate(
+            {**row.data, "id": row.record_id, "org_id": row.org_id}).label()
+    except Exception:  # an old version no longer valid still has a name
+        return f"{row.kind} {row.record_id}"
+
+
+class DeletedRecords:
+    """The district's deleted records, one line per delete (what went with it), each with
+    "Bring back": the records return as they were, with the parts deleted with them."""
+
+    def __init__(self, app: App, *, reload: Callable[[], Any]) -> None:
+        self.app, self.reload = app, reload
+        self.deletions: list[Any] = []
+        self.list = widgets.VBox([])
+        self.list.add_class("wb-deleted")
+        self.slot = widgets.VBox([])
+        self.slot.add_class("wb-msg-slot")
+        self.widget = widgets.VBox([
+            widgets.HTML("<p>Nothing deleted is ever lost: every delete is kept in the "
+                         "plan's history. Bring a record back with the parts deleted with "
+                         "it; the return is itself recorded.</p>"), self.list, self.slot])
+
+    @property
+    def messages(self):
+        return self.app.messages
+
+    def refresh(self) -> None:
+        try:
+            self.deletions = list(reversed(self.app.store.deleted(self.app.district_id)))
+        except Exception:
+            from workbook.apps.common import log_exception
+
+            when = log_exception("listing deleted records")
+            self.list.children = (widgets.HTML(
+                f"<p class='wb-msg-error'>The deleted records could not be listed; tell "
+                f"your administrator the time: {esc(when)}.</p>"),)
+            return
+        if not self.deletions:
+            self.list.children = (widgets.HTML("<p><i>Nothing of this plan is deleted."
+                                               "</i></p>"),)
+            return
+        rows = []
+        for d in self.deletions:
+            names = ", ".join(_row_label(r) for r in d.rows[:4])
+            if len(d.rows) > 4:
+                names += f" and {len(d.rows) - 4} more"
+            button = widgets.Button(description="Bring back",
+                                    layout=widgets.Layout(width="auto"))
+            button.add_class("wb-bring-back")
+            button.on_click(lambda _b, d=d: self.bring_back(d))
+            when = d.at.astimezone().strftime("%Y-%m-%d %H:%M")
+            why = f" ({esc(d.reason)})" if d.reason else ""
+            rows.append(widgets.HBox([widgets.HTML(
+                f"<span>{esc(names)}: deleted by {esc(d.by)} on {esc(when)}{why}</span>"),
+                button]))
+        self.list.children = tuple(rows)
+
+    def bring_back(self, deletion: Any) -> None:
+        from workbook.apps.roles import AccessRefused
+        from workbook.store import ConflictError
+
+        say = self.app.messages.at(self.slot)
+        try:
+            back = self.app.store.restore_deleted(
+                self.app.district_id, user=self.app.user.name,
+                record_id=deletion.rows[0].record_id, reason="brought back in the apps")
+        except AccessRefused as refused:
+            say.error(f"Nothing was brought back: {refused}")
+            return
+        except ConflictError as clash:
+            say.error(f"Nothing was brought back: {clash}")
+            return
+        except Exception:
+            from workbook.apps.common import log_exception
+
+            when = log_exception("bringing back deleted records")
+            say.error(f"Nothing was brought back; tell your administrator the time: {when}.")
+            return
+        self.reload()
+        self.refresh()
+        self.app.messages.at(self.slot).ok(
+            f"Brought back {len(back)} record(s): {', '.join(r.label() for r in back[:4])}.")

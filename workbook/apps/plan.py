@@ -22,7 +22,13 @@ import ipywidgets as widgets
 
 from workbook.apps.common import App, esc, guard, run
 from workbook.apps.editor import Editor, Spec
-from workbook.apps.panels import OpenComments, PlanExport, coaching_panel, practice_options
+from workbook.apps.panels import (
+    DeletedRecords,
+    OpenComments,
+    PlanExport,
+    coaching_panel,
+    practice_options,
+)
 from workbook.direction.model import Direction, GlossaryTerm, Goal, Measure
 from workbook.needs.model import NeedsAssessment, Priority, SwotEntry
 from workbook.plan.model import Action, Milestone, Strategy
@@ -156,15 +162,17 @@ class PlanApp(App):
             self.action]
         self.findings = widgets.HTML()
         self.findings.add_class("wb-findings")
+        self.deleted = DeletedRecords(self, reload=self.load)
         tabs = widgets.Tab(children=[
             widgets.VBox([self.direction.widget, self.glossary.widget]),
             widgets.VBox([self.needs_assessment.widget, self.swot.widget,
                           self.priority.widget]),
             widgets.VBox([self.goal.widget, self.goal_measure.widget]),
             widgets.VBox([self.strategy.widget, self.strategy_measure.widget]),
-            widgets.VBox([self.milestone.widget, self.action.widget])])
+            widgets.VBox([self.milestone.widget, self.action.widget]),
+            self.deleted.widget])
         for i, t in enumerate(["Direction", "Needs and priorities", "Goals and measures",
-                               "Strategies", "Milestones and actions"]):
+                               "Strategies", "Milestones and actions", "Deleted"]):
             tabs.set_title(i, t)
         self.tabs = tabs
         side = widgets.VBox([self.findings, coaching_panel("plan", "Coaching questions")],
@@ -214,6 +222,7 @@ class PlanApp(App):
                   self.priority, self.goal, self.strategy):
             e.refresh()
         self.body.children = (self.view,)
+        self.deleted.refresh()
         self.update_findings()
 
     # -- live findings -----------------------------------------------------------------
