@@ -36,6 +36,20 @@ def copy_file(tmp_path):
     return _copy
 
 
+def sample_store(tmp_path_factory, name: str) -> str:
+    """A temporary SQLite plan store holding the sample region's illustrative plans (its
+    URL), for a module's store fixture."""
+    from workbook.run import context
+    from workbook.samples import plans as sample_plans
+    from workbook.store import Store
+
+    url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'workbook.db'}"
+    store = Store(url)
+    sample_plans.load_into(store, context.region_outcomes("sample"))
+    store.engine.dispose()
+    return url
+
+
 @contextlib.contextmanager
 def private_cache(tmp_path_factory, name: str) -> Iterator[None]:
     """For a module's autouse fixture: the region's Parquet cache in a temporary folder

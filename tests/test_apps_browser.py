@@ -16,7 +16,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import private_cache
+from conftest import private_cache, sample_store
 from pgserver import CHROMIUM_SKIP_REASON, chromium_path, offline_chromium, require
 
 pytestmark = pytest.mark.slow
@@ -35,15 +35,7 @@ def cache_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def store_url(tmp_path_factory):
-    from workbook.run import context
-    from workbook.samples import plans as sample_plans
-    from workbook.store import Store
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('apps-store') / 'workbook.db'}"
-    store = Store(url)
-    sample_plans.load_into(store, context.region_outcomes("sample"))
-    store.engine.dispose()
-    return url
+    return sample_store(tmp_path_factory, "apps-store")
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import private_cache
+from conftest import private_cache, sample_store
 from pgserver import CHROMIUM_SKIP_REASON, chromium_path, offline_chromium, require
 
 pytestmark = pytest.mark.slow
@@ -48,14 +48,11 @@ def cache_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def store_url(tmp_path_factory):
-    from workbook.run import context
-    from workbook.samples import plans as sample_plans
     from workbook.store import Store
     from workbook.users import Users
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('roles-store') / 'workbook.db'}"
+    url = sample_store(tmp_path_factory, "roles-store")
     store = Store(url)
-    sample_plans.load_into(store, context.region_outcomes("sample"))
     users = Users(store.engine)
     for name, (role, orgs) in PEOPLE.items():
         users.add(name, role=role, orgs=orgs, password=PASSWORD, by="test setup")

@@ -14,7 +14,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import private_cache
+from conftest import private_cache, sample_store
 from pgserver import CHROMIUM_SKIP_REASON, chromium_path, offline_chromium, require
 
 pytestmark = pytest.mark.slow
@@ -34,15 +34,9 @@ def cache_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from workbook.apps.serve import Background
-    from workbook.run import context
-    from workbook.samples import plans as sample_plans
-    from workbook.store import Store
 
     require(chromium_path(), CHROMIUM_SKIP_REASON)
-    url = f"sqlite:///{tmp_path_factory.mktemp('pages-store') / 'workbook.db'}"
-    store = Store(url)
-    sample_plans.load_into(store, context.region_outcomes("sample"))
-    store.engine.dispose()
+    url = sample_store(tmp_path_factory, "pages-store")
     srv = Background(database_url=url, env={"JUPYTERHUB_USER": ""},
                      log_path=tmp_path_factory.mktemp("pages-log") / "serve.log")
     srv.start()
