@@ -348,6 +348,9 @@ def test_typing_a_paste_larger_than_the_browser_limit_is_cut_and_refused(visitor
                            ".getAttribute('maxlength') === '200000'")
     page.locator(".wb-user input").fill("Paste Tester")
     page.locator(".wb-symptom-pick select").select_option(label="New symptom...")
+    # the kernel empties the form for the new symptom: paste after that, not before it
+    page.wait_for_function("() => document.querySelector('.wb-statement textarea')"
+                           ".value === ''")
     page.locator(".wb-statement textarea").focus()
     page.keyboard.insert_text("y" * 300_000)
     assert len(page.locator(".wb-statement textarea").input_value()) == 200_000
