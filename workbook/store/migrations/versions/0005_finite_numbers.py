@@ -95,11 +95,11 @@ def upgrade() -> None:
                    + ")"))
     old = sa.or_(sa.cast(history.c.data, sa.Text).like("%Infinity%"),
                  sa.cast(history.c.data, sa.Text).like("%NaN%"))
-    for row in conn.execute(sa.select(history.c.seq, history.c.data).where(old)).all():
+    for seq, raw in conn.execute(sa.select(history.c.seq, history.c.data).where(old)).all():
         found = []
-        data = _clean(_data(row.data), "", found)
+        data = _clean(_data(raw), "", found)
         if found:
-            conn.execute(history.update().where(history.c.seq == row.seq).values(data=data))
+            conn.execute(history.update().where(history.c.seq == seq).values(data=data))
 
 
 def downgrade() -> None:
