@@ -80,11 +80,9 @@ def parse_query(query: str | None) -> dict[str, str]:
 
 def request_query() -> dict[str, str]:
     """The page's query string. With pre-heated kernels this waits for the request."""
-    try:
-        from voila.utils import get_query_string
-    except ImportError:  # outside Voila (JupyterLab): no request
-        return parse_query(os.environ.get("QUERY_STRING"))
-    return parse_query(get_query_string())
+    from workbook.apps.request import query_string
+
+    return parse_query(query_string())
 
 
 # --------------------------------------------------------------------------- messages
