@@ -127,7 +127,7 @@ def test_quarterly_tables_figures():
     doc, ids = _plan()
     t = pr.quarterly_tables(doc, START, 2)
     assert set(t) == {"period", "strategies", "milestones", "actions", "causes",
-                      "performance", "supports"}
+                      "performance", "supports", "adjustments"}
     period = t["period"].iloc[0]
     assert (period["start"], period["end"], period["as_of"]) == (
         D(2024, 10, 1), D(2024, 12, 31), D(2024, 12, 31))
@@ -288,3 +288,166 @@ def test_quarter_of_is_the_inverse_of_quarter_bounds(start):
         first, last = quarter_bounds(plan_start, quarter, plan_year)
         assert first <= day <= last, (day, plan_year, quarter, first, last)
     assert quarter_of(plan_start, plan_start - dt.timedelta(days=40)) == (1, 1)
+
+
+# --- stages 5-6: Tool A's year layout, supports, adjustments, results from the state file ---
+
+
+def test_the_old_private_names_are_the_public_functions():
+    from workbook.progress import quarterly, tables
+
+    assert tables._classify is tables.classify and pr.classify is tables.classify
+    assert tables._completed_on is tables.completed_on
+    assert quarterly._milestone_complete is quarterly.milestone_complete
+    assert pr.classify("behind", None, D(2030, 1, 1), D(2024, 1, 1)) == (False, True)
+
+
+def test_year_grid_puts_each_quarter_side_by_side_as_its_own_quarter_reports_it():
+    doc, ids = _plan()
+    doc.add(MilestoneReview(org_id=ORG, milestone=ids["M1"], date=D(2025, 2, 3),
+                            complete=False, notes="second action late", reviewer="team"))
+    as_of = D(2025, 2, 15)
+    grid = pr.year_tables(doc, START, 1, as_of=as_of)
+    ms = grid["milestones"]
+    # four year-1 milestones, Tool A's seven rows each
+    assert len(ms) == 4 * 7 and set(ms["milestone_id"]) == {ids[k] for k in
+                                                             ("M1", "M2", "M3", "M4")}
+    for q in (1, 2, 3):
+        end = min(pr.quarter_bounds(START, q)[1], as_of)
+        one = pr.quarterly_tables(doc, START, q, as_of=end)["milestones"].set_index(
+            "milestone_id")
+        for key in ("M1", "M2", "M3"):
+            mine = ms[ms["milestone_id"] == ids[key]].set_index("item")[f"q{q}"]
+            assert mine["Actions completed (%)"] == pr.year.format_percent(
+                one.loc[ids[key], "actions_completed_pct"])
+            assert mine["Cause & adjustments made"] == one.loc[ids[key], "causes_adjustments"]
+    assert (ms["q4"] == "").all()  # the fourth quarter has not begun on as_of
+    m1 = ms[ms["milestone_id"] == ids["M1"]].set_index("item")
+    assert m1.loc["Actions completed (%)", "q1"] == "0.0%"
+    assert m1.loc["Actions completed (%)", "q2"] == "50.0%"  # a2 is complete in January
+    assert m1.loc["Actions completed (%)", "q3"] == "100.0%"
+    assert m1.loc["Additional information/comments", "q3"] == (
+        "2025-02-03 not complete: second action late")
+    st = grid["strategies"].set_index(["strategy", "item"])
+    assert st.loc[("Mentors", "Milestones completed (%)"), "semester_1"] == "100.0%"
+    assert st.loc[("Mentors", "Milestones reviewed"), "semester_1"] == (
+        "Check-ins: 2024-12-20 complete")
+    assert st.loc[("PLCs", "Milestones reviewed"), "semester_2"].startswith("PLCs meet: 2025")
+    assert "sub shortage" in st.loc[("PLCs", "Cause & adjustments made"), "semester_1"]
+    assert list(grid["reviews"]["semester"]) == [1, 2]
+    assert grid["quarters"]["as_of"].tolist() == [D(2024, 9, 30), D(2024, 12, 31), as_of, None]
+
+
+def test_semesters_are_two_quarters_of_the_plan_year():
+    assert pr.semester_of(START, D(2024, 12, 31)) == (1, 1)
+    assert pr.semester_of(START, D(2025, 1, 1)) == (1, 2)
+    assert pr.semester_of(START, D(2025, 7, 1)) == (2, 1)
+    assert pr.semester_bounds(START, 2, 1) == (D(2025, 1, 1), D(2025, 6, 30))
+
+
+def test_supports_carry_type_links_dates_and_the_evidence_behind_the_score():
+    doc, ids = _plan()
+    strategy = next(s for s in doc.of(Strategy) if s.title == "PLCs")
+    doc.add(Support(org_id=ORG, need="Attendance coach", support_type="Coaching",
+                    strategy=strategy.id, needed=D(2024, 9, 1), requested=D(2024, 9, 15),
+                    provided=True, provided_on=D(2025, 1, 20), effectiveness=2,
+                    evidence="attendance flat"))
+    at_year_end = pr.supports_table(doc).set_index("need")
+    row = at_year_end.loc["Attendance coach"]
+    assert (row["support_type"], row["strategy"], row["effectiveness_label"]) == (
+        "coaching", "PLCs", "somewhat effective")
+    # as of December it was asked for but not yet given
+    dec = pr.quarterly_tables(doc, START, 2)["supports"].set_index("need")
+    assert not dec.loc["Attendance coach", "provided"]
+    assert dec.loc["Attendance coach", "provided_on"] is None
+    # a support first needed after the report date is not in that report
+    doc.add(Support(org_id=ORG, need="Later", needed=D(2025, 5, 1)))
+    assert "Later" not in set(pr.quarterly_tables(doc, START, 2)["supports"]["need"])
+    assert "Later" in set(pr.supports_table(doc)["need"])
+
+
+def test_support_types_are_the_states_own_lists():
+    import yaml
+
+    from workbook import paths
+
+    oregon = yaml.safe_load((paths.root() / "parameters/states/or/continuum.yaml")
+                            .read_text(encoding="utf-8"))
+    assert pr.support_types("OR") == tuple(t["name"].lower() for t in
+                                           oregon["supports"]["types"])
+    assert "differentiated assistance" in pr.support_types("CA")
+    assert "corrective action" not in pr.support_types("CA")
+    from typing import get_args
+
+    from workbook.progress.model import SupportType
+
+    assert set(get_args(SupportType)) == set(pr.all_support_types())  # the union cannot drift
+    assert pr.support_types("ZZ") == ()
+    old = Support.model_validate({"org_id": ORG, "need": "x", "effectiveness": 4})
+    assert (old.support_type, old.needed, old.effectiveness_meaning) == (None, None,
+                                                                         "very effective")
+
+
+def test_adjustments_say_what_changed_why_and_who_was_told():
+    doc, ids = _plan()
+    doc.add(Adjustment(org_id=ORG, date=D(2025, 1, 10), change="monthly reviews with coach",
+                       reason="two actions behind", told="board", told_on=D(2025, 1, 21)))
+    t = pr.quarterly_tables(doc, START, 3)["adjustments"]
+    assert t["adjusted"].tolist() == ["Data cycles", "the whole plan"]
+    assert t.iloc[1][["told", "told_on"]].tolist() == ["board", D(2025, 1, 21)]
+    assert pr.quarterly_tables(doc, START, 1)["adjustments"].empty  # none by September
+    old = Adjustment.model_validate({"org_id": ORG, "date": "2024-01-01", "change": "c",
+                                     "reason": "r"})
+    assert (old.told, old.told_on) == ("", None)
+
+
+def _outcomes(rows: list[dict]) -> pd.DataFrame:
+    base = {"org_id": ORG, "org_level": "district", "grade": "all", "year": 2025,
+            "suppression": "", "status_text": pd.NA, "source_file": "/x/dash_2025.csv",
+            "source_row": 7}
+    return pd.DataFrame([{**base, **r} for r in rows])
+
+
+def test_results_are_proposed_from_the_next_years_state_file_and_confirmed():
+    doc, ids = _plan()
+    m_math = next(m for m in doc.of(Measure) if m.indicator == "math")
+    ela = doc.add(Measure(org_id=ORG, parent=m_math.parent, indicator="ELA, English learners",
+                          state_indicator="ela", student_group="el", targets={1: -60}))
+    table = _outcomes([
+        {"indicator": "MATH", "student_group": "ALL", "status": -41.5},
+        {"indicator": "MATH", "student_group": "ALL", "status": -10.0, "year": 2024},
+        {"indicator": "MATH", "student_group": "ALL", "status": -5.0, "org_id": "other"},
+        {"indicator": "ELA", "student_group": "EL", "status": pd.NA, "suppression": "*"},
+    ])
+    p = pr.result_proposals(doc, table, ORG, START, 1).set_index("measure_id")
+    assert pr.school_year_of(START, 1) == 2025 and pr.school_year_of(D(2024, 8, 1), 2) == 2026
+    assert list(p.index) == [m_math.id, ela.id]  # only measures naming a state indicator
+    assert p.loc[m_math.id, "value"] == -41.5 and not p.loc[m_math.id, "suppressed"]
+    assert p.loc[m_math.id, "note"] == "from dash_2025.csv, row 7"
+    assert p.loc[m_math.id, "saved_value"] == -45  # the typed result already saved
+    assert p.loc[ela.id, "suppressed"] and math.isnan(p.loc[ela.id, "value"])
+    assert "too small to publish" in p.loc[ela.id, "note"]
+    with pytest.raises(WorkbookError, match="no value to confirm"):
+        pr.confirmed_result(p.loc[ela.id].to_dict() | {"measure_id": ela.id}, ORG)
+    existing = next(r for r in doc.of(Result) if r.measure == m_math.id and r.plan_year == 1)
+    saved = pr.confirmed_result(p.loc[m_math.id].to_dict() | {"measure_id": m_math.id}, ORG,
+                                "PLCs started late", existing=existing)
+    assert (saved.id, saved.value, saved.source, saved.school_year, saved.explanation) == (
+        existing.id, -41.5, "state file", 2025, "PLCs started late")
+    doc.add(saved)
+    perf = pr.quarterly_tables(doc, START, 4)["performance"].set_index("indicator")
+    assert perf.loc["math", "latest_result"] == -41.5
+    assert perf.loc["math", "explanation"] == "PLCs started late"
+    assert perf.loc["math", "result_source"].startswith("state file: dash_2025.csv")
+    # no file for the year: every measure says so, none is invented
+    none = pr.result_proposals(doc, None, ORG, START, 2)
+    assert none["value"].isna().all() and none["note"].str.contains("no ").all()
+
+
+def test_a_support_type_no_state_lists_is_refused_with_the_known_ones():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="not a type of support.*coaching"):
+        Support(org_id=ORG, need="x", support_type="magic beans")
+    assert Support(org_id=ORG, need="x", support_type="Corrective_Action").support_type == (
+        "corrective action")

@@ -19,6 +19,7 @@ from workbook.plan.tables import (
     title_of,
 )
 from workbook.progress.model import (
+    EFFECTIVENESS,
     Adjustment,
     MilestoneReview,
     Result,
@@ -123,24 +124,35 @@ STRATEGY_COLUMNS = ["strategy", "milestones", "milestones_completed", "milestone
 
 PERFORMANCE_COLUMNS = ["level", "parent", "indicator", "student_group", "higher_is_better",
                        "baseline", "baseline_year", "plan_year", "target", "latest_result",
-                       "result_year", "on_track", "measure_id"]
+                       "result_year", "on_track", "explanation", "result_source",
+                       "measure_id"]
 
 
-SUPPORT_COLUMNS = ["need", "provider", "provided", "how_used", "effectiveness",
-                   "effectiveness_label"]
+SUPPORT_COLUMNS = ["need", "support_type", "provider", "priority", "strategy", "needed",
+                   "requested", "provided_on", "provided", "how_used", "effectiveness",
+                   "effectiveness_label", "evidence", "support_id"]
+
+
+ADJUSTMENT_COLUMNS = ["date", "adjusted", "change", "reason", "told", "told_on",
+                      "adjustment_id"]
 
 
 PERIOD_COLUMNS = ["plan_year", "quarter", "start", "end", "as_of"]
 
 
-def _milestone_complete(doc: PlanDocument, m: Milestone, actions: pd.DataFrame,
-                        as_of: dt.date) -> bool:
+def milestone_complete(doc: PlanDocument, m: Milestone, actions: pd.DataFrame,
+                       as_of: dt.date) -> bool:
+    """Whether milestone `m` is complete on `as_of`: its latest MilestoneReview on or before
+    then says so, or it has actions (`actions`: its `latest_status` rows) all complete."""
     reviews = sorted((r for r in doc.of(MilestoneReview)
                       if isinstance(r, MilestoneReview) and r.milestone == m.id
                       and r.date <= as_of), key=lambda r: r.date)
     if reviews and reviews[-1].complete:
         return True
     return len(actions) > 0 and bool(actions["complete"].all())
+
+
+_milestone_complete = milestone_complete  # the old private name, kept for callers not yet moved
 
 
 def performance_rows(doc: PlanDocument, plan_year: int) -> list[dict]:
@@ -170,7 +182,11 @@ def performance_rows(doc: PlanDocument, plan_year: int) -> list[dict]:
             "baseline_year": m.baseline_year, "plan_year": plan_year, "target": target,
             "latest_result": last.value if last else None,
             "result_year": last.plan_year if last else None,
-            "on_track": on_track, "measure_id": m.id,
+            "on_track": on_track,
+            "explanation": last.explanation if last else "",
+            "result_source": (f"{last.source}: {last.source_note}" if last and last.source_note
+                              else last.source if last else ""),
+            "measure_id": m.id,
         })
     return rows
 
@@ -190,16 +206,66 @@ def _performance(doc: PlanDocument, plan_year: int) -> pd.DataFrame:
     return performance_frame(performance_rows(doc, plan_year))
 
 
-def _supports(doc: PlanDocument) -> pd.DataFrame:
-    rows = [{"need": s.need, "provider": s.provider, "provided": s.provided,
-             "how_used": s.how_used, "effectiveness": s.effectiveness,
-             "effectiveness_label": EFFECTIVENESS.get(s.effectiveness, "")
-             if s.effectiveness else ""}
-            for s in doc.of(Support) if isinstance(s, Support)]
-    out = frame_of(rows, SUPPORT_COLUMNS)
+def _title(doc: PlanDocument, record_id: str) -> str:
+    r = doc.get(record_id) if record_id else None
+    if r is None:
+        return ""
+    return str(getattr(r, "title", "") or r.label())
+
+
+def supports_table(doc: PlanDocument, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Every support (Tool A's supports table and more): need, support_type, provider, the
+    priority and strategy it serves (titles), needed / requested / provided_on dates,
+    provided, how_used, effectiveness (1-4), effectiveness_label (the score in words),
+    evidence (what the score rests on), support_id. Ordered by the first date known
+    (needed, requested, provided), undated last. With `as_of`, supports first needed,
+    requested or provided after it are left out (a report as of a date shows what was
+    known then)."""
+    rows = []
+    for s in doc.of(Support):
+        assert isinstance(s, Support)
+        dates = [d for d in (s.needed, s.requested, s.provided_on) if d is not None]
+        if as_of is not None and dates and min(dates) > as_of:
+            continue
+        provided = s.provided and (as_of is None or s.provided_on is None
+                                   or s.provided_on <= as_of)
+        rows.append({"need": s.need, "support_type": s.support_type or "",
+                     "provider": s.provider, "priority": _title(doc, s.priority),
+                     "strategy": _title(doc, s.strategy), "needed": s.needed,
+                     "requested": s.requested, "provided_on": s.provided_on if provided
+                     else None, "provided": provided, "how_used": s.how_used,
+                     "effectiveness": s.effectiveness,
+                     "effectiveness_label": EFFECTIVENESS.get(s.effectiveness or 0, ""),
+                     "evidence": s.evidence, "support_id": s.id,
+                     "_order": min(dates) if dates else dt.date.max})
+    out = frame_of(rows, [*SUPPORT_COLUMNS, "_order"])
+    out = out.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
     out["provided"] = out["provided"].astype(bool)
     out["effectiveness"] = pd.to_numeric(out["effectiveness"]).astype("Int64")
     return out
+
+
+def _supports(doc: PlanDocument) -> pd.DataFrame:
+    return supports_table(doc)
+
+
+def adjustments_table(doc: PlanDocument, start: dt.date | None = None,
+                      end: dt.date | None = None) -> pd.DataFrame:
+    """Adjustments to the plan dated start..end (either open), oldest first: date, adjusted
+    (the record's title, "the whole plan" when it names none), change, reason, told (who
+    was told), told_on, adjustment_id."""
+    rows = []
+    for a in doc.of(Adjustment):
+        assert isinstance(a, Adjustment)
+        if (start and a.date < start) or (end and a.date > end):
+            continue
+        rows.append({"date": a.date,
+                     "adjusted": _title(doc, a.target) or ("the whole plan" if not a.target
+                                                           else "a removed record"),
+                     "change": a.change, "reason": a.reason, "told": a.told,
+                     "told_on": a.told_on, "adjustment_id": a.id})
+    out = frame_of(rows, ADJUSTMENT_COLUMNS)
+    return out.sort_values("date", kind="stable").reset_index(drop=True) if rows else out
 
 
 def quarterly_tables(doc: PlanDocument, plan_start: dt.date, quarter: int,
@@ -225,7 +291,10 @@ def quarterly_tables(doc: PlanDocument, plan_start: dt.date, quarter: int,
       Result of the latest plan year up to `plan_year`), result_year, on_track (the result
       against the target of the result's own year, falling back to the plan year's target,
       respecting higher_is_better; <NA> when there is no result or target).
-    * ``supports``: need, provider, provided, how_used, effectiveness (1-4) and its words.
+    * ``supports``: `supports_table` as of `as_of` (type, provider, linked priority and
+      strategy, needed / requested / provided dates, effectiveness, its words, evidence).
+    * ``adjustments``: `adjustments_table` for the plan year up to `as_of` (what changed,
+      why, who was told and when).
     """
     start, end = quarter_bounds(plan_start, quarter, plan_year)
     as_of = as_of or end
@@ -243,7 +312,7 @@ def quarterly_tables(doc: PlanDocument, plan_start: dt.date, quarter: int,
         if m.id not in year_ms:
             continue
         mine = actions[actions["milestone_id"] == m.id]
-        complete = _milestone_complete(doc, m, mine, as_of)
+        complete = milestone_complete(doc, m, mine, as_of)
         behind = not complete and ((m.due is not None and m.due < as_of)
                                    or bool(mine["behind"].any()))
         ms_rows.append({"strategy": title_of(s, NO_STRATEGY), "milestone": m.title,
@@ -278,9 +347,11 @@ def quarterly_tables(doc: PlanDocument, plan_start: dt.date, quarter: int,
                 frame[col] = frame[col].astype("float64")
     period = frame_of([{"plan_year": plan_year, "quarter": quarter, "start": start, "end": end,
                       "as_of": as_of}], PERIOD_COLUMNS)
+    year_start = quarter_bounds(plan_start, 1, plan_year)[0]
     return {"period": period, "strategies": strategies, "milestones": milestones,
             "actions": actions, "causes": causes, "performance": _performance(doc, plan_year),
-            "supports": _supports(doc)}
+            "supports": supports_table(doc, as_of),
+            "adjustments": adjustments_table(doc, year_start, as_of)}
 
 
 def _plural(n: int, word: str) -> str:
@@ -322,11 +393,6 @@ def summary_sentence(tables: dict[str, pd.DataFrame]) -> str:
             parts.append("no measure results yet")
     text = "; ".join(parts) + "."
     return text[0].upper() + text[1:]
-
-
-#: Support.effectiveness -> words
-EFFECTIVENESS = {1: "not at all effective", 2: "somewhat effective", 3: "mostly effective",
-                 4: "very effective"}
 
 
 PROGRESS_COLUMNS = ["measure", "point", "value", "status", "row"]

@@ -101,7 +101,7 @@ STATUS_COLUMNS = ["strategy", "milestone", "action", "owner", "start", "due", "s
                   "adjustment", "strategy_id", "milestone_id", "action_id"]
 
 
-def _completed_on(updates: list[StatusUpdate]) -> dt.date | None:
+def completed_on(updates: list[StatusUpdate]) -> dt.date | None:
     """The day the action became complete (start of the final run of 'complete')."""
     day = None
     for u in updates:
@@ -112,7 +112,10 @@ def _completed_on(updates: list[StatusUpdate]) -> dt.date | None:
     return day
 
 
-#: The on-time and behind rules of `_classify` in words, for every page or sheet that shows
+_completed_on = completed_on  # the old private name, kept for callers not yet moved
+
+
+#: The on-time and behind rules of `classify` in words, for every page or sheet that shows
 #: the counts (the Excel export quotes it), so the text cannot drift from the code.
 RULES = ("An open action is behind when the team reports it behind or its due date has "
          "passed, otherwise on time (no status yet counts as not started). A completed action "
@@ -121,8 +124,8 @@ RULES = ("An open action is behind when the team reports it behind or its due da
          "behind. Budget used is the latest cumulative amount reported.")
 
 
-def _classify(status: str, completed_on: dt.date | None, due: dt.date | None,
-              as_of: dt.date) -> tuple[bool, bool]:
+def classify(status: str, completed_on: dt.date | None, due: dt.date | None,
+             as_of: dt.date) -> tuple[bool, bool]:
     """(on_time, behind) under the module's rules (`RULES`)."""
     if status == "complete":
         return due is None or (completed_on is not None and completed_on <= due), False
@@ -131,6 +134,9 @@ def _classify(status: str, completed_on: dt.date | None, due: dt.date | None,
     if due is None:
         return True, False
     return due >= as_of, due < as_of
+
+
+_classify = classify  # the old private name, kept for callers not yet moved
 
 
 def latest_status(doc: PlanDocument, as_of: dt.date) -> pd.DataFrame:
@@ -149,13 +155,13 @@ def latest_status(doc: PlanDocument, as_of: dt.date) -> pd.DataFrame:
         mine = [u for u in updates.get(a.id, []) if u.date <= as_of]
         last = latest_update(mine)
         status = last.status if last else "not started"
-        completed_on = _completed_on(mine) if status == "complete" else None
-        on_time, behind = _classify(status, completed_on, a.due, as_of)
+        done_on = completed_on(mine) if status == "complete" else None
+        on_time, behind = classify(status, done_on, a.due, as_of)
         rows.append({
             "strategy": title_of(s, NO_STRATEGY), "milestone": title_of(m, NO_MILESTONE),
             "action": a.title, "owner": a.owner, "start": a.start, "due": a.due,
             "status": status, "status_date": last.date if last else None,
-            "completed_on": completed_on, "complete": status == "complete",
+            "completed_on": done_on, "complete": status == "complete",
             "on_time": on_time, "behind": behind,
             "output_delivered": any(u.output_delivered for u in mine),
             "outputs": a.outputs, "budget_planned": float(a.budget),
