@@ -13,7 +13,7 @@ from conftest import private_cache
 
 from workbook.direction.model import Measure
 from workbook.plan.model import Action, Milestone, Strategy
-from workbook.progress.model import Comment, StatusUpdate
+from workbook.progress.model import Comment, MilestoneReview, Result, StatusUpdate
 
 DISTRICT = "27661590000000"  # Salinas Union High
 OTHER = "27660920000000"  # Monterey Peninsula Unified
@@ -660,12 +660,20 @@ def test_plan_builder_keeps_needs_swot_priorities_and_glossary(store):
     app = named(PlanApp(store, {"district": OTHER}))
     na = app.needs_assessment
     assert na.record is not None and na.record.elements  # the stored one, opened
-    na.controls["elements"].fields[""].value = "student outcomes, school climate , "
+    boxes = na.controls["elements"].fields  # one check box per Tool A element
+    for code, box in boxes.items():
+        box.value = code in ("outcomes.assessments", "climate")
+    na.controls["element_other"].fields["engagement"].value = "  course failures "
     na.controls["participants"].fields[""].value = "Principals and two parents"
     na.save()
     stored = store.get(na.record.id)
-    assert stored.elements == ["student outcomes", "school climate"]
+    assert stored.elements == ["outcomes.assessments", "climate"]
+    assert stored.element_other["engagement"] == "course failures"
+    assert stored.element_other.keys() == {"demographics", "engagement"}  # the sample's kept
     assert stored.participants == "Principals and two parents" and stored.updated_by == "Ana"
+    reopened = named(PlanApp(store, {"district": OTHER})).needs_assessment
+    assert [c for c, b in reopened.controls["elements"].fields.items() if b.value] == [
+        "outcomes.assessments", "climate"]
 
     app.swot.pick.value = NEW
     app.swot.controls["quadrant"].fields[""].value = "threat"
@@ -707,9 +715,12 @@ def test_deleting_a_strategy_takes_its_parts_after_a_question(store):
     actions = [a.id for a in doc.of(Action) if a.milestone in milestones]
     updates = [u.id for u in doc.of(StatusUpdate) if u.action in actions]
     measures = [m.id for m in doc.of(Measure) if m.parent == strategy.id]
+    # the milestones' semester reviews and the measures' annual results go with them
+    reviews = [r.id for r in doc.of(MilestoneReview) if r.milestone in milestones]
+    results = [r.id for r in doc.of(Result) if r.measure in measures]
     assert milestones and actions and updates and measures
     others = {r.id for r in doc.all()} - {strategy.id, *milestones, *actions, *updates,
-                                          *measures}
+                                          *measures, *reviews, *results}
     app.strategy.deleter.ask()
     question = app.strategy.deleter.text.value
     assert f"{len(milestones)} milestones" in question and f"{len(actions)} actions" in question
@@ -843,3 +854,180 @@ def test_plan_app_brings_deleted_records_back(store):
     assert f"Brought back {1 + len(measures)} record(s)" in app.messages.current
     assert "Nothing of this plan is deleted" in app.deleted.list.children[0].value
     assert goal.id in [v for _, v in app.goal.pick.options]
+
+
+# --------------------------------------------------------------------------- issue 17: the tools
+
+
+def test_old_free_text_elements_load_as_tool_a_codes_and_survive_a_save(store):
+    from workbook.apps.plan import PlanApp
+    from workbook.needs.model import NeedsAssessment
+
+    old = next(r for r in store.list(OTHER, kind="needs_assessment"))
+    # a record as earlier versions stored it: Tool A's categories did not exist yet
+    store.save(NeedsAssessment.model_construct(
+        **{**old.model_dump(), "elements": ["student outcome data", "our own survey"],
+           "element_other": {}}), user="old version")
+    loaded = store.get(old.id)
+    assert loaded.elements == ["outcomes.assessments", "outcomes.graduation", "our own survey"]
+    app = named(PlanApp(store, {"district": OTHER}))
+    boxes = app.needs_assessment.controls["elements"].fields
+    assert [c for c, b in boxes.items() if b.value] == ["outcomes.assessments",
+                                                         "outcomes.graduation"]
+    boxes["engagement.attendance"].value = True
+    app.needs_assessment.save()
+    # the free-text item no box stands for is kept, not dropped by the form
+    assert store.get(old.id).elements == ["outcomes.assessments", "outcomes.graduation",
+                                          "engagement.attendance", "our own survey"]
+
+
+def test_plan_builder_saves_team_members_and_signatures(store):
+    import datetime as dt
+
+    from workbook.apps.editor import NEW
+    from workbook.apps.plan import PlanApp
+    from workbook.direction import signatures_table, team_table
+
+    app = named(PlanApp(store, {"district": OTHER}))
+    tm = app.team_member
+    tm.pick.value = NEW
+    tm.controls["name"].fields[""].value = "Rosa Fictional"
+    tm.controls["position"].fields[""].value = "Assistant superintendent"
+    tm.save()
+    sig = app.signature
+    sig.pick.value = NEW
+    sig.controls["name"].fields[""].value = "Rosa Fictional"
+    sig.save()  # no date yet: refused, nothing saved
+    assert not any(s.name == "Rosa Fictional" for s in store.list(OTHER, kind="signature"))
+    sig.controls["position"].fields[""].value = "Assistant superintendent"
+    sig.controls["plan_role"].fields[""].value = "Budget sign-off"
+    sig.controls["signed"].fields[""].value = dt.date(2024, 7, 30)
+    sig.save()
+    doc = store.document(OTHER)
+    team = team_table(doc)
+    assert ("Rosa Fictional", "Assistant superintendent") in set(
+        zip(team["name"], team["position"], strict=True))
+    signed = signatures_table(doc).set_index("name").loc["Rosa Fictional"]
+    assert (signed["plan_role"], signed["signed"]) == ("Budget sign-off", "2024-07-30")
+    reopened = named(PlanApp(store, {"district": OTHER}))
+    labels = [label for label, _ in reopened.signature.pick.options]
+    assert "Rosa Fictional (2024-07-30)" in labels
+
+
+def test_a_measure_names_its_state_indicator_and_group(store):
+    from workbook.apps.editor import NEW
+    from workbook.apps.plan import PlanApp
+    from workbook.direction.model import Measure
+
+    app = named(PlanApp(store, {"district": OTHER}))
+    app.goal.pick.value = NEW
+    app.goal.controls["title"].fields[""].value = "Fewer students miss school"
+    app.goal.save()
+    c = app.goal_measure.controls
+    c["indicator"].fields[""].value = "Chronic absenteeism, English learners"
+    c["state_indicator"].fields[""].value = "CHRO"
+    c["student_group"].fields[""].value = "EL"
+    app.goal_measure.save()
+    m = next(x for x in store.list(OTHER, kind="measure")
+             if x.indicator == "Chronic absenteeism, English learners")
+    assert (m.state_indicator, m.student_group) == ("CHRO", "EL")
+    # a value no option names (another state's code) is kept as it is, not reset
+    odd = store.save(Measure(org_id=OTHER, parent=m.parent, indicator="Local",
+                             state_indicator="XYZ", student_group="ZZ"), user="import")
+    again = named(PlanApp(store, {"district": OTHER}))
+    again.goal.pick.value = m.parent
+    again.goal_measure.pick.value = odd.id
+    again.goal_measure.controls["data_source"].fields[""].value = "district file"
+    again.goal_measure.save()
+    kept = store.get(odd.id)
+    assert (kept.state_indicator, kept.student_group, kept.data_source) == (
+        "XYZ", "ZZ", "district file")
+
+
+def test_toolb_questions_shown_where_each_stage_is_worked_on(store):
+    from workbook import catalogue
+    from workbook.apps.plan import PlanApp
+    from workbook.apps.rootcause import RootCauseApp
+    from workbook.apps.toolb import questions_panel
+
+    def questions(widget) -> int:
+        return widget.value.count("<li><i>")
+
+    for stage in ("direction", "implement"):
+        assert questions(questions_panel(stage)) == len(catalogue.coaching_questions(stage))
+    app = PlanApp(store, {"district": OTHER})
+    tabs = {app.tabs.get_title(i): child for i, child in enumerate(app.tabs.children)}
+
+    def panel_in(box, stage):
+        return [w for w in box.children if f"wb-coaching-{stage}" in w._dom_classes]
+
+    (direction,) = panel_in(tabs["Direction"], "direction")
+    assert questions(direction) == len(catalogue.coaching_questions("direction"))
+    (needs_panel,) = panel_in(tabs["Needs and priorities"], "needs")
+    assert questions(needs_panel) == len(catalogue.coaching_questions("needs"))
+    rc = RootCauseApp(store, {"district": OTHER})
+    assert any("wb-coaching-rootcause" in getattr(w, "_dom_classes", ())
+               for w in _walk(rc.widget))
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
+
+
+def test_strengths_and_weaknesses_are_the_raters_own(store, monkeypatch):
+    from workbook.apps import roles
+    from workbook.apps.rating import RatingApp
+    from workbook.users.model import Access
+
+    app = named(RatingApp(store, {"district": DISTRICT}), "Uma Rater")
+    assert app.domain == 1
+    app.strengths.value = "Uma: data meetings happen"
+    app.weaknesses.value = "Uma: no written roles"
+    app.step(+3)  # same domain: allowed, the text stays
+    assert app.strengths.value == "Uma: data meetings happen"
+    app.practice.value = "2a"  # another domain while unsaved: refused
+    assert app.practice.value.startswith("1") and app.domain == 1
+    app.save_reflection()
+    mine = [r for r in store.list(DISTRICT, kind="reflection") if r.rater == "Uma Rater"]
+    assert [(r.domain, r.strengths) for r in mine] == [(1, "Uma: data meetings happen")]
+    app.practice.value = "2a"
+    assert app.domain == 2 and app.strengths.value == ""
+    # another rater, signed in, never sees Uma's texts, in the app or through the store
+    other = Access("Vic Rater", {DISTRICT: "team"})
+    guarded = roles.GuardedStore(store, other)
+    assert all(r.rater == "Vic Rater" for r in guarded.list(DISTRICT, kind="reflection"))
+    assert guarded.get(mine[0].id) is None
+    assert not [c for c in guarded.history(DISTRICT)
+                if c.kind == "reflection" and c.data.get("rater") == "Uma Rater"]
+    with pytest.raises(roles.AccessRefused):
+        guarded.save(mine[0].model_copy(update={"strengths": "changed"}), user="Vic Rater")
+    vic = RatingApp(store, {"district": DISTRICT}, access=other)
+    assert vic.domain == 1 and vic.strengths.value == ""
+    assert "Uma" not in vic.reflection_box.children[0].value
+
+
+def test_team_consensus_is_typed_beside_the_anonymous_mean(store):
+    from workbook.apps.rating import RatingApp
+
+    app = named(RatingApp(store, {"district": DISTRICT}), "Dana Team")
+    app.tabs.selected_index = 1
+    app.consensus_practice.value = "1b"
+    app.save_consensus()  # no level chosen: refused
+    assert not any(c.practice == "1b" and c.note == "after the March meeting"
+                   for c in store.list(DISTRICT, kind="consensus"))
+    app.consensus_level.value = 4
+    app.consensus_note.value = "after the March meeting"
+    app.save_consensus()
+    agreed = [c for c in store.list(DISTRICT, kind="consensus") if c.practice == "1b"]
+    assert [(c.level, c.note) for c in agreed] == [(4, "after the March meeting")]
+    row = next(r for r in app.consensus_table.value.split("<tr>") if r.startswith("<th>1b "))
+    assert "4 " in row.split("</td>")[1]
+    raters = {r.rater for r in store.list(DISTRICT, kind="rating")}
+    assert not any(name in app.consensus_table.value for name in raters)
+    # reopened: the stored level, not a recomputed one
+    back = named(RatingApp(store, {"district": DISTRICT}), "Dana Team")
+    back.tabs.selected_index = 1
+    back.consensus_practice.value = "1b"
+    assert back.consensus_level.value == 4

@@ -142,7 +142,7 @@ def test_every_part_of_tool_a_has_its_sheet_with_a_frozen_bold_header(exported):
     _, path = exported
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == list(SHEETS)
-    assert len(SHEETS) == 14 and SHEETS[0] == "At a glance" and "Quarterly report" in SHEETS
+    assert len(SHEETS) == 15 and SHEETS[0] == "At a glance" and "Quarterly report" in SHEETS
     for ws in wb:
         head = _header_row(ws)
         assert ws.cell(head, 1).font.bold, ws.title
@@ -187,6 +187,24 @@ def test_at_a_glance_shows_the_organisation_dates_and_team(exported):
     assert overview[0]["Timeline"] == dt.datetime(2025, 6, 15)
 
 
+def test_at_a_glance_names_the_team_and_who_signed_when(tmp_path):
+    from workbook.direction.model import Signature, TeamMember
+
+    doc = _doc()
+    doc.add(TeamMember(org_id=ORG, name="Rosa Example", position="Principal", rank=2))
+    doc.add(TeamMember(org_id=ORG, name="Lee Example", position="Superintendent", rank=1))
+    doc.add(Signature(org_id=ORG, name="Lee Example", position="Superintendent",
+                      plan_role="Team lead", signed=D(2024, 8, 20)))
+    ws = openpyxl.load_workbook(export_plan(doc, tmp_path / "p.xlsx", as_of=AS_OF))[
+        "At a glance"]
+    fields = [(r["Field"], r["Value"]) for r in _records(ws, "Field")]
+    assert ("Leadership team members", "Lee Example, Superintendent") in fields
+    assert (None, "Rosa Example, Principal") in fields
+    assert ("Plan signatures",
+            "Lee Example (Superintendent, Team lead) signed 2024-08-20") in fields
+    assert ("Leadership team members", "Ana Ruiz, Superintendent") not in fields
+
+
 def test_direction_needs_swot_priorities_and_root_causes(exported):
     _, path = exported
     wb = openpyxl.load_workbook(path)
@@ -195,8 +213,10 @@ def test_direction_needs_swot_priorities_and_root_causes(exported):
     assert direction["Mission"][0] == "Every student, every day"
     assert direction["Goal 1"] == ("Every student reads", "ELA is our lowest indicator")
     needs = _records(wb["Needs assessment"], "Elements included in the needs assessment")
+    # the two old free-text items, stored now as the Tool A elements they stand for
     assert needs[0]["Elements included in the needs assessment"] == (
-        "student outcome data\nstaff data")
+        "Student outcomes/performance: assessments\nStudent outcomes/performance: graduation "
+        "rates\nDemographics: personnel\nPersonnel policy and procedures")
     assert needs[0]["How was stakeholder input included?"] == "Family survey"
     swot = _records(wb["SWOT"], "Quadrant")
     assert [r["Quadrant"] for r in swot] == ["Strength", "Weakness"]
@@ -518,3 +538,54 @@ def test_round_trip_through_a_sqlite_store(tmp_path):
     [total] = _quarter(later)["strategies"]
     assert (total["Actions completed"], total["Actions on time"],
             total["Actions behind schedule"], total["Resources/budget used"]) == (1, 2, 0, 6400)
+
+
+def test_the_reporting_sheet_is_tool_as_quarter_and_semester_grid(tmp_path):
+    from workbook import progress
+    from workbook.exchange.excel import YEAR_SHEET
+    from workbook.progress.model import Adjustment, MilestoneReview, Result
+
+    doc = _doc()
+    ms = next(iter(doc.of(Milestone)))
+    goal_measure = next(m for m in doc.of(Measure) if m.indicator.startswith("ELA"))
+    doc.add(MilestoneReview(org_id=ORG, milestone=ms.id, date=D(2024, 12, 10),
+                            notes="on track for June", reviewer="Leadership team"))
+    doc.add(Result(org_id=ORG, measure=goal_measure.id, plan_year=1, value=-40,
+                   explanation="PLC time started late; a second cycle in the fall"))
+    doc.add(Adjustment(org_id=ORG, date=D(2024, 12, 2), change="Reviews monthly",
+                       reason="Two actions behind", told="Board", told_on=D(2024, 12, 12)))
+    path = export_plan(doc, tmp_path / "plan.xlsx", plan_start=D(2024, 7, 1), quarter=2,
+                       plan_year=1, as_of=AS_OF)
+    ws = openpyxl.load_workbook(path)[YEAR_SHEET]
+    cells = [tuple(row) for row in ws.iter_rows(values_only=True)]
+    grid = progress.year_tables(doc, D(2024, 7, 1), 1, as_of=AS_OF)
+
+    def block(first: str) -> list[tuple]:
+        at = next(i for i, r in enumerate(cells) if r[0] == first)
+        out = []
+        for r in cells[at + 1:]:
+            if r[0] is None:
+                break
+            out.append(tuple("" if v is None else v for v in r))
+        return out
+
+    head = next(r for r in cells if r[0] == "Strategy: PLCs")
+    assert head[1:3] == ("1st Semester", "2nd Semester")
+    st = grid["strategies"][["item", "semester_1", "semester_2"]]
+    assert block("Strategy: PLCs") == [tuple(r) + ("",) * 3 for r in st.itertuples(
+        index=False, name=None)]
+    mrows = grid["milestones"][["item", "q1", "q2", "q3", "q4"]]
+    assert block("Milestone: PLCs meet weekly") == [tuple(r) + ("",) for r in mrows.itertuples(
+        index=False, name=None)]
+    assert next(r for r in cells if r[0] == "Milestone: PLCs meet weekly")[1:5] == (
+        "1st Quarter", "2nd Quarter", "3rd Quarter", "4th Quarter")
+    as_dict = dict((r[0], r[1:]) for r in block("Milestone: PLCs meet weekly"))
+    assert as_dict["Additional information/comments"][1] == (
+        "2024-12-10 not complete: on track for June")
+    assert as_dict["Actions completed (%)"][2:4] == ("", "")  # quarters 3 and 4 not begun
+    perf = block("Goal or strategy")
+    assert ("Every student reads", "ELA distance from standard", -35, -40,
+            "PLC time started late; a second cycle in the fall", "") in perf
+    [adjusted] = block("What was adjusted")
+    assert adjusted[0] == "the whole plan" and adjusted[2:5] == ("Reviews monthly",
+                                                                 "Two actions behind", "Board")

@@ -56,7 +56,9 @@ class Spec:
 
     Kinds: text, area, number, int, date, choice (`options`), bool, list (comma-separated
     words), targets (three plan-year targets), theory (if / then / and, composed into one
-    "If we ..., then ..., and ..." text).
+    "If we ..., then ..., and ..." text), checks (a check box per option, the checked
+    options' values as a list; stored values that are not options are kept), notes (a text
+    box per option, a dict of the non-empty ones by the option's value).
     """
 
     name: str
@@ -95,6 +97,13 @@ def _make(spec: Spec) -> _Control:
         for y in TARGET_YEARS:
             c.fields[str(y)] = Field(widgets.Text(layout=widgets.Layout(width="120px")),
                                      f"Target, year {y}")
+    elif spec.kind == "checks":
+        for text, value in _options(spec):
+            c.fields[value] = Field(widgets.Checkbox(indent=False, description=text,
+                                                     layout=wide), "")
+    elif spec.kind == "notes":
+        for text, value in _options(spec):
+            c.fields[value] = Field(widgets.Text(layout=wide), text)
     elif spec.kind == "theory":
         for part, hint in (("if", "If we ... (what the adults will do)"),
                            ("then", "then ... (what changes in practice)"),
@@ -108,10 +117,20 @@ def _make(spec: Spec) -> _Control:
     return c
 
 
+def _options(spec: Spec) -> list[tuple[str, Any]]:
+    return list(spec.options() if callable(spec.options) else spec.options)
+
+
 def _box(c: _Control) -> widgets.Widget:
     parts = [f.widget for f in c.fields.values()]
     if c.spec.kind == "targets":
         return widgets.HBox(parts)
+    if c.spec.kind in ("checks", "notes"):
+        head = widgets.HTML(f"<b>{esc(c.spec.label)}</b>" + (
+            f" <small>{esc(c.spec.help)}</small>" if c.spec.help else ""))
+        box = widgets.VBox([head, *parts])
+        box.add_class(f"wb-f-{c.spec.name}")
+        return box
     return widgets.VBox(parts) if len(parts) > 1 else parts[0]
 
 
@@ -216,6 +235,14 @@ class Editor(Generic[R]):
                 t = (value or {}).get(y)
                 c.fields[str(y)].value = "" if t is None else f"{t:g}"
             return
+        if kind == "checks":
+            for key, f in c.fields.items():
+                f.value = key in (value or [])
+            return
+        if kind == "notes":
+            for key, f in c.fields.items():
+                f.value = (value or {}).get(key, "")
+            return
         if kind == "theory":
             parts = split_theory(value or "")
             for key, text in zip(("if", "then", "and"), parts, strict=True):
@@ -223,8 +250,10 @@ class Editor(Generic[R]):
             return
         f = c.fields[""]
         if kind == "choice":
-            opts = c.spec.options() if callable(c.spec.options) else c.spec.options
-            f.control.options = list(opts)
+            opts = list(c.spec.options() if callable(c.spec.options) else c.spec.options)
+            if value not in (None, "") and value not in [v for _, v in opts]:
+                opts.append((str(value), value))  # a stored value no option names: kept
+            f.control.options = opts
             values = [v for _, v in opts]
             f.value = value if value in values else (values[0] if values else None)
         elif kind in ("number", "int"):
@@ -270,6 +299,17 @@ class Editor(Generic[R]):
                 if v is not None:
                     out[y] = v
             return out
+        if kind == "checks":
+            stored = (getattr(self.record, name, None) or []) if self.record else []
+            return [k for k, f in c.fields.items() if f.value] + [
+                v for v in stored if v not in c.fields]
+        if kind == "notes":
+            notes = {}
+            for k, f in c.fields.items():
+                text = p.read(f"{name}.{k}", functools.partial(clean_text, f.value, SHORT_MAX))
+                if text:
+                    notes[k] = text
+            return notes
         if kind == "theory":
             parts = [p.read(f"{name}.{k}", functools.partial(clean_text, c.fields[k].value))
                      for k in ("if", "then", "and")]

@@ -5,7 +5,13 @@ The plan is built the way the guide orders it, one tab per step, each record sav
 own (so a team can split the work): direction and glossary; the needs assessment (its
 elements, process, participants and stakeholder input), the SWOT with evidence and the
 ranked priority areas; goals and their measures; strategies and theirs; milestones and
-actions. Any record but the direction and the needs assessment can be deleted, after a
+actions. The direction tab also holds Tool A's at-a-glance people (leadership team members
+by name and position; plan signatures with position, plan role and date signed); the needs
+tab Tool A's checklist of needs-assessment elements (workbook/catalogue/tool_a.yaml); each
+of those tabs shows Tool B's questions for its stage (`toolb.questions_panel`). A measure
+can name the state indicator and student group it follows, so workbook 03 fills its
+baseline from the state's file. Any record but the direction and the needs assessment can
+be deleted, after a
 question that says what goes with it. Beside the form, the plan-quality findings a coach
 would point out (workbook.records.document.findings: a strategy without a measure, a theory of
 action without its "then", a measure with fewer than two targets, an action without an
@@ -26,11 +32,21 @@ from workbook.apps.panels import (
     DeletedRecords,
     OpenComments,
     PlanExport,
-    coaching_panel,
     practice_options,
 )
-from workbook.direction.model import Direction, GlossaryTerm, Goal, Measure
-from workbook.needs.model import NeedsAssessment, Priority, SwotEntry
+from workbook.apps.toolb import questions_panel
+from workbook.data.groups import GROUP_NAMES
+from workbook.data.model import INDICATORS
+from workbook.direction.model import Direction, GlossaryTerm, Goal, Measure, Signature, TeamMember
+from workbook.direction.tables import SIGNATURE_STATEMENT
+from workbook.i18n import _
+from workbook.needs.model import (
+    NeedsAssessment,
+    Priority,
+    SwotEntry,
+    tool_a_categories,
+    tool_a_prompt,
+)
 from workbook.plan.model import Action, Milestone, Strategy
 from workbook.records.base import Record
 from workbook.records.document import PlanDocument, findings
@@ -40,11 +56,41 @@ def _short(text: str, n: int = 70) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
+def _element_options() -> list[tuple[str, str]]:
+    """Tool A's needs-assessment check boxes, "Category: option" (tool_a.yaml)."""
+    out = []
+    for cat in tool_a_categories():
+        hint = f" (e.g., {cat.examples})" if cat.examples else ""
+        if cat.options:
+            out += [(f"{cat.name}: {o.name}", f"{cat.code}.{o.code}") for o in cat.options]
+        else:
+            out.append((cat.name + hint, cat.code))
+    return out
+
+
+def _other_options() -> list[tuple[str, str]]:
+    """Tool A's "other: ___" blanks, one per category that has one."""
+    return [(_("Other ({category})").format(category=cat.name), cat.code)
+            for cat in tool_a_categories() if cat.other]
+
+
+def _indicator_options() -> list[tuple[str, str]]:
+    return [(_("not a state indicator"), "")] + [
+        (f"{code}: {name}", code) for code, (name, _higher) in INDICATORS.items()]
+
+
+def _group_options() -> list[tuple[str, str]]:
+    return [(f"{code}: {name}", code) for code, name in GROUP_NAMES.items()]
+
+
 MEASURE_SPECS = [
     Spec("indicator", "Indicator", required=True, help="what is measured, e.g. ELA distance "
          "from standard"),
     Spec("data_source", "Data source"),
-    Spec("student_group", "Student group", help="ALL, or a group code such as EL"),
+    Spec("state_indicator", "State indicator", "choice", options=_indicator_options,
+         help="the state's indicator this measures: its baseline then comes from the "
+              "state's file, and its results from next year's"),
+    Spec("student_group", "Student group", "choice", options=_group_options),
     Spec("baseline", "Baseline", "number"),
     Spec("baseline_year", "Baseline year", "int"),
     Spec("targets", "Targets", "targets"),
@@ -70,6 +116,27 @@ class PlanApp(App):
             specs=[Spec("mission", "Mission", "area"), Spec("vision", "Vision", "area"),
                    Spec("purpose", "Purpose (theory of action)", "theory")],
             on_change=live)
+        self.team_member = Editor(
+            self, self.comments, key="team_member", title=_("Team member"), model=TeamMember,
+            records=lambda: sorted(self.doc.of(TeamMember),
+                                   key=lambda m: (m.rank, m.name.lower())),
+            new_values=lambda: {"rank": len(self.doc.of(TeamMember)) + 1},
+            label=lambda r: _short(f"{r.name}, {r.position}" if r.position else r.name),
+            specs=[Spec("name", _("Name"), required=True, limit=200),
+                   Spec("position", _("Position"), limit=200),
+                   Spec("rank", _("Order"), "int", help=_("1 is listed first"))],
+            on_change=live)
+        self.signature = Editor(
+            self, self.comments, key="signature", title=_("Plan signature"), model=Signature,
+            records=lambda: sorted(self.doc.of(Signature), key=lambda s: s.signed),
+            new_values=dict,
+            label=lambda r: _short(f"{r.name} ({r.signed.isoformat()})"),
+            specs=[Spec("name", _("Name"), required=True, limit=200),
+                   Spec("position", _("Position"), limit=200),
+                   Spec("plan_role", _("Improvement plan role"), limit=200),
+                   Spec("signed", _("Date signed"), "date",
+                        help=_("signing says: ") + SIGNATURE_STATEMENT)],
+            on_change=live)
         self.glossary = Editor(
             self, self.comments, key="glossary", title="Glossary term", model=GlossaryTerm,
             records=lambda: sorted(self.doc.of(GlossaryTerm), key=lambda t: t.term.lower()),
@@ -82,12 +149,13 @@ class PlanApp(App):
             model=NeedsAssessment, single=True,
             records=lambda: self.doc.of(NeedsAssessment), new_values=dict,
             label=lambda r: "Needs assessment",
-            specs=[Spec("elements", "Elements assessed", "list", help="e.g. student "
-                        "outcomes, school climate, staff capacity (commas between)"),
-                   Spec("process", "How the assessment was done", "area"),
-                   Spec("participants", "Who took part", "area"),
-                   Spec("stakeholder_input", "What staff, families and students said",
-                        "area")],
+            specs=[Spec("elements", _("Elements included in the needs assessment"), "checks",
+                        options=_element_options, help=_("Tool A's categories")),
+                   Spec("element_other", _("Other elements"), "notes",
+                        options=_other_options),
+                   Spec("process", tool_a_prompt("process"), "area"),
+                   Spec("participants", _("Who took part"), "area"),
+                   Spec("stakeholder_input", tool_a_prompt("stakeholder_input"), "area")],
             on_change=live)
         self.swot = Editor(
             self, self.comments, key="swot", title="SWOT entry", model=SwotEntry,
@@ -157,16 +225,19 @@ class PlanApp(App):
                         "between")],
             on_change=live)
         self.editors: list[Editor[Any]] = [
-            self.direction, self.glossary, self.needs_assessment, self.swot, self.priority,
+            self.direction, self.team_member, self.signature, self.glossary,
+            self.needs_assessment, self.swot, self.priority,
             self.goal, self.goal_measure, self.strategy, self.strategy_measure, self.milestone,
             self.action]
         self.findings = widgets.HTML()
         self.findings.add_class("wb-findings")
         self.deleted = DeletedRecords(self, reload=self.load)
         tabs = widgets.Tab(children=[
-            widgets.VBox([self.direction.widget, self.glossary.widget]),
+            widgets.VBox([self.direction.widget, self.team_member.widget,
+                          self.signature.widget, self.glossary.widget,
+                          questions_panel("direction")]),
             widgets.VBox([self.needs_assessment.widget, self.swot.widget,
-                          self.priority.widget]),
+                          self.priority.widget, questions_panel("needs")]),
             widgets.VBox([self.goal.widget, self.goal_measure.widget]),
             widgets.VBox([self.strategy.widget, self.strategy_measure.widget]),
             widgets.VBox([self.milestone.widget, self.action.widget]),
@@ -175,7 +246,7 @@ class PlanApp(App):
                                "Strategies", "Milestones and actions", "Deleted"]):
             tabs.set_title(i, t)
         self.tabs = tabs
-        side = widgets.VBox([self.findings, coaching_panel("plan", "Coaching questions")],
+        side = widgets.VBox([self.findings, questions_panel("plan")],
                             layout=widgets.Layout(width="36%"))
         columns = widgets.HBox([widgets.VBox([tabs], layout=widgets.Layout(width="64%")),
                                 side])
@@ -218,7 +289,8 @@ class PlanApp(App):
 
     def load(self) -> None:
         self.refresh_doc()
-        for e in (self.direction, self.glossary, self.needs_assessment, self.swot,
+        for e in (self.direction, self.team_member, self.signature, self.glossary,
+                  self.needs_assessment, self.swot,
                   self.priority, self.goal, self.strategy):
             e.refresh()
         self.body.children = (self.view,)

@@ -25,7 +25,8 @@ from workbook import rootcause as rc
 from workbook.apps.common import App, Chart, esc, guard, run
 from workbook.apps.editor import Deleter
 from workbook.apps.forms import Field, Problems, Saver, clean_text, text_field
-from workbook.apps.panels import OpenComments, PlanExport, coaching_panel, practice_options
+from workbook.apps.panels import OpenComments, PlanExport, practice_options
+from workbook.apps.toolb import questions_panel
 from workbook.needs.model import Priority
 from workbook.records.base import Record
 from workbook.rootcause.model import FISHBONE_CATEGORIES, Cause, Symptom, Why, cause_flags
@@ -162,7 +163,7 @@ class RootCauseApp(App):
             widgets.HBox([self.save_button, self.deleter.button]), self.saver.place(),
             self.deleter.widget, self.deleter.saver.place()],
             layout=widgets.Layout(width="57%"))
-        side = widgets.VBox([coaching_panel("rootcause")], layout=widgets.Layout(width="43%"))
+        side = widgets.VBox([questions_panel("rootcause")], layout=widgets.Layout(width="43%"))
         columns = widgets.HBox([form, side], layout=widgets.Layout(width="100%"))
         columns.add_class("wb-cols")
         # the fishbone across the page, at a size whose labels can be read (>= 11 px)

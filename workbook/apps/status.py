@@ -26,6 +26,7 @@ from workbook import progress as pg
 from workbook.apps.common import App, Chart, esc, guard, run
 from workbook.apps.forms import Field, Problems, Saver, clean_text, parse_date, parse_number
 from workbook.apps.panels import PlanExport
+from workbook.apps.toolb import questions_panel
 from workbook.plan.model import Action
 from workbook.plan.tables import ordered_actions, title_of
 from workbook.progress.model import STATUSES, StatusUpdate
@@ -137,7 +138,7 @@ class StatusApp(App):
                          "same report the regional batch writes, with small groups of "
                          "students hidden. It opens in any browser, with no network, and "
                          "prints.</p>"),
-            self.report_button, self.report_link])
+            self.report_button, self.report_link, questions_panel("implement")])
 
     def url_params(self) -> dict[str, str]:
         return {"month": self.month.value.strftime("%Y-%m") if self.month.value else ""}
@@ -216,37 +217,13 @@ class StatusApp(App):
     def build_report(self) -> None:
         """Run the quarterly report workbook for the chosen month's quarter; offer the page
         as a download (the server serves no files, so it travels inside the link)."""
-        import base64
-
-        from workbook.errors import WorkbookError
-        from workbook.run import batch
-
         if self.dirty:
             self.messages.info("Save this month's updates first: the report reads what is "
                                "saved.")
             return
         plan_year, quarter = pg.quarter_of(self.start, month_end(self.month.value))
-        self.report_button.disabled = True
-        self.report_link.value = (f"<p class='wb-msg-info'>Building the report for plan year "
-                                  f"{plan_year}, quarter {quarter} (about ten seconds)...</p>")
-        try:
-            page = batch.report_now(self.region, self.district_id, "04_quarterly_report",
-                                    overrides={"quarter": quarter, "plan_year": plan_year,
-                                               "plan_start": self.start.isoformat(),
-                                               "audience": "stakeholder"},
-                                    database_url=self.store.url)
-        except WorkbookError as err:
-            self.report_link.value = f"<p class='wb-msg-error'>No report: {esc(err)}</p>"
-            return
-        finally:
-            self.report_button.disabled = False
-        data = base64.b64encode(page.encode("utf-8")).decode("ascii")
-        name = f"quarterly-report-{self.district_id}-year{plan_year}-q{quarter}.html"
-        self.report_link.value = (
-            f"<p><a class='wb-report-download' download='{esc(name)}' "
-            f"href='data:text/html;charset=utf-8;base64,{data}'>Download the quarterly report "
-            f"(plan year {plan_year}, quarter {quarter}, {len(page) // 1024} KB)</a></p>")
-        self.report_html = page
+        self.report_html = printable_report(self, self.report_button, self.report_link,
+                                            self.start, plan_year, quarter)
 
     # -- saving ------------------------------------------------------------------------
     def read(self) -> tuple[list[StatusUpdate], Problems]:
@@ -318,6 +295,40 @@ def _table(frame: pd.DataFrame) -> str:
     table = shown.to_html(index=False, escape=True, border=0, classes="wb-table",
                           float_format=lambda v: f"{v:,.0f}")
     return f"<div class='wb-wide'>{table}</div>"  # scrolls sideways on a phone
+
+
+def printable_report(app: App, button: widgets.Button, link: widgets.HTML, start: dt.date,
+                     plan_year: int, quarter: int) -> str | None:
+    """Run workbook 04 for one quarter of `app`'s district, from what is saved, and put a
+    download link to the page in `link` (the server serves no files, so the page travels
+    inside the link); returns the page, or None when it could not be built (said in
+    `link`). Shared by the monthly status app and the monitoring app."""
+    import base64
+
+    from workbook.errors import WorkbookError
+    from workbook.run import batch
+
+    button.disabled = True
+    link.value = (f"<p class='wb-msg-info'>Building the report for plan year {plan_year}, "
+                  f"quarter {quarter} (about ten seconds)...</p>")
+    try:
+        page = batch.report_now(app.region, app.district_id, "04_quarterly_report",
+                                overrides={"quarter": quarter, "plan_year": plan_year,
+                                           "plan_start": start.isoformat(),
+                                           "audience": "stakeholder"},
+                                database_url=app.store.url)
+    except WorkbookError as err:
+        link.value = f"<p class='wb-msg-error'>No report: {esc(err)}</p>"
+        return None
+    finally:
+        button.disabled = False
+    data = base64.b64encode(page.encode("utf-8")).decode("ascii")
+    name = f"quarterly-report-{app.district_id}-year{plan_year}-q{quarter}.html"
+    link.value = (
+        f"<p><a class='wb-report-download' download='{esc(name)}' "
+        f"href='data:text/html;charset=utf-8;base64,{data}'>Download the quarterly report "
+        f"(plan year {plan_year}, quarter {quarter}, {len(page) // 1024} KB)</a></p>")
+    return page
 
 
 def app() -> None:

@@ -46,6 +46,7 @@ __all__ = [
     "elements",
     "glossary",
     "glossary_entries",
+    "merge_glossary",
     "is_element_code",
     "is_practice_code",
     "levels",
@@ -210,11 +211,17 @@ class _CoachingFile(_Frozen):
 
 
 class GlossaryEntry(_Frozen):
-    """One glossary term, its definition and where the definition comes from."""
+    """One glossary term, its definition and where the definition comes from; `states`
+    names the states whose systems it belongs to (empty: every state's)."""
 
     term: str = Field(min_length=1)
     definition: str = Field(min_length=1)
     source: str = Field(min_length=1)
+    states: tuple[str, ...] = ()
+
+    def for_state(self, state: str) -> bool:
+        """Whether a report on a district of `state` explains this term."""
+        return not self.states or state.upper() in {s.upper() for s in self.states}
 
 
 class _GlossaryFile(_Frozen):
@@ -377,16 +384,68 @@ def coaching_questions(stage: str) -> tuple[CoachingQuestion, ...]:
     return coaching_stage(stage).questions
 
 
-def glossary_entries() -> tuple[GlossaryEntry, ...]:
-    """Every glossary term with its definition and source, in the file's order."""
-    return _glossary().terms
+@functools.cache
+def _state_glossary(state: str) -> tuple[GlossaryEntry, ...]:
+    """A state's own terms (parameters/states/<st>/glossary.yaml), each tagged with it;
+    () for a state without the file."""
+    from workbook.identification.model import folder
+
+    path = folder(state) / "glossary.yaml"
+    if not path.is_file():
+        return ()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        terms = raw.get("terms") if isinstance(raw, dict) else None
+        if not isinstance(terms, list):
+            raise ValueError("expected a `terms:` list")
+        tagged = [{**t, "states": [state.upper()]} if isinstance(t, dict) else t
+                  for t in terms]
+        return _GlossaryFile.model_validate({"terms": tagged}).terms
+    except (OSError, ValueError, yaml.YAMLError) as exc:  # ValidationError is a ValueError
+        raise WorkbookError(f"{path}: the state's glossary is invalid; fix the file:\n{exc}"
+                            ) from None
 
 
-def glossary() -> dict[str, str]:
-    """The one glossary, term -> definition (a new dict each call, so callers may add to it).
+def glossary_entries(state: str | None = None) -> tuple[GlossaryEntry, ...]:
+    """Every glossary term with its definition and source, in the file's order.
+
+    `state` None: the catalogue file as written (every term, whatever its tag). A state
+    ("CA", "OR"): the terms for every state and that state's, then the state's own file's
+    (parameters/states/<st>/glossary.yaml); each term once, ignoring case, the state's
+    definition winning over a general one of the same name.
+    """
+    if state is None:
+        return _glossary().terms
+    own = _state_glossary(state)
+    taken = {t.term.casefold() for t in own}
+    general = [t for t in _glossary().terms
+               if t.for_state(state) and t.term.casefold() not in taken]
+    return (*general, *own)
+
+
+def glossary(state: str | None = None) -> dict[str, str]:
+    """The one glossary, term -> definition (a new dict each call, so callers may add to it);
+    for `state`, the terms a report on that state's districts explains (see
+    `glossary_entries`).
 
     Why one: reports and plans used to keep their own lists, so a report could explain
     "Milestone" and "milestone" twice, differently. A plan's own terms replace these by name,
-    ignoring case (see `workbook.report.page.render`).
+    ignoring case (`merge_glossary`, used by `workbook.report.page.render`).
     """
-    return {t.term: t.definition for t in _glossary().terms}
+    return {t.term: t.definition for t in glossary_entries(state)}
+
+
+def merge_glossary(own: dict[str, str] | None = None, state: str | None = None
+                   ) -> dict[str, str]:
+    """The glossary for `state` with a plan's own terms over it, each term once ignoring
+    case (the plan's spelling and definition win), sorted ignoring case.
+
+    Why ignore case: a plan's "milestone" and the catalogue's "Milestone" are one term, and a
+    report that explains it twice, differently, confuses its readers. Why by state: an
+    Oregon report has no Dashboard colors to explain, and a California one no ESDs; a plan's
+    own term is kept whatever its state (the team wrote it).
+    """
+    terms = {term.casefold(): (term, text) for term, text in glossary(state).items()}
+    for term, text in (own or {}).items():
+        terms[term.casefold()] = (term, text)
+    return dict(sorted(terms.values(), key=lambda item: item[0].casefold()))

@@ -6,5 +6,6 @@ from workbook.facade import exports
 
 if TYPE_CHECKING:
     from workbook.direction.model import *  # noqa: F403
+    from workbook.direction.tables import *  # noqa: F403
 
-__getattr__, __dir__ = exports(__name__, "model")
+__getattr__, __dir__ = exports(__name__, "model", "tables")

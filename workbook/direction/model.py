@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import ClassVar
 
@@ -51,6 +52,34 @@ class Measure(Record):
         bad = [y for y in v if not 1 <= int(y) <= 5]
         if bad:
             raise ValueError(f"target years must be plan years 1-5, found {bad}")
+        return v
+
+
+class TeamMember(Record):
+    """A member of the leadership team (Tool A's at-a-glance "Name / Position")."""
+
+    kind: ClassVar[str] = "team_member"
+    name: ShortText
+    position: ShortText = ""
+    rank: int = Field(default=1, ge=1, le=999)  # order on the at-a-glance page
+
+
+class Signature(Record):
+    """A plan signature (Tool A: "I have reviewed the plan and understand the work that we
+    need to do together to fully implement the plan"): name, position, improvement plan
+    role and the date signed."""
+
+    kind: ClassVar[str] = "signature"
+    name: ShortText
+    position: ShortText = ""
+    plan_role: ShortText = ""
+    signed: dt.date
+
+    @field_validator("signed")
+    @classmethod
+    def _not_future(cls, v: dt.date) -> dt.date:
+        if v > dt.date.today() + dt.timedelta(days=1):
+            raise ValueError(f"a plan cannot be signed on {v}, a date still to come")
         return v
 
 

@@ -33,9 +33,9 @@ from workbook import catalogue, progress
 from workbook.direction.model import Direction, GlossaryTerm, Goal, Measure
 from workbook.errors import WorkbookError
 from workbook.files import atomic_path
-from workbook.needs.model import NeedsAssessment, Priority, SwotEntry
+from workbook.needs.model import NeedsAssessment, Priority, SwotEntry, element_label
 from workbook.plan.model import Action, Milestone, Strategy
-from workbook.progress.model import STATUSES, Support
+from workbook.progress.model import STATUSES
 from workbook.records.base import R, Record
 from workbook.records.document import PlanDocument
 from workbook.rootcause.model import Cause, Symptom, Why, cause_flags
@@ -54,9 +54,11 @@ __all__ = [
 
 BANNER = "ILLUSTRATIVE SAMPLE PLAN — not a real district plan"
 STATUS_SHEET = "Action status"
+#: Tool A's reporting template: the year, quarters side by side, semesters for strategies.
+YEAR_SHEET = "Reporting Q1-Q4"
 SHEETS = ("At a glance", "Direction", "Goal measures", "Needs assessment", "SWOT", "Priorities",
           "Root causes", "Strategies", "Strategy measures", "Milestones and actions",
-          STATUS_SHEET, "Quarterly report", "Supports", "Glossary")
+          STATUS_SHEET, "Quarterly report", YEAR_SHEET, "Supports", "Glossary")
 #: the columns of the Action status sheet, in order
 STATUS_COLUMNS = ("Action id", "Milestone", "Action", "Owner", "Due", "Status", "Date",
                   "Output delivered", "Budget used", "Cause", "Adjustment")
@@ -211,8 +213,9 @@ class _Plan:
     """The document with Tool A numbering and lookups, and the quarterly report's tables
     (None when no plan start date is known)."""
 
-    def __init__(self, doc: PlanDocument, quarter: dict[str, pd.DataFrame] | None):
-        self.doc, self.quarter = doc, quarter
+    def __init__(self, doc: PlanDocument, quarter: dict[str, pd.DataFrame] | None,
+                 year: dict[str, pd.DataFrame] | None = None):
+        self.doc, self.quarter, self.year = doc, quarter, year
         org = doc.organisation
         self.banner = bool(org and org.illustrative)
         self.number: dict[str, str] = {}
@@ -282,8 +285,16 @@ def _glance_fields(plan: _Plan, org) -> list[tuple[str, Any]]:
               ("Contact information", org.contacts), ("Date of plan", org.plan_start),
               ("Plan end", org.plan_end),
               ("Date of update", max(stamps).date() if stamps else None)]
-    fields += _listed("Leadership team members", org.leadership_team)
-    fields += _listed("Plan signatures", org.signatures)
+    from workbook.direction.tables import signatures_table, team_table
+
+    team = [", ".join(x for x in (r.name, r.position) if x)
+            for r in team_table(plan.doc).itertuples()]
+    signed = [" ".join(x for x in (r.name, f"({r.position}, {r.plan_role})"
+                                   if r.plan_role else f"({r.position})" if r.position
+                                   else "", f"signed {r.signed}") if x)
+              for r in signatures_table(plan.doc).itertuples()]
+    fields += _listed("Leadership team members", team or org.leadership_team)
+    fields += _listed("Plan signatures", signed or org.signatures)
     return fields
 
 
@@ -352,7 +363,9 @@ def _needs(ws: Worksheet, plan: _Plan) -> None:
                       "completed?", "long"),
                Column("Who was involved?", "long"),
                Column("How was stakeholder input included?", "long"))
-    rows = [("\n".join(n.elements), n.process, n.participants,
+    rows = [("\n".join([element_label(e) for e in n.elements]  # Tool A's wording
+                       + [f"{element_label(k)}, other: {t}" for k, t in n.element_other.items()]),
+             n.process, n.participants,
              n.stakeholder_input) for n in plan.doc.of(NeedsAssessment)]
     _table(ws, "NEEDS ASSESSMENT (refer to 2. Assess needs)", columns, rows,
            banner=plan.banner)
@@ -527,10 +540,13 @@ QUARTERLY_HEADERS = {
     "parent": "Goal or strategy", "indicator": "Indicator", "student_group": "Student group",
     "higher_is_better": "Higher is better", "baseline": "Baseline",
     "baseline_year": "Baseline year", "target": "Target", "latest_result": "Latest result",
-    "result_year": "Result plan year", "on_track": "On track", "strategy_id": "Strategy id",
+    "result_year": "Result plan year", "on_track": "On track",
+    "explanation": "Explanation & needed adjustments", "result_source": "Result from",
+    "strategy_id": "Strategy id",
     "milestone_id": "Milestone id", "action_id": "Action id", "measure_id": "Measure id",
 }
-_LONG = {"outputs", "outputs_list", "causes_adjustments", "cause", "adjustment"}
+_LONG = {"outputs", "outputs_list", "causes_adjustments", "cause", "adjustment",
+         "explanation"}
 _QUARTER_TITLE = "QUARTERLY REPORTING — IMPLEMENTATION DATA"
 
 
@@ -635,13 +651,86 @@ def _supports(ws: Worksheet, plan: _Plan) -> None:
     columns = (Column("Supports needed", "long"), Column("Provided"),
                Column("Provider (district, state or other organization)"),
                Column("How were supports used?", "long"),
-               Column("How effective were the supports? (1 not at all - 4 very)", "num"))
-    rows = [(s.need, s.provided, s.provider, s.how_used, s.effectiveness)
-            for s in plan.doc.of(Support)]
+               Column("How effective were the supports? (1 not at all - 4 very)", "num"),
+               Column("Type of support"), Column("Priority served"),
+               Column("Strategy served"), Column("Needed", "date"),
+               Column("Requested", "date"), Column("Provided on", "date"),
+               Column("Effectiveness in words"),
+               Column("Evidence of effectiveness (data)", "long"))
+    frame = progress.supports_table(plan.doc)
+    rows = [(r.need, r.provided, r.provider, r.how_used, _plain(r.effectiveness),
+             r.support_type, r.priority, r.strategy, r.needed, r.requested, r.provided_on,
+             r.effectiveness_label, r.evidence) for r in frame.itertuples(index=False)]
     _table(ws, "SUPPORTS", columns, rows, banner=plan.banner,
            notes=("List any support(s) provided by the district, state, or other "
                   "organizations. Identify how the supports were used and how effective the "
                   "supports were, based on data.",))
+
+
+def _grid(ws: Worksheet, row: int, head: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """One block of Tool A's reporting grid: a bold header row, then label + cells; returns
+    the next free row (one blank row after the block)."""
+    _header(ws, row, [Column(h) for h in head])
+    last = row
+    for last, values in enumerate(rows, row + 1):
+        ws.cell(last, 1, values[0]).font = _BOLD
+        for c, value in enumerate(values[1:], 2):
+            _put(ws.cell(last, c), value, "long")
+    return last + 2
+
+
+def _year_sheet(ws: Worksheet, plan: _Plan) -> None:
+    """Tool A's reporting template for the plan year: per strategy a semester grid, per
+    milestone a quarter grid (`progress.year_tables`, the grid workbook 04 shows), the
+    milestone reviews, the performance data with the explanation column, and the
+    adjustments to the plan."""
+    title = "REPORTING — IMPLEMENTATION DATA BY QUARTER AND SEMESTER (TOOL A)"
+    if plan.year is None or plan.quarter is None:
+        _title(ws, title, ("No plan start date is recorded (At a glance: Date of plan), so "
+                           "the quarters cannot be worked out. Set the organisation's plan "
+                           "start, or pass plan_start to export_plan, and export again.",),
+               plan.banner, 4)
+        return
+    period = plan.quarter["period"].iloc[0]
+    row = _title(ws, title, (
+        f"Plan year {period['plan_year']}, figures as of {period['as_of'].isoformat()}; "
+        "quarters not begun are empty. The same grid as workbook 04.", progress.RULES),
+        plan.banner, 5)
+    ws.freeze_panes = ws.cell(row + 1, 1)  # under the first grid's header
+    year = plan.year
+    grid_st, grid_ms = year["strategies"], year["milestones"]
+    for sid, rows in grid_st.groupby("strategy_id", sort=False):
+        row = _grid(ws, row, [f"Strategy: {rows['strategy'].iloc[0]}", "1st Semester",
+                              "2nd Semester"],
+                    rows[["item", "semester_1", "semester_2"]].itertuples(index=False,
+                                                                           name=None))
+        for _mid, ms in grid_ms[grid_ms["strategy_id"] == sid].groupby("milestone_id",
+                                                                        sort=False):
+            row = _grid(ws, row, [f"Milestone: {ms['milestone'].iloc[0]}", "1st Quarter",
+                                  "2nd Quarter", "3rd Quarter", "4th Quarter"],
+                        ms[["item", "q1", "q2", "q3", "q4"]].itertuples(index=False,
+                                                                         name=None))
+    reviews = year["reviews"]
+    ws.cell(row, 1, "Milestone reviews (at least once a semester)").font = _BOLD
+    row = _grid(ws, row + 1, ["Milestone", "Semester", "Date", "Complete", "Reviewer",
+                              "Notes"],
+                [(r.milestone, r.semester, r.date, r.complete, r.reviewer, r.notes)
+                 for r in reviews.itertuples(index=False)])
+    perf = plan.quarter["performance"]
+    ws.cell(row, 1, "Performance data").font = _BOLD
+    row = _grid(ws, row + 1, ["Goal or strategy", "Indicator", "Target", "Annual progress",
+                              "Explanation & needed adjustments"],
+                [(r.parent, r.indicator, _plain(r.target), _plain(r.latest_result),
+                  r.explanation) for r in perf.itertuples(index=False)])
+    adjustments = plan.quarter["adjustments"]
+    ws.cell(row, 1, "Adjustments to the plan").font = _BOLD
+    _grid(ws, row + 1, ["What was adjusted", "Date", "What changed", "Why", "Who was told",
+                        "Told on"],
+          [(r.adjusted, r.date, r.change, r.reason, r.told, r.told_on)
+           for r in adjustments.itertuples(index=False)])
+    ws.column_dimensions["A"].width = 40
+    for letter in "BCDEF":
+        ws.column_dimensions[letter].width = 30
 
 
 def _glossary(ws: Worksheet, plan: _Plan) -> None:
@@ -662,16 +751,25 @@ def _strategy_measures(ws: Worksheet, plan: _Plan) -> None:
 
 _BUILDERS = dict(zip(SHEETS, (
     _at_a_glance, _direction, _goal_measures, _needs, _swot, _priorities, _root_causes,
-    _strategies, _strategy_measures, _milestones, _action_status, _quarterly, _supports,
-    _glossary), strict=True))
+    _strategies, _strategy_measures, _milestones, _action_status, _quarterly, _year_sheet,
+    _supports, _glossary), strict=True))
 
 
 def build_workbook(doc: PlanDocument, *, as_of: dt.date | None = None,
                    plan_start: dt.date | None = None, quarter: int | None = None,
                    plan_year: int | None = None) -> Workbook:
     """The plan as an openpyxl workbook (not yet saved); the quarter as in `quarter_report`."""
-    plan = _Plan(doc, quarter_report(doc, as_of=as_of, plan_start=plan_start, quarter=quarter,
-                                     plan_year=plan_year))
+    tables = quarter_report(doc, as_of=as_of, plan_start=plan_start, quarter=quarter,
+                            plan_year=plan_year)
+    year = None
+    if tables is not None:
+        org = doc.organisation
+        start = plan_start or (org.plan_start if org else None)
+        period = tables["period"].iloc[0]
+        if start is not None:
+            year = progress.year_tables(doc, start, int(period["plan_year"]),
+                                        as_of=period["as_of"])
+    plan = _Plan(doc, tables, year)
     wb = Workbook()
     wb.remove(wb.active)
     for name, build in _BUILDERS.items():

@@ -25,7 +25,17 @@ from workbook.data.groups import GROUP_NAMES, group_name
 from workbook.data.model import COLOR_NAMES, INDICATORS, PERCENT_INDICATORS
 from workbook.data.oregon import ROLLUP_MARK
 from workbook.errors import WorkbookError
-from workbook.needs.model import Rating, aggregate_ratings
+from workbook.i18n import _
+from workbook.needs.model import (
+    Consensus,
+    NeedsAssessment,
+    Rating,
+    Reflection,
+    aggregate_ratings,
+    element_label,
+    tool_a_categories,
+    tool_a_prompt,
+)
 from workbook.privacy import NOT_REPORTED
 
 #: The label for a reported status the state gave no color (too few students, or no colors
@@ -398,7 +408,8 @@ def _trend_rows(part: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- Tool C profile
 
 
-def rubric_profile(ratings: list[Rating], min_raters: int = 1) -> pd.DataFrame:
+def rubric_profile(ratings: list[Rating], min_raters: int = 1,
+                   consensus: Iterable[Consensus] = ()) -> pd.DataFrame:
     """Tool C self-reflection by domain and by practice, named from the catalogue, anonymous.
 
     One row per domain (``scope`` "domain") followed by its practices (``scope`` "practice"),
@@ -407,6 +418,9 @@ def rubric_profile(ratings: list[Rating], min_raters: int = 1) -> pd.DataFrame:
     `workbook.needs.aggregate_ratings`; no rater names appear. ``label``: "strength" for a mean
     of 3 or more, "weakness" for 2 or less, "between" otherwise, "not rated", or
     "too few raters" when fewer than `min_raters` people rated it (its figures are blanked).
+    ``consensus_level`` and ``consensus_name``: the level the team agreed for a practice
+    (`consensus`, the latest saved per practice), beside the aggregate and never derived
+    from it; empty for domains and for practices without one.
     """
     stats = {by: aggregate_ratings(ratings, by=by).set_index(by) if ratings else None
              for by in ("domain", "practice")}
@@ -442,6 +456,118 @@ def rubric_profile(ratings: list[Rating], min_raters: int = 1) -> pd.DataFrame:
     out["label"] = out.apply(label, axis=1)
     out["level_name"] = pd.array([level_names.get(int(round(m))) if pd.notna(m) else None
                                   for m in out["mean_level"]], dtype="string")
+    agreed = _latest_consensus(consensus)
+    levels = [agreed[c].level if s == "practice" and c in agreed else None
+              for s, c in zip(out["scope"], out["code"], strict=True)]
+    out["consensus_level"] = pd.array(levels, dtype="Int64")
+    out["consensus_name"] = pd.array([level_names.get(lv) if lv is not None else None
+                                      for lv in levels], dtype="string")
+    return out
+
+
+def _latest_consensus(consensus: Iterable[Consensus]) -> dict[str, Consensus]:
+    """The team's consensus per practice: the most recently saved when there are several."""
+    out: dict[str, Consensus] = {}
+    for c in sorted(consensus, key=lambda c: (c.updated_at is not None, c.updated_at
+                                              or 0, c.version)):
+        out[c.practice] = c
+    return out
+
+
+#: The columns of `profile_table`, in reading order.
+PROFILE_DISPLAY = ["scope", "code", "name", "raters", "mean_level", "agreement", "label",
+                   "consensus_level", "consensus_name"]
+
+
+def consensus_table(profile: pd.DataFrame) -> pd.DataFrame:
+    """The practices with the team's anonymous mean beside the level the team agreed on:
+    practice, name, raters, mean_level, consensus_level, consensus_name, and `differs`
+    ("yes" when the agreed level is a whole level or more from the mean)."""
+    rows = profile[profile["scope"] == "practice"]
+    out = rows[["code", "name", "raters", "mean_level", "consensus_level",
+                "consensus_name"]].rename(columns={"code": "practice"}).reset_index(drop=True)
+    gap = (out["consensus_level"].astype("Float64") - out["mean_level"]).abs()
+    out["differs"] = pd.array([_("yes") if pd.notna(g) and g >= 1 else "" for g in gap],
+                              dtype="string")
+    return out
+
+
+# --------------------------------------------------------------------------- Tool A, Tool C texts
+
+NEEDS_ELEMENT_COLUMNS = ["category", "included", "other"]
+
+
+def needs_elements_table(assessments: Iterable[NeedsAssessment]) -> pd.DataFrame:
+    """Tool A's needs-assessment elements, one row per category in the template's order:
+    `included` lists the boxes checked ("attendance, behavior"; "yes" for a category with
+    no boxes of its own; "" when none), `other` the text of its "other: ___" blank.
+    Elements stored as free text (older plans) follow under category "Other (as written)".
+    """
+    checked: set[str] = set()
+    other: dict[str, str] = {}
+    loose: list[str] = []
+    for a in assessments:
+        checked.update(a.elements)
+        other.update(a.element_other)
+    rows = []
+    for cat in tool_a_categories():
+        if cat.options:
+            included = ", ".join(o.name for o in cat.options if f"{cat.code}.{o.code}"
+                                 in checked)
+        else:
+            included = _("yes") if cat.code in checked else ""
+        rows.append({"category": cat.name, "included": included,
+                     "other": other.get(cat.code, "")})
+    known = {c for cat in tool_a_categories() for c in cat.codes()}
+    loose = sorted(c for c in checked if c not in known)
+    if loose:
+        rows.append({"category": _("Other (as written)"), "included": ", ".join(
+            element_label(c) for c in loose), "other": ""})
+    return pd.DataFrame(rows, columns=NEEDS_ELEMENT_COLUMNS)
+
+
+def needs_process_table(assessments: Iterable[NeedsAssessment]) -> pd.DataFrame:
+    """Tool A's two questions about the needs assessment (its own wording, tool_a.yaml) and
+    the team's answers: how it was completed and who was involved (process, participants),
+    and how stakeholder input was included. Columns `question` and `answer`."""
+    rows = []
+    for a in assessments:
+        who = " " + _("Who took part: {who}").format(who=a.participants) \
+            if a.participants else ""
+        rows += [{"question": tool_a_prompt("process"), "answer": (a.process + who).strip()},
+                 {"question": tool_a_prompt("stakeholder_input"),
+                  "answer": a.stakeholder_input}]
+    return pd.DataFrame(rows, columns=["question", "answer"])
+
+
+REFLECTION_COLUMNS = ["domain", "domain_name", "prompt", "writers", "strengths", "weaknesses"]
+
+
+def reflections_table(reflections: Iterable[Reflection], min_writers: int = 2) -> pd.DataFrame:
+    """Tool C's "Strengths and Weaknesses in ..." per domain, every rater's text together
+    and no rater named: the texts are listed in alphabetical order (not the order written),
+    and a domain that fewer than `min_writers` people wrote about shows only that count, so
+    no one's words can be told apart by elimination."""
+    by_domain: dict[int, list[Reflection]] = {}
+    for r in reflections:
+        if r.strengths or r.weaknesses:
+            by_domain.setdefault(r.domain, []).append(r)
+    rows = []
+    for d in catalogue.domains():
+        mine = by_domain.get(int(d.code), [])
+        writers = len({r.rater for r in mine})
+        row = {"domain": d.code, "domain_name": d.name, "prompt": d.reflection_prompt,
+               "writers": writers, "strengths": "", "weaknesses": ""}
+        if writers >= min_writers:
+            for key in ("strengths", "weaknesses"):
+                row[key] = " • ".join(sorted({getattr(r, key) for r in mine
+                                              if getattr(r, key)}))
+        elif writers:
+            row["strengths"] = row["weaknesses"] = _(
+                "hidden: fewer than {n} people wrote about this domain").format(n=min_writers)
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=REFLECTION_COLUMNS)
+    out["writers"] = out["writers"].astype("Int64")
     return out
 
 

@@ -52,11 +52,32 @@ import pandas as pd
 from workbook import catalogue
 from workbook.data.groups import group_name
 from workbook.data.model import COLOR_NAMES, INDICATORS, PERCENT_INDICATORS
-from workbook.direction.model import Direction, GlossaryTerm, Goal, Measure
+from workbook.direction.model import (
+    Direction,
+    GlossaryTerm,
+    Goal,
+    Measure,
+    Signature,
+    TeamMember,
+)
 from workbook.errors import WorkbookError
-from workbook.needs.model import NEEDS_ELEMENTS, NeedsAssessment, Priority, Rating, SwotEntry
+from workbook.needs.model import (
+    Consensus,
+    NeedsAssessment,
+    Priority,
+    Rating,
+    Reflection,
+    SwotEntry,
+)
 from workbook.plan.model import Action, Milestone, Strategy
-from workbook.progress.model import Comment, StatusUpdate, Support
+from workbook.progress.model import (
+    Adjustment,
+    Comment,
+    MilestoneReview,
+    Result,
+    StatusUpdate,
+    Support,
+)
 from workbook.progress.tables import add_months
 from workbook.records.document import PlanDocument
 from workbook.records.organisation import Organisation
@@ -377,8 +398,8 @@ def sample_plan(district_id: str, outcomes: pd.DataFrame, *, year: int = 2024,
 
     # Stage 2: needs ---------------------------------------------------------------------
     add(NeedsAssessment,
-        elements=[e for e in NEEDS_ELEMENTS if e not in ("staff data", "fiscal and resource "
-                                                                       "data")],
+        elements=list(SAMPLE_ELEMENTS),
+        element_other={"demographics": "foster youth and students experiencing homelessness"},
         process=_ill(f"In fall {start.year} the leadership team reviewed the {school_year} "
                      "Dashboard results by indicator and student group, rated the district on "
                      "Tool C, and ran a 5 Whys and a fishbone analysis for each priority."),
@@ -449,14 +470,162 @@ def sample_plan(district_id: str, outcomes: pd.DataFrame, *, year: int = 2024,
                            "measures that gauge the 'then' part of each strategy."),
         provided=True, provider=provider,
         how_used=_ill("two coaching sessions in the fall; the team rewrote its strategy "
-                      "measures and set monthly status reviews."), effectiveness=3)
+                      "measures and set monthly status reviews."), effectiveness=3,
+        # dated and typed, so the network view can ask whether the support worked; the
+        # type and month vary by district (no random draw: later ids do not move)
+        **_support_details(district_id, list(doc.of(Strategy)), start))
     assert ownerless is not None
     add(Comment, target=ownerless.id, author="Improvement coach (illustrative)",
         text=_ill("Who is responsible for this action? Naming one person lets the team track "
                   "it at the monthly status review and ask for support in time."),
         created=dt.datetime.combine(add_months(start, 2) + dt.timedelta(days=14),
                                     dt.time(15, 30), tzinfo=dt.UTC))
+    _tool_a_people_and_tool_c(add, doc, start, rng)
+    _monitoring(add, doc, start)
     return doc
+
+
+def _support_details(district_id: str, strategies: list, start: dt.date) -> dict:
+    """The sample support's type, practice, strategy, dates and evidence: coaching or
+    technical assistance, given in the plan's third, fourth or fifth month, by district."""
+    turn = sum(int(c) for c in district_id if c.isdigit())
+    first = strategies[0] if strategies else None
+    return {"support_type": ("coaching", "technical assistance")[turn % 2],
+            "practice": first.practice if first is not None else None,
+            "strategy": first.id if first is not None else "",
+            "requested": add_months(start, 1), "provided_on": add_months(start, 2 + turn % 3),
+            "evidence": _ill("the rewritten strategy measures name a number, a date and a "
+                             "source.")}
+
+
+#: Tool A needs-assessment elements the sample plans checked (codes in tool_a.yaml).
+SAMPLE_ELEMENTS = ("demographics.student", "demographics.community",
+                   "policies.school_improvement", "outcomes.assessments", "outcomes.graduation",
+                   "accountability", "engagement.attendance", "engagement.behavior",
+                   "opportunities.access", "practice", "climate", "performance_management")
+#: The sample leadership team: clearly fictional names, real-sounding positions, and the
+#: improvement plan role of those who sign (None: does not sign in the sample).
+SAMPLE_TEAM = (
+    ("Avery Example (fictional)", "Superintendent", "Plan lead"),
+    ("Jordan Sample (fictional)", "Director of Curriculum", None),
+    ("Riley Placeholder (fictional)", "Director of Student Services", None),
+    ("Morgan Demo (fictional)", "Principal", None),
+    ("Casey Specimen (fictional)", "Teacher leader", None),
+    ("Taylor Example (fictional)", "Parent advisory committee representative",
+     "Family and community voice"),
+)
+#: Each sample rater's strengths and weaknesses per Four Domains domain (Tool C).
+_SAMPLE_REFLECTIONS = {
+    1: ("Leaders meet monthly to review school data.",
+        "Roles for turnaround are not written down; decisions wait for the superintendent."),
+    2: ("New teachers have a mentor in their first year.",
+        "Coaching stops after year one; hard-to-staff schools rely on substitutes."),
+    3: ("Common benchmark assessments in ELA and math at every school.",
+        "Intervention time is scheduled but the groups rarely change with the data."),
+    4: ("Families say staff are welcoming.",
+        "Students are not asked about their school experience until high school."),
+}
+
+
+def _tool_a_people_and_tool_c(add, doc: PlanDocument, start: dt.date, rng) -> None:
+    """Tool A's leadership team and signatures, and Tool C's strengths and weaknesses per
+    domain and the team's consensus levels, for one sample plan (added last, so the ids of
+    the records before them do not move)."""
+    for rank, (name, position, role) in enumerate(SAMPLE_TEAM, 1):
+        add(TeamMember, name=name, position=position, rank=rank)
+        if role is not None:
+            add(Signature, name=name, position=position, plan_role=role,
+                signed=start - dt.timedelta(days=21 - 4 * rank // 3))
+    for rater in ("Rater A", "Rater B", "Rater C"):
+        for domain, (strength, weakness) in _SAMPLE_REFLECTIONS.items():
+            add(Reflection, rater=rater, domain=domain, strengths=_ill(strength),
+                weaknesses=_ill(weakness))
+    by_practice: dict[str, list[int]] = {}
+    for r in doc.of(Rating):
+        by_practice.setdefault(r.element[:2], []).append(r.level)
+    for practice, levels in sorted(by_practice.items()):
+        # what the team settled on after talking it through: near the mean, not computed
+        agreed = round(sum(levels) / len(levels)) + rng.choice((-1, 0, 0, 0))
+        add(Consensus, practice=practice, level=min(4, max(1, agreed)),
+            note=_ill("agreed at the leadership team's self-reflection meeting."))
+
+
+#: Sample supports of each type California offers every district (Level 1 of its system of
+#: support, parameters/states/ca/supports.yaml). Differentiated assistance (Level 2) and
+#: intensive intervention (Level 3) go only to LEAs the state identifies, so a sample plan
+#: does not invent them. (type, need, provider, how used, months after the start when
+#: needed / requested / provided (None: not yet), effectiveness, evidence)
+_SAMPLE_SUPPORTS = (
+    ("technical assistance", "help reading the Dashboard's student group results for the "
+     "needs assessment", "County Office of Education", "the data team rebuilt its gap "
+     "table and found two groups it had missed", 0, 0, 1, 4, "both groups now have a goal "
+     "measure and a baseline in the plan"),
+    ("professional development", "training for PLC leads on looking at student work",
+     "County Office of Education", "six leads trained; they ran the first data cycles",
+     1, 2, 3, 2, "half of the PLC agendas sampled in January used the protocol"),
+    ("coaching", "a coach for the attendance team's home-visit routine",
+     "County Office of Education", "", 4, 5, None, None, ""),
+)
+
+
+def _monitoring(add, doc: PlanDocument, start: dt.date) -> None:
+    """Stages 5-6 for one sample plan: dated supports of each Level 1 type, semester
+    milestone reviews, a plan-level adjustment and one to a milestone (with who was told),
+    and plan year 1 results with Tool A's explanation column (typed, illustrative: the
+    bundled files hold no 2024-25 results). Added last, so earlier ids do not move; no
+    random draws, so the other samples' draws do not move either."""
+    turn = sum(int(c) for c in doc.org_id if c.isdigit())
+    strategies = list(doc.of(Strategy))
+    priorities = list(doc.of(Priority))
+
+    def month(n: int | None) -> dt.date | None:
+        return None if n is None else add_months(start, n) + dt.timedelta(days=9)
+
+    for k, (kind, need, provider, used, needed, asked, given, score, evidence) in enumerate(
+            _SAMPLE_SUPPORTS):
+        add(Support, need=_ill(need), support_type=kind, provider=provider,
+            provided=given is not None, how_used=_ill(used) if used else "",
+            effectiveness=score, evidence=_ill(evidence) if evidence else "",
+            needed=month(needed), requested=month(asked), provided_on=month(given),
+            priority=priorities[k % len(priorities)].id if priorities else "",
+            strategy=strategies[k % len(strategies)].id if strategies else "")
+    year1 = [m for m in doc.of(Milestone) if m.plan_year == 1]
+    for k, m in enumerate(year1):
+        add(MilestoneReview, milestone=m.id, date=add_months(start, 5) + dt.timedelta(days=k),
+            semester=1, complete=False, reviewer="Leadership team",
+            notes=_ill("on track for June; the second action started late, so its training "
+                       "moves to January."))
+        add(MilestoneReview, milestone=m.id, date=add_months(start, 10) + dt.timedelta(days=k),
+            semester=2, complete=(turn + k) % 3 != 0, reviewer="Leadership team",
+            notes=_ill("complete: every action done and its output filed." if (turn + k) % 3
+                       else "not complete: one output is late; it carries into August."))
+    add(Adjustment, target="", date=add_months(start, 5) + dt.timedelta(days=2),
+        change=_ill("monthly status reviews move to the first Tuesday, with the coach present, "
+                    "and every action now has one named owner."),
+        reason=_ill("at the December review two actions were behind and one had no owner, "
+                    "so no one had asked for help in time."),
+        told=_ill("board of education (January study session), principals, school site "
+                  "councils"), told_on=add_months(start, 5) + dt.timedelta(days=20))
+    if year1:
+        add(Adjustment, target=year1[0].id, date=add_months(start, 6) + dt.timedelta(days=3),
+            change=_ill("the milestone's second training moves from November to January."),
+            reason=_ill("a substitute shortage cancelled the November release days."),
+            told=_ill("teachers and union representatives"),
+            told_on=add_months(start, 6) + dt.timedelta(days=5))
+    for k, measure in enumerate(doc.of(Measure)):
+        assert isinstance(measure, Measure)
+        target = measure.targets.get(1)
+        if measure.baseline is None or target is None:
+            continue
+        share = (0.5, 1.0, 1.25)[(turn + k) % 3]  # part of the way, on target, beyond
+        value = round(measure.baseline + share * (target - measure.baseline), 1)
+        met = value >= target if measure.higher_is_better else value <= target
+        add(Result, measure=measure.id, plan_year=1, value=value, source="typed",
+            school_year=add_months(start, 12).year,
+            explanation=_ill("on target: keep the strategy as planned." if met else
+                             "short of the year 1 target: the late start of the PLC "
+                             "training cost a semester; the team adds a second cycle in the "
+                             "fall."))
 
 
 def _swot(add, rows: pd.DataFrame, goals: list, year: int) -> None:
