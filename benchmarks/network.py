@@ -1,5 +1,6 @@
 """How long the network view's tables take for a region of 2,000 generated districts with
-complete plans (workbook.network.generate: ~110 records a district, 96,000 outcome rows).
+complete plans (workbook.network.generate: ~80 records a district; two years of 96,000
+outcome rows each, so the year-over-year tables are built too).
 
 Run: .venv/bin/python benchmarks/network.py [districts]
 Prints the seconds measured in this one run for generating the region (not counted) and for
@@ -17,7 +18,7 @@ from workbook.network import generate, tables
 
 def main(n: int = 2000) -> None:
     t0 = time.perf_counter()
-    net = generate.region(n)
+    net = generate.region(n, years=2)  # two years: year over year is built too
     records = sum(len(d.all()) for d in net.docs.values())
     t1 = time.perf_counter()
     print(f"generated {n} districts, {records} records, {len(net.outcomes)} outcome rows "

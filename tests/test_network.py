@@ -322,10 +322,33 @@ def test_support_effect_compares_with_similar_districts_without_it():
     assert "not an experiment" in tables.EFFECT_CAVEAT
 
 
-def test_support_effect_says_why_it_is_empty_without_dates(built):
-    assert built["effect"].empty  # the sample supports carry no date yet
-    note = tables.effect_note(built["effect"], built["supports"])
-    assert "provided_on" in note and "25 supports" in note
+def test_sample_supports_are_dated_so_the_effect_is_compared(net, built, store):
+    supports = _records(store, "support", net.district_ids)
+    given = [s for s in supports if s.provided]
+    dated = [s for s in given if s.provided_on is not None and s.provided_on <= net.as_of]
+    assert len(dated) >= len(net.district_ids)  # every sample district has one at least
+    effect = built["effect"]
+    assert len(effect) == len(dated)
+    assert collections.Counter(effect["district_id"]) == \
+        collections.Counter(s.org_id for s in dated)
+    assert len({s.support_type for s in dated}) >= 2  # so peers without a type exist
+    then = tables.behind_shares(net.docs, [s.provided_on for s in dated])
+    now = tables.behind_shares(net.docs, [net.as_of])[net.as_of]
+    for row in effect.itertuples(index=False):
+        before = then[row.provided_on].get(row.district_id, float("nan"))
+        assert row.behind_pct_then == pytest.approx(before, nan_ok=True)
+        if not pd.isna(before):
+            assert row.change == pytest.approx(now[row.district_id] - before, abs=0.06)
+    assert (effect["peers"] > 0).any()
+    note = tables.effect_note(effect, built["supports"])
+    assert note.startswith(f"{len(dated)} dated supports compared")
+
+
+def test_support_effect_says_why_it_is_empty_without_dates(net, built):
+    undated = built["supports"].assign(provided_on=None)
+    note = tables.effect_note(built["effect"].iloc[0:0], undated)
+    n = int(undated["provided"].sum())
+    assert "provided_on" in note and f"{n} supports provided" in note
 
 
 # ------------------------------------------------------------------------- inputs
@@ -361,8 +384,6 @@ def test_support_new_fields_are_optional_and_checked():
                   practice="1B", provided_on=dt.date(2024, 10, 1))
     assert new.practice == "1b" and new.practice_code == "1b"
     with pytest.raises(ValueError):
-        Support(org_id="1", need="x", support_type="a pep talk")
-    with pytest.raises(ValueError):
         Support(org_id="1", need="x", practice="5a")
 
 
@@ -378,11 +399,13 @@ def test_region_params_are_checked_and_kept_apart_from_district_notebooks():
 # ------------------------------------------------------------------------- scale
 @pytest.mark.slow
 def test_two_thousand_generated_districts_build_every_table():
-    net = generate.region(2000)
+    net = generate.region(2000, years=2)
     built = tables.network_tables(net)
     assert len(built["by_district"]) == len(built["matrix"]) == len(built["needs"]) == 2000
     assert len(built["actions"]) == sum(len(d.of(Action)) for d in net.docs.values())
-    assert len(built["indicators"]) == len(net.outcomes)
+    assert len(built["indicators"]) == len(net.outcomes) // 2  # this year's
+    assert len(built["indicator_years"]) == len(net.outcomes)  # both years
+    assert built["counties"]["leas"].sum() == 2000 and len(built["counties"]) == 10
     load = built["load"]
     room = (load["capacity"] - load["already_supporting"]).clip(lower=0)
     assert (load["proposed"] <= room).all()
@@ -415,7 +438,10 @@ def test_notebook_runs_and_shows_every_section(executed):
                          "html.parser")
     headings = [h.get_text(strip=True).replace("¶", "") for h in page.select("main h2")]
     assert headings == ["The coded strategy matrix", "Implementation by practice and by district",
-                        "Outcomes beside it", "Root-cause themes", "Supports"]
+                        "Outcomes beside it", "The state view", "Root-cause themes",
+                        "Supports"]
+    text = page.get_text()
+    assert "LEAs by county office" in text and "year over year" in text
     assert len(page.select("figure.wb-chart svg")) == 6
     assert "Monterey County" in page.get_text()
 
@@ -423,9 +449,13 @@ def test_notebook_runs_and_shows_every_section(executed):
 @pytest.mark.slow
 def test_notebook_published_tables_pass_the_disclosure_audit(executed, net):
     published = region_report.read_published(executed, "region", "05_region_network")
-    assert [t.name.rsplit("/", 1)[1] for t in published] == ["indicators"]
+    by_name = {t.name.rsplit("/", 1)[1]: t for t in published}
+    assert sorted(by_name) == ["indicator-years", "indicators"]
     assert not privacy.audit(published)
-    shown = published[0].frame
+    years = by_name["indicator-years"].frame
+    assert set(years["year"].astype(int)) == {net.prior_year, net.year}
+    assert years["n"].isna().any()  # small groups of both years hidden there too
+    shown = by_name["indicators"].frame
     hidden = shown[shown["n"].isna()]
     assert len(hidden) > 0  # small groups were suppressed
     assert hidden["status"].isna().all()
@@ -497,3 +527,267 @@ def test_report_charts_draw_offline_in_chromium(executed):
         assert page.locator("svg text", has_text="Alisal Union").count() >= 1
         page.close()
     assert not errors, errors
+
+
+# ------------------------------------------------------------------------- Oregon
+def _oregon_net(monkeypatch, rows=None) -> model.Network:
+    """The Oregon sample region without plans; `rows` stands in for the Oregon stage's
+    `network_rows` (None: whatever the stage offers)."""
+    from workbook.identification import oregon
+
+    if rows is not None:
+        monkeypatch.setattr(oregon, "network_rows", rows, raising=False)
+    return model.region_network("oregon-lbl", year=2022, document=PlanDocument)
+
+
+def test_oregon_identification_shows_growth_targets_triggers_tier_and_step(monkeypatch):
+    calls = []
+
+    def network_rows(region, outcomes, district_ids, documents=None):
+        calls.append((region.name, list(district_ids), sorted(documents)))
+        return pd.DataFrame({
+            "district_id": district_ids[:3],
+            "growth_targets_met": [2, 0, 4], "growth_targets_total": [5, 3, 4],
+            "triggers": ["growth targets", "", "none"],
+            "tier": ["primary", "none", "opportunity and innovation"],
+            "continuum_step": [2, None, ""]})
+
+    net = _oregon_net(monkeypatch, network_rows)
+    assert calls == [("oregon-lbl", net.district_ids, net.district_ids)]
+    assert len(net.district_ids) == 12
+    built = tables.network_tables(net)
+    ident = built["identification"]
+    assert list(ident.columns) == tables.OREGON_IDENT_COLUMNS
+    first, second, third = (ident.iloc[i] for i in range(3))
+    assert first["growth_targets"] == "2 of 5 met" and first["tier"] == "primary"
+    assert first["triggers"] == "growth targets" and first["continuum_step"] == "2"
+    assert "corrective-action triggers raised: growth targets" in first["summary"]
+    assert second["growth_targets"] == "0 of 3 met" and "no corrective" in second["summary"]
+    assert "designation file" not in first["summary"]  # a tier was given
+    assert third["growth_targets"] == "4 of 4 met"
+    assert ident.iloc[3:]["summary"].str.startswith("Not computed").all()
+    assert "level" not in ident.columns  # no California level in Oregon
+    by = built["by_district"].set_index("district_id")
+    assert "Oregon corrective-action trigger raised (growth targets)" in \
+        by.loc[first["district_id"], "reason"]
+    assert "trigger" not in by.loc[third["district_id"], "reason"]  # "none" is not raised
+    counties = built["counties"]
+    assert counties["leas"].sum() == 12
+    assert counties["tier primary"].sum() == 1
+    assert counties["tier opportunity and innovation"].sum() == 1
+    assert counties["triggers raised"].sum() == 1
+    assert built["ident_change"].empty and built["indicator_years"].empty  # one year
+
+
+def test_oregon_rows_missing_a_column_is_a_clear_error(monkeypatch):
+    net = _oregon_net(monkeypatch, lambda r, o, ids, documents=None: pd.DataFrame(
+        {"district_id": ids}))
+    with pytest.raises(WorkbookError, match="lack the columns"):
+        tables.identification_table(net)
+
+
+def _oregon_plans() -> dict[str, PlanDocument]:
+    from workbook.run import batch, context, regions
+    from workbook.samples import oregon as oregon_samples
+
+    outcomes = context.region_outcomes("oregon-lbl")
+    ids = [d for d, _ in batch.district_ids(regions.load("oregon-lbl"), outcomes)]
+    return {p.org_id: p for p in oregon_samples.sample_plans(outcomes, ids)}
+
+
+def test_oregon_sample_region_with_the_oregon_stage():
+    from workbook.identification import oregon
+
+    if not callable(getattr(oregon, "network_rows", None)):
+        pytest.skip("workbook.identification.oregon.network_rows is not written yet")
+    plans = _oregon_plans()
+    net = model.region_network("oregon-lbl", year=2022,
+                               document=lambda d: plans.get(d, PlanDocument(d)))
+    ident = tables.identification_table(net)
+    from workbook.run import regions
+
+    expected = oregon.network_rows(regions.load("oregon-lbl"), net.outcomes,
+                                   net.district_ids, documents=plans).set_index("district_id")
+    assert len(ident) == 12
+    for r in ident.itertuples(index=False):
+        o = expected.loc[r.district_id]
+        assert r.growth_targets_met == o["growth_targets_met"]
+        assert r.growth_targets_total == o["growth_targets_total"]
+        assert r.triggers == o["triggers"] and r.continuum_step == o["continuum_step"]
+        assert r.summary.startswith("Growth targets: ")
+        assert r.growth_by_year == o["growth_by_year"]
+        # the bundled files hold 2021-22 only, before plan year 1: nothing judged yet
+        assert (r.growth_targets == "no growth targets judged yet") == \
+            (o["growth_targets_total"] == 0)
+
+
+# ------------------------------------------------------------------------- state view
+def test_county_offices_count_levels_and_years_identified(net, built):
+    from workbook.identification import tables as ident_tables
+
+    counties = built["counties"]
+    assert list(counties["county"]) == ["Monterey"] and counties["leas"].sum() == 25
+    ident = built["identification"]
+    for lvl in (1, 2, 3):
+        assert counties[f"level {lvl} (2024)"].iloc[0] == int((ident["level"] == lvl).sum())
+    hist = ident_tables.history(net.lists, net.identification)
+    hist = hist[hist["org_id"].isin(net.district_ids) & hist["identified"]]
+    for year, n in hist.groupby("year").size().items():
+        assert counties[f"identified {year}"].iloc[0] == n
+    assert sorted(counties["district_ids"].iloc[0].split(", ")) == net.district_ids
+
+
+def test_county_offices_fall_back_to_the_cds_county_code(net):
+    ids = ["01611190000000", "01611270000000", "19647330000000"]
+    bare = model.Network(title="t", state="CA", year=2024, as_of=net.as_of,
+                         docs={d: PlanDocument(d) for d in ids}, names={d: d for d in ids},
+                         counties=dict.fromkeys(ids, ""), outcomes=net.outcomes)
+    ident = tables.identification_table(bare)
+    out = tables.county_offices(bare, ident).set_index("county")
+    assert out.loc["county code 01", "leas"] == 2 and out.loc["county code 19", "leas"] == 1
+
+
+def test_year_over_year_compares_the_two_latest_years(net, built):
+    assert net.prior_year == 2018 and net.prior_identification is not None
+    change = built["ident_change"]
+    assert len(change) == 25 and set(change["year_then"]) == {2018}
+    for r in change.itertuples(index=False):
+        lea = net.prior_identification.lea(r.district_id)
+        assert (pd.isna(r.level_then) if lea is None else r.level_then == lea["level"])
+        if not pd.isna(r.level_then) and not pd.isna(r.level_now):
+            word = ("more" if r.level_now > r.level_then else "less"
+                    if r.level_now < r.level_then else "same")
+            assert r.change.startswith(word)
+    years = built["indicator_years"]
+    for year in (2018, 2024):
+        mine = years[years["year"] == year].reset_index(drop=True)
+        expected = tables.snapshots(net.outcomes, net.district_ids, year)[
+            tables.INDICATOR_COLUMNS]
+        assert len(mine) == len(expected) > 0
+    assert "6 years apart" in tables.year_over_year_note(net)
+
+
+# ------------------------------------------------------------------------- the app
+LIAISON_OF = ["27661590000000", "27660920000000"]  # Salinas Union High, Monterey Peninsula
+
+
+@pytest.fixture()
+def app_env(workbooks, monkeypatch):
+    monkeypatch.setenv("WORKBOOK_CACHE_DIR", str(workbooks.cache_dir))
+    monkeypatch.setenv("WORKBOOK_APPS_AUDIENCE", "stakeholder")
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    return workbooks
+
+
+def _app(url: str, access, query=None):
+    from workbook.apps.network import NetworkApp
+
+    return NetworkApp(Store(url), query or {}, access=access)
+
+
+def test_app_refuses_viewers_and_team_members(app_env):
+    from workbook.apps.roles import AccessRefused
+    from workbook.users.model import Access
+
+    for role in ("viewer", "team"):
+        with pytest.raises(AccessRefused, match="for liaisons and administrators"):
+            _app(app_env.database_url, Access("Pat", dict.fromkeys(LIAISON_OF, role)))
+
+
+def test_app_shows_only_the_liaisons_districts(app_env, net):
+    from workbook.users.model import Access
+
+    liaison = Access("Lee Liaison", {LIAISON_OF[0]: "liaison", LIAISON_OF[1]: "liaison",
+                                     "27751500000000": "team"})
+    app = _app(app_env.database_url, liaison)
+    assert app.net.district_ids == sorted(LIAISON_OF)  # the team district is not theirs
+    for name in ("matrix", "by_district", "identification", "themes", "supports",
+                 "matches", "indicators", "counties"):
+        frame = app.shown[name]
+        ids = set(frame["district_id"] if "district_id" in frame else
+                  frame.get("org_id", pd.Series(LIAISON_OF)))
+        assert ids <= set(LIAISON_OF), name
+    assert not app.withheld
+    text = app.view.children[0].value
+    assert "the 2 districts you support" in text
+    assert "Salinas Union High" in app.sections["matrix"].value
+    assert "Big Sur" not in "".join(w.value for w in app.sections.values())
+    # the district's own records: read through the guarded store, the same as the report
+    full = tables.network_tables(net)["by_district"].set_index("district_id")
+    mine = app.tables["by_district"].set_index("district_id")
+    for d in LIAISON_OF:
+        assert mine.loc[d, "reason"] == full.loc[d, "reason"]
+    # stakeholders: small groups hidden in the app's indicators table as in the report
+    shown, raw = app.shown["indicators"], app.tables["indicators"]
+    small = raw[(raw["n"] > 0) & (raw["n"] < privacy.threshold_for("CA"))]
+    assert len(small) > 0 and shown.loc[small.index, "status"].isna().all()
+    assert [o[1] for o in app.f_district.control.options][1:] == sorted(LIAISON_OF)
+
+
+def test_admin_sees_every_district(app_env, net):
+    from workbook.users.model import Access
+
+    app = _app(app_env.database_url, Access("Ana Admin", {"*": "admin"}))
+    assert app.net.district_ids == net.district_ids
+    assert len(app.shown["by_district"]) == 25
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres",
+                                                             marks=pytest.mark.postgres)])
+def test_liaison_records_a_support_from_the_proposal(app_env, tmp_path, backend):
+    from freshdb import fresh_database
+
+    with fresh_database(backend, tmp_path) as url:
+        from workbook.samples import plans
+
+        plans.load_into(Store(url), app_env.outcomes())
+        _record_a_support(url)
+
+
+def _record_a_support(url: str) -> None:
+    from workbook.users.model import Access
+
+    liaison = Access("Lee Liaison", dict.fromkeys(LIAISON_OF, "liaison"))
+    app = _app(url, liaison)
+    d = LIAISON_OF[0]
+    app.f_district.value = d
+    proposals = [v for _label, v in app.f_proposal.control.options if v]
+    assert proposals, "the matching proposes a provider for the district"
+    app.f_proposal.value = proposals[0]
+    row = app.tables["matches"].query("district_id == @d and provider_id == @proposals[0]")
+    assert app.f_provider.value == row["provider"].iloc[0]
+    assert app.f_type.value == row["support_type"].iloc[0]
+    assert app.f_need.value.startswith(row["provider"].iloc[0])
+    app.f_requested.value = "2024-12-02"
+    app.f_provided_on.value = "2025-01-10"
+    app.f_effect.value = 3
+    app.save()  # no evidence: refused, nothing saved
+    assert "evidence" in app.f_evidence.message.lower() or app.f_evidence.message
+    before = [r for r in Store(url).list(d, kind="support")]
+    app.f_evidence.value = "The team's measures now name a date and a source."
+    app.save()
+    after = Store(url).list(d, kind="support")
+    assert len(after) == len(before) + 1
+    new = next(r for r in after if r.id not in {b.id for b in before})
+    assert new.updated_by == "Lee Liaison"
+    assert new.provider == row["provider"].iloc[0] and new.provided
+    assert new.provided_on == dt.date(2025, 1, 10) and new.effectiveness == 3
+    assert new.requested == dt.date(2024, 12, 2)
+    # the app read the region again: the support is in its log
+    log = app.tables["supports"]
+    assert ((log["district_id"] == d) & (log["provided_on"] == dt.date(2025, 1, 10))).any()
+
+
+def test_liaison_cannot_record_a_support_elsewhere(app_env, tmp_path):
+    from workbook.apps.roles import AccessRefused, GuardedStore
+    from workbook.users.model import Access
+
+    url = app_env.new_store(tmp_path / "plans.db")
+    liaison = Access("Lee Liaison", {LIAISON_OF[0]: "liaison", "27751500000000": "viewer"})
+    guarded = GuardedStore(Store(url), liaison)
+    with pytest.raises(AccessRefused):
+        guarded.save(Support(org_id="27751500000000", need="x"), user="typed")
+    saved = guarded.save(Support(org_id=LIAISON_OF[0], need="x"), user="typed")
+    assert saved.updated_by == "Lee Liaison"
+    with pytest.raises(AccessRefused):  # a liaison still changes no plan record
+        guarded.save(Strategy(org_id=LIAISON_OF[0], goal="g", title="t"), user="typed")

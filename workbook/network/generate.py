@@ -100,8 +100,13 @@ def _plan(d: str, county: str, rng: random.Random) -> PlanDocument:
     return doc
 
 
-def outcomes(ids: list[str], counties: dict[str, str], seed: int = 2024) -> pd.DataFrame:
-    """District rows: eight indicators x six groups, published colors, a few small groups."""
+def outcomes(ids: list[str], counties: dict[str, str], seed: int = 2024, *,
+             years: int = 1) -> pd.DataFrame:
+    """District rows: eight indicators x six groups, published colors, a few small groups;
+    `years` Dashboard years ending in 2024 (two: year over year is shown)."""
+    if years > 1:
+        return pd.concat([outcomes(ids, counties, seed + k, years=1).assign(year=2024 - k)
+                          for k in range(years)], ignore_index=True)
     rng = np.random.default_rng(seed)
     per = len(INDICATORS) * len(GROUPS)
     n = len(ids) * per
@@ -135,8 +140,9 @@ def providers(count: int = 40, seed: int = 2024) -> ProvidersFile:
         for i in range(count)])
 
 
-def region(n: int = 2000, seed: int = 2024) -> Network:
-    """A generated region of `n` districts with plans, outcomes and providers."""
+def region(n: int = 2000, seed: int = 2024, *, years: int = 1) -> Network:
+    """A generated region of `n` districts with plans, outcomes (of `years` years) and
+    providers."""
     rng = random.Random(seed)
     ids = [district_id(k) for k in range(n)]
     counties = {d: COUNTIES[k % len(COUNTIES)] for k, d in enumerate(ids)}
@@ -145,5 +151,6 @@ def region(n: int = 2000, seed: int = 2024) -> Network:
     return Network(title=f"Generated region of {n} districts", state="CA", year=2024,
                    as_of=AS_OF, docs=docs,
                    names={d: f"Generated District {d[2:7]}" for d in ids}, counties=counties,
-                   outcomes=outcomes(sorted(ids), counties, seed), providers=providers(),
-                   identification=None)
+                   outcomes=outcomes(sorted(ids), counties, seed, years=years),
+                   providers=providers(), identification=None,
+                   prior_year=2024 - 1 if years > 1 else None)

@@ -13,7 +13,7 @@ for a district); every function of `workbook.network.tables` is pure over a `Net
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -139,6 +139,12 @@ class Network:
     identification: Any = None  # workbook.identification.tables.Identification | None
     oregon: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    #: the state's assistance lists (California; None elsewhere), for Appendix A by county
+    lists: Any = None  # workbook.data.assistance.AssistanceLists | None
+    #: the latest earlier year the outcomes hold for these districts (None: one year only)
+    prior_year: int | None = None
+    #: California's identification for `prior_year` (None when not computable)
+    prior_identification: Any = None
 
     @property
     def district_ids(self) -> list[str]:
@@ -166,42 +172,73 @@ def load(params: Any) -> Network:
     """Everything the network workbook shows, for a `RegionParams`: the region's districts
     (as its manifest selects them), their stored plans, the outcome table, California's
     identification and the providers file (None, with a note, when the region has none)."""
-    from workbook.run import batch, context, regions
     from workbook.store import Store
 
-    region = regions.load(params.region)
-    outcomes = context.region_outcomes(params.region)
-    districts = batch.district_ids(region, outcomes)
-    if not districts:
-        raise WorkbookError(f"region {params.region!r} selects no districts in its data")
     store = Store(params.database_url or None)
-    docs = {d: store.document(d) for d, _name in districts}
+    return region_network(params.region, year=params.year, document=store.document,
+                          as_of=params.as_of, providers=params.providers)
+
+
+def region_network(region_name: str, *, year: int, document: Callable[[str], PlanDocument],
+                   keep: Callable[[str], bool] | None = None, as_of: str = "",
+                   providers: str = "") -> Network:
+    """A region's `Network`: its districts as the manifest selects them (only those `keep`
+    accepts: the liaison app keeps the districts the signed-in person supports), each
+    district's plan from `document` (a store's, or a guarded store's), the outcomes, the
+    state's identification this year and the latest earlier year the outcomes hold, and
+    the providers file. The one place the network view reads files and the store."""
+    from workbook.run import batch, context, regions
+
+    region = regions.load(region_name)
+    outcomes = context.region_outcomes(region_name)
+    districts = [(d, n) for d, n in batch.district_ids(region, outcomes)
+                 if keep is None or keep(d)]
+    if not districts:
+        raise WorkbookError(f"region {region_name!r} selects no districts in its data"
+                            + (" that you support" if keep is not None else ""))
+    docs = {d: document(d) for d, _name in districts}
     rows = outcomes[outcomes["org_level"] == "district"].drop_duplicates("district_id")
     counties = dict(zip(rows["district_id"].astype(str), rows["county"].fillna("").astype(str),
                         strict=True))
     notes: list[str] = []
-    path = providers_path(params.region, params.providers)
-    providers = None
-    if path.is_file() or params.providers:
-        providers = load_providers(path)
+    path = providers_path(region_name, providers)
+    found = None
+    if path.is_file() or providers:
+        found = load_providers(path)
     else:
         notes.append(f"No providers file for this region ({path}), so no matching is "
                      "proposed; write one like parameters/providers/sample.yaml.")
-    ident = context.region_identification(params.region, params.year)
-    return Network(title=region.title, state=region.state, year=params.year,
-                   as_of=_as_of(region, params.as_of), docs=docs,
+    ids = [d for d, _ in districts]
+    prior = prior_year(outcomes, ids, year)
+    lists = context.region_lists(region_name) if region.state == "CA" else None
+    return Network(title=region.title, state=region.state, year=year,
+                   as_of=_as_of(region, as_of), docs=docs,
                    names={d: n for d, n in districts},
                    counties={d: counties.get(d, "") for d, _ in districts},
-                   outcomes=outcomes, providers=providers, identification=ident,
-                   oregon=oregon_hook(region, outcomes, [d for d, _ in districts]),
-                   notes=notes)
+                   outcomes=outcomes, providers=found,
+                   identification=context.region_identification(region_name, year),
+                   oregon=oregon_hook(region, outcomes, ids, docs), notes=notes,
+                   lists=lists if lists is not None and lists.years else None,
+                   prior_year=prior,
+                   prior_identification=(context.region_identification(region_name, prior)
+                                         if prior is not None else None))
 
 
-def oregon_hook(region: Any, outcomes: pd.DataFrame, district_ids: list[str]
-                ) -> pd.DataFrame | None:
-    """Oregon's identification per district (growth targets, triggers, partnership tier,
-    continuum step) when `workbook.identification.oregon` offers `network_rows(region,
-    outcomes, district_ids)`; None otherwise (the table then says it is not computed yet).
+def prior_year(outcomes: pd.DataFrame, district_ids: list[str], year: int) -> int | None:
+    """The latest year before `year` for which the outcomes hold district rows of any of
+    `district_ids` (None: only one year is loaded, so there is no year over year)."""
+    rows = outcomes[(outcomes["org_level"] == "district")
+                    & outcomes["district_id"].isin(district_ids)]
+    years = sorted({int(y) for y in rows["year"].dropna() if int(y) < year})
+    return years[-1] if years else None
+
+
+def oregon_hook(region: Any, outcomes: pd.DataFrame, district_ids: list[str],
+                documents: Mapping[str, PlanDocument] | None = None) -> pd.DataFrame | None:
+    """Oregon's identification per district (growth targets met / not met, triggers,
+    partnership tier, continuum step) from `workbook.identification.oregon.network_rows`,
+    over the plans the network read (`documents`: never another store, so the liaison app's
+    guarded reads hold); None outside Oregon.
 
     The Oregon stage owns the rules; this is the one place the network view asks for them.
     """
@@ -210,4 +247,6 @@ def oregon_hook(region: Any, outcomes: pd.DataFrame, district_ids: list[str]
     from workbook.identification import oregon
 
     rows = getattr(oregon, "network_rows", None)
-    return rows(region, outcomes, district_ids) if callable(rows) else None
+    if not callable(rows):
+        return None
+    return rows(region, outcomes, district_ids, documents=dict(documents or {}))

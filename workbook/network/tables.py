@@ -28,6 +28,7 @@ import pandas as pd
 
 from workbook import catalogue
 from workbook.direction.model import Measure
+from workbook.errors import WorkbookError
 from workbook.network.model import Network, Provider, ProvidersFile
 from workbook.plan.model import Action, Milestone, Strategy
 from workbook.plan.tables import frame_of, latest_update, updates_by_action
@@ -168,8 +169,8 @@ def action_rows(docs: Mapping[str, PlanDocument], as_of: dt.date) -> pd.DataFram
             mine = [u for u in updates.get(a.id, []) if u.date <= as_of]
             last = latest_update(mine)
             status = last.status if last else "not started"
-            done_on = progress._completed_on(mine) if status == "complete" else None
-            on_time, behind = progress._classify(status, done_on, a.due, as_of)
+            done_on = progress.completed_on(mine) if status == "complete" else None
+            on_time, behind = progress.classify(status, done_on, a.due, as_of)
             m = milestones.get(a.milestone)
             s = strategies.get(m.strategy) if m is not None else None
             rows.append({"district_id": d, "strategy_id": s.id if s else "",
@@ -185,7 +186,7 @@ def action_rows(docs: Mapping[str, PlanDocument], as_of: dt.date) -> pd.DataFram
 
 
 class _Flags:
-    """A milestone's actions as `progress.quarterly._milestone_complete` reads them
+    """A milestone's actions as `progress.quarterly.milestone_complete` reads them
     (`len` and the `complete` column), without building a DataFrame per milestone: the
     rule is called, not rewritten, and 12,000 milestones take milliseconds."""
 
@@ -220,7 +221,7 @@ def milestone_rows(docs: Mapping[str, PlanDocument], actions: pd.DataFrame,
         strategies = {s.id: s for s in doc.of(Strategy)}
         for m in doc.of(Milestone):
             mine = flags.get((d, m.id), [])
-            complete = quarterly._milestone_complete(doc, m, cast(pd.DataFrame, _Flags(mine)),
+            complete = quarterly.milestone_complete(doc, m, cast(pd.DataFrame, _Flags(mine)),
                                                       as_of)
             behind = not complete and ((m.due is not None and m.due < as_of)
                                        or any(f[1] for f in mine))
@@ -323,8 +324,8 @@ def implementation_by_district(net: Network, actions: pd.DataFrame, milestones: 
     `attention` adds up the reasons: the state's level of support (2 for level 2, 3 for
     level 3), actions behind (2 when half or more, 1 when a quarter or more), any milestone
     behind (1), any measure behind its target (1), a coaching comment open more than
-    `STALE_COMMENT_DAYS` days (1). Ties: more actions behind first, then district id. A
-    district with no plan yet says so.
+    `STALE_COMMENT_DAYS` days (1), an Oregon corrective-action trigger raised (1). Ties:
+    more actions behind first, then district id. A district with no plan yet says so.
     """
     def sums(frame: pd.DataFrame, cols: list[str]) -> dict[str, dict[str, float]]:
         if frame.empty:
@@ -340,7 +341,10 @@ def implementation_by_district(net: Network, actions: pd.DataFrame, milestones: 
     meas = sums(measures.assign(late=False), ["late"])
     late_by = sums(late, ["late"])
     old = comments.groupby("district_id")["days_open"].agg(["size", "max"]).to_dict("index")
-    levels = dict(zip(ident["district_id"], ident["level"], strict=True)) if len(ident) else {}
+    levels = (dict(zip(ident["district_id"], ident["level"], strict=True))
+              if len(ident) and "level" in ident.columns else {})
+    triggers = (dict(zip(ident["district_id"], ident["triggers"], strict=True))
+                if len(ident) and "triggers" in ident.columns else {})
     none = {"_n": 0, "on_time": 0, "behind": 0, "complete": 0, "budget_planned": 0.0,
             "budget_used": 0.0}
     rows = []
@@ -356,6 +360,9 @@ def implementation_by_district(net: Network, actions: pd.DataFrame, milestones: 
         if not pd.isna(level) and int(level) >= 2:
             score += int(level)
             why.append(f"level {int(level)} of the state's support")
+        if _raised(str(triggers.get(d, ""))):
+            score += 1
+            why.append(f"Oregon corrective-action trigger raised ({triggers[d]})")
         share = _pct(behind, n)
         if n and share >= 2 * BEHIND_FLAG_PCT:
             score += 2
@@ -447,14 +454,24 @@ def state_indicators(net: Network) -> pd.DataFrame:
 
 
 IDENT_COLUMNS = ["district_id", "district", "state", "level", "status", "groups", "summary"]
+#: Oregon's identification columns (`workbook.identification.oregon.network_rows`, plus the
+#: district's name, a "2 of 5 met" reading and a summary sentence; no California level).
+OREGON_IDENT_COLUMNS = ["district_id", "district", "state", "growth_targets",
+                        "growth_targets_met", "growth_targets_total", "growth_by_year",
+                        "triggers", "tier", "tier_reason", "continuum_step", "summary"]
+#: What `network_rows` returns (its documented columns).
+OREGON_ROW_COLUMNS = ["district_id", "growth_targets_met", "growth_targets_total", "triggers",
+                      "tier", "continuum_step"]
 
 
 def identification_table(net: Network) -> pd.DataFrame:
     """Each district's identification by its state's rules: California's computed level of
     support (1-3), status in CDE's words, the student groups that met the criteria and the
-    summary with its reasons; Oregon's rows from `net.oregon` (growth targets, triggers,
-    partnership tier, continuum step) when the Oregon stage provides them, else a row that
-    says it is not computed yet."""
+    summary with its reasons; Oregon's growth targets met / not met, corrective-action
+    triggers, partnership tier and continuum step from `net.oregon` (the Oregon stage's
+    `network_rows`), else a row that says it is not computed yet."""
+    if net.state == "OR":
+        return _oregon_identification(net)
     rows = []
     ident = net.identification
     for d in net.district_ids:
@@ -468,9 +485,6 @@ def identification_table(net: Network) -> pd.DataFrame:
             else:
                 row.update(level=lea["level"], status=str(lea["status"] or ""),
                            groups=str(lea["groups"] or ""), summary=str(lea["summary"] or ""))
-        elif net.oregon is not None and d in set(net.oregon["district_id"]):
-            o = net.oregon[net.oregon["district_id"] == d].iloc[0]
-            row.update({k: o[k] for k in o.index if k in IDENT_COLUMNS and k != "district_id"})
         else:
             row["summary"] = ("Not computed: the state's rules for this region are not "
                               "loaded yet.")
@@ -478,6 +492,208 @@ def identification_table(net: Network) -> pd.DataFrame:
     out = frame_of(rows, IDENT_COLUMNS)
     out["level"] = pd.to_numeric(out["level"]).astype("Int64")
     return out
+
+
+def _text(value: Any) -> str:
+    """A cell of the Oregon rows as text (a list of triggers joined; missing: "")."""
+    if isinstance(value, (list, tuple, set)):
+        return "; ".join(str(v) for v in value)
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _count(value: Any) -> Any:
+    return pd.NA if value is None or pd.isna(value) else int(value)
+
+
+def _oregon_identification(net: Network) -> pd.DataFrame:
+    found = net.oregon
+    by: dict[str, dict[str, Any]] = {}
+    if found is not None and len(found):
+        missing = [c for c in OREGON_ROW_COLUMNS if c not in found.columns]
+        if missing:
+            raise WorkbookError(f"Oregon's network rows lack the columns {missing}; "
+                                f"found {list(found.columns)}")
+        by = {str(r["district_id"]): r for r in found.to_dict("records")}
+    rows = []
+    for d in net.district_ids:
+        row: dict[str, Any] = {"district_id": d, "district": net.names.get(d, d),
+                               "state": net.state, "growth_targets": "",
+                               "growth_targets_met": pd.NA, "growth_targets_total": pd.NA,
+                               "growth_by_year": "", "triggers": "", "tier": "",
+                               "tier_reason": "", "continuum_step": ""}
+        o = by.get(d)
+        if o is None:
+            row["summary"] = ("Not computed: Oregon's growth targets, triggers and "
+                              "partnership tier are not available for this district yet.")
+            rows.append(row)
+            continue
+        met, total = _count(o["growth_targets_met"]), _count(o["growth_targets_total"])
+        triggers, tier = _text(o["triggers"]), _text(o["tier"])
+        step = _text(o["continuum_step"])
+        targets = (f"{met} of {total} met" if not pd.isna(met) and not pd.isna(total) and total
+                   else "no growth targets judged yet")
+        row.update(growth_targets=targets, growth_targets_met=met, growth_targets_total=total,
+                   growth_by_year=_text(o.get("growth_by_year")), triggers=triggers,
+                   tier=tier, tier_reason=_text(o.get("tier_reason")), continuum_step=step)
+        parts = [f"growth targets: {targets}",
+                 f"corrective-action triggers raised: {triggers}" if _raised(triggers)
+                 else "no corrective-action trigger raised",
+                 f"partnership tier: {tier}" if tier else
+                 "partnership tier: not computed (no CSI/TSI designation file given)"]
+        if step:
+            parts.append(f"continuum step: {step}")
+        text = "; ".join(parts) + "."
+        row["summary"] = text[0].upper() + text[1:]
+        rows.append(row)
+    out = frame_of(rows, OREGON_IDENT_COLUMNS)
+    for col in ("growth_targets_met", "growth_targets_total"):
+        out[col] = pd.to_numeric(out[col]).astype("Int64")
+    return out
+
+
+def _raised(triggers: str) -> bool:
+    """Whether an Oregon `triggers` cell names a trigger raised ("" or "none": not)."""
+    return bool(triggers.strip()) and triggers.strip().lower() not in ("none", "no", "-")
+
+
+# --------------------------------------------------------------------------- 3b. state view
+
+COUNTY_COLUMNS = ["county", "leas", "district_ids"]
+
+
+def county_of(net: Network, district_id: str) -> str:
+    """The county office a district belongs to: the county the outcomes name, else (in a
+    California file without names) the county code, the first two digits of the CDS code."""
+    county = str(net.counties.get(district_id, "") or "").strip()
+    if county:
+        return county
+    if net.state == "CA" and len(district_id) == 14 and district_id.isdigit():
+        return f"county code {district_id[:2]}"
+    return "county not given"
+
+
+def county_offices(net: Network, ident: pd.DataFrame) -> pd.DataFrame:
+    """Appendix A by county office: each county's LEAs, and how many the state supports.
+
+    California: LEAs at each level of support this year (computed), then, when the state's
+    assistance lists are loaded, the LEAs identified in each year of the lists
+    (`identification.tables.by_county` over `history`, the State Board item's Appendix A
+    table, restricted to this region's LEAs). Oregon: LEAs by partnership tier and with a
+    corrective-action trigger raised. Counties in name order; the LEAs behind each count in
+    `district_ids`. Counts of LEAs, never of students.
+    """
+    by: dict[str, list[str]] = {}
+    for d in net.district_ids:
+        by.setdefault(county_of(net, d), []).append(d)
+    rows: list[dict[str, Any]] = []
+    levels = (dict(zip(ident["district_id"], ident["level"], strict=True))
+              if "level" in ident.columns else {})
+    for county in sorted(by):
+        ids = by[county]
+        row: dict[str, Any] = {"county": county, "leas": len(ids),
+                               "district_ids": ", ".join(ids)}
+        if net.state == "OR":
+            mine = ident[ident["district_id"].isin(ids)]
+            row["tier primary"] = int((mine["tier"] == "primary").sum())
+            row["tier opportunity and innovation"] = int(
+                (mine["tier"] == "opportunity and innovation").sum())
+            row["triggers raised"] = int(sum(_raised(t) for t in mine["triggers"]))
+        elif net.identification is not None:
+            for lvl in (1, 2, 3):
+                row[f"level {lvl} ({net.year})"] = sum(
+                    1 for d in ids if not pd.isna(levels.get(d, pd.NA))
+                    and int(levels[d]) == lvl)
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return frame_of([], COUNTY_COLUMNS)
+    if net.lists is not None and net.state == "CA":
+        from workbook.identification import tables as ident_tables
+
+        hist = ident_tables.history(net.lists, net.identification)
+        hist = hist[hist["org_id"].isin(net.district_ids)].copy()
+        hist["county"] = [county_of(net, o) for o in hist["org_id"]]
+        wide = ident_tables.by_county(hist) if len(hist) else pd.DataFrame(columns=["county"])
+        years = [c for c in wide.columns if c != "county"]
+        wide = wide.rename(columns={y: f"identified {y}" for y in years})
+        out = out.merge(wide, on="county", how="left")
+        for y in years:
+            out[f"identified {y}"] = out[f"identified {y}"].fillna(0).astype("int64")
+    cols = [c for c in out.columns if c != "district_ids"] + ["district_ids"]
+    return out[cols].reset_index(drop=True)
+
+
+def county_caption(net: Network) -> str:
+    """How to read `county_offices` for the region's state, in plain words."""
+    if net.state == "OR":
+        return ("Partnership tiers come from the CSI/TSI school designation file (none given: "
+                "zero), and triggers are the corrective-action triggers the Oregon rules "
+                "raise for each district.")
+    return ("Levels of support are computed by the state's rules for this year; "
+            "\"identified\" counts LEAs newly or again identified for differentiated "
+            "assistance in each year of the state's lists, so a district in its second year "
+            "of support counts at level 2 but not as identified.")
+
+
+YOY_IDENT_COLUMNS = ["district_id", "district", "year_then", "level_then", "status_then",
+                     "year_now", "level_now", "status_now", "change"]
+
+
+def identification_change(net: Network, ident: pd.DataFrame) -> pd.DataFrame:
+    """Year over year: each district's level of support in `net.prior_year` and now, and
+    what changed in words. Empty unless both years' identification is computed (the
+    outcomes hold two years and the state's rules cover both)."""
+    then = net.prior_identification
+    if then is None or net.identification is None or net.prior_year is None:
+        return frame_of([], YOY_IDENT_COLUMNS)
+    rows = []
+    now_by = dict(zip(ident["district_id"], zip(ident["level"], ident["status"], strict=True),
+                      strict=True))
+    for d in net.district_ids:
+        lea = then.lea(d)
+        lvl_then = pd.NA if lea is None else lea["level"]
+        st_then = "" if lea is None else str(lea["status"] or "")
+        lvl_now, st_now = now_by.get(d, (pd.NA, ""))
+        if pd.isna(lvl_then) or pd.isna(lvl_now):
+            change = ("not computed in " + str(net.prior_year if pd.isna(lvl_then)
+                                                 else net.year) + ": no Dashboard results")
+        elif int(lvl_now) > int(lvl_then):
+            change = f"more support: level {int(lvl_then)} to {int(lvl_now)}"
+        elif int(lvl_now) < int(lvl_then):
+            change = f"less support: level {int(lvl_then)} to {int(lvl_now)}"
+        else:
+            change = f"same level ({int(lvl_now)})"
+        rows.append({"district_id": d, "district": net.names.get(d, d),
+                     "year_then": net.prior_year, "level_then": lvl_then,
+                     "status_then": st_then, "year_now": net.year, "level_now": lvl_now,
+                     "status_now": st_now, "change": change})
+    out = frame_of(rows, YOY_IDENT_COLUMNS)
+    for col in ("level_then", "level_now"):
+        out[col] = pd.to_numeric(out[col]).astype("Int64")
+    return out
+
+
+def indicator_years(net: Network) -> pd.DataFrame:
+    """Year over year: each district's state indicators by student group in
+    `net.prior_year` and `net.year` (long form, one row per district, indicator, group and
+    year, as `state_indicators` gives one year; show it through `report.blocks`, which
+    suppresses small groups). Empty when the outcomes hold one year only."""
+    if net.prior_year is None:
+        return frame_of([], INDICATOR_COLUMNS)
+    both = pd.concat([snapshots(net.outcomes, net.district_ids, net.prior_year),
+                      snapshots(net.outcomes, net.district_ids, net.year)], ignore_index=True)
+    both = both.sort_values(["org_id", "indicator", "student_group", "year"], kind="stable")
+    return both[INDICATOR_COLUMNS].reset_index(drop=True)
+
+
+def year_over_year_note(net: Network) -> str:
+    """What the year-over-year tables compare, in one sentence ("" with one year only)."""
+    if net.prior_year is None:
+        return ""
+    gap = net.year - net.prior_year
+    return (f"Compared: {net.prior_year} and {net.year}, the two latest years the loaded "
+            "files hold for these districts"
+            + (f" ({gap} years apart: the years between are not loaded)." if gap > 1 else "."))
 
 
 # --------------------------------------------------------------------------- 4. themes
@@ -538,7 +754,8 @@ def district_needs(net: Network, codes: pd.DataFrame, by_district: pd.DataFrame,
             cause_by.setdefault(d, []).append(p)
     att = {r["district_id"]: r for r in by_district[
         ["district_id", "level", "behind_pct", "attention"]].to_dict("records")}
-    idg = dict(zip(ident["district_id"], ident["groups"], strict=True)) if len(ident) else {}
+    idg = (dict(zip(ident["district_id"], ident["groups"], strict=True))
+           if len(ident) and "groups" in ident.columns else {})
     rows = []
     for d in net.district_ids:
         groups: list[str] = []
@@ -769,7 +986,7 @@ def behind_shares(docs: Mapping[str, PlanDocument], days: Iterable[dt.date]
                 status = mine[k - 1].status if k else "not started"
                 # whether it is behind does not depend on the completion day (only on time
                 # does), so the rule is asked without working that day out
-                behind[day] += progress._classify(status, None, a.due, day)[1]
+                behind[day] += progress.classify(status, None, a.due, day)[1]
         for day in days:
             out[day][d] = _pct(behind[day], len(actions))
     return out
@@ -874,7 +1091,8 @@ def network_tables(net: Network) -> dict[str, pd.DataFrame]:
     ``by_practice``, ``by_district`` (districts needing attention first), ``indicators``
     (state indicators by student group, unsuppressed: show through `report.blocks`),
     ``themes`` (recurring causes), ``supports``, ``needs``, ``matches``, ``load``,
-    ``effect``.
+    ``effect``, ``counties`` (Appendix A by county office), ``ident_change`` and
+    ``indicator_years`` (year over year; empty when the outcomes hold one year).
     """
     codes = practice_codes(net)
     actions = action_rows(net.docs, net.as_of)
@@ -896,6 +1114,9 @@ def network_tables(net: Network) -> dict[str, pd.DataFrame]:
         "themes": cause_themes(net), "supports": log, "needs": needs, "matches": matches,
         "load": provider_load(matches, net.providers, log),
         "effect": support_effect(net, codes, actions),
+        "counties": county_offices(net, ident),
+        "ident_change": identification_change(net, ident),
+        "indicator_years": indicator_years(net),
     }
 
 
