@@ -413,3 +413,46 @@ def test_single_sign_on_trusts_the_proxy_header_only(store_url, tmp_path):
         assert "Signed in as <b>Ana Admin</b>" in body
     finally:
         srv.stop()
+
+
+# --------------------------------------------------------------------------- the admin page
+
+
+def test_an_admin_adds_a_viewer_and_a_team_member_cannot_open_the_page(people, store_url):
+    from workbook.store import Store
+    from workbook.users import Users
+
+    ana = people("Ana Admin")
+    ana.open("admin")
+    page = ana.page
+    assert "Tess Team" in page.inner_text(".wb-people")
+    page.fill(".wb-admin-name input", "Vic Viewer")
+    page.select_option(".wb-admin-role select", "viewer")
+    page.fill(".wb-admin-orgs input", OTHER)
+    page.fill(".wb-admin-password input", PASSWORD)
+    page.click(".wb-admin-add")
+    said = wait_message(page, "Added Vic Viewer")
+    assert f"viewer for {OTHER}" in said
+    page.wait_for_function("() => document.querySelector('.wb-people').innerText"
+                           ".includes('Vic Viewer')", timeout=TIMEOUT)
+    store = Store(store_url)
+    try:
+        users = Users(store.engine)
+        vic = users.get("Vic Viewer")
+        assert vic is not None and vic.roles == {OTHER: "viewer"} and not vic.disabled
+        assert [(c.change, c.changed_by) for c in users.history("Vic Viewer")] == [
+            ("added", "Ana Admin"), ("granted", "Ana Admin")]
+    finally:
+        store.engine.dispose()
+    # the new viewer signs in with the password the admin gave, and reads OTHER only
+    vic_page = people("Vic Viewer")
+    vic_page.open("plan", f"?district={OTHER}")
+    assert "viewer for this district" in vic_page.page.inner_text(".wb-role-note")
+    # a team member: the kernel refuses the page, nothing of it is shown
+    tess = people("Tess Team")
+    tess.page.goto(f"{tess.server.base}/voila/render/admin.ipynb")
+    tess.page.wait_for_selector(".wb-refused", timeout=TIMEOUT)
+    assert "Only an admin" in tess.page.inner_text(".wb-refused")
+    assert tess.page.locator(".wb-app-admin").count() == 0
+    assert tess.page.locator(".wb-admin-add").count() == 0
+    assert ana.blocked == [] and tess.blocked == []

@@ -7,6 +7,7 @@ tests/test_roles_browser.py drives the same through a real `workbook serve --aut
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
 import os
 import subprocess
@@ -412,3 +413,86 @@ def test_a_workbook_page_opens_only_the_persons_districts():
     assert [d for d, _ in mine.picker("stakeholder")["districts"]] == [D]
     everyone = read_address(name, {"district_id": OTHER}, audience="stakeholder")
     assert everyone.runs  # no users on the server: every district, as before
+
+
+# --------------------------------------------------------------------------- the admin page
+
+
+def _admin_page(store, name: str = "Ana"):
+    from workbook.apps.admin import AdminApp
+
+    return AdminApp(store, Users(store.engine).access(name))
+
+
+def test_the_admin_page_adds_resets_and_disables_and_keeps_every_change(store):
+    users = Users(store.engine)
+    users.add("Ana", role="admin", orgs=[], password=PASSWORD, by="setup")
+    page = _admin_page(store)
+    assert "Ana" in page.people.value and "admin (every organisation)" in page.people.value
+    page.new_name.value, page.new_role.value = "Val", "viewer"
+    page.new_orgs.value, page.new_password.value = f" {D}, {OTHER} ", PASSWORD
+    page.add()
+    assert "Added Val" in page.messages.current
+    val = users.get("Val")
+    assert val is not None and val.roles == {D: "viewer", OTHER: "viewer"}
+    assert hashing.verify(val.password_hash, PASSWORD)
+    assert page.new_password.value == ""  # the typed password does not stay on the page
+    assert "Val" in page.people.value and "viewer for" in page.people.value
+    page.person.value = "Val"
+    page.password.value = "another long enough password"
+    page.set_password()
+    assert hashing.verify(users.get("Val").password_hash, "another long enough password")
+    page.disable()
+    assert users.get("Val").disabled and users.access("Val") is None
+    assert "disabled" in page.people.value
+    page.enable()
+    assert not users.get("Val").disabled
+    changes = [(c.name, c.change, c.changed_by) for c in users.history("Val")]
+    assert changes == [("Val", "added", "Ana"), ("Val", "granted", "Ana"),
+                       ("Val", "granted", "Ana"), ("Val", "password", "Ana"),
+                       ("Val", "disabled", "Ana"), ("Val", "enabled", "Ana")]
+    assert page.history.value.count("by Ana") == len(changes)
+
+
+@pytest.mark.parametrize(("fill", "message"), [
+    ({"new_name": "Ana"}, "already a user 'Ana'"),
+    ({"new_name": "Tom", "new_role": "team", "new_orgs": ""}, "needs at least one --org"),
+    ({"new_name": "Tom", "new_orgs": "bad id!"}, "is not an id"),
+    ({"new_name": "Tom", "new_password": "short"}, "password"),
+    ({"new_name": "Tom", "new_password": ""}, "Give the person a password"),
+])
+def test_the_admin_page_refuses_a_bad_person_and_changes_nothing(store, fill, message):
+    users = Users(store.engine)
+    users.add("Ana", role="admin", orgs=[], password=PASSWORD, by="setup")
+    page = _admin_page(store)
+    page.new_orgs.value, page.new_password.value = D, PASSWORD
+    for field, value in fill.items():
+        getattr(page, field).value = value
+    before = users.history()
+    page.add()
+    said = html.unescape(page.messages.current)
+    assert message in said and "Nothing was changed" in said
+    assert users.history() == before and [u.name for u in users.all()] == ["Ana"]
+    page.person.value = "Ana"
+    page.disable()  # an admin cannot lock themselves out
+    assert "cannot disable yourself" in page.messages.current and not users.get("Ana").disabled
+
+
+def test_the_admin_page_is_refused_in_the_kernel_to_anyone_but_an_admin(store):
+    from workbook.apps.admin import AdminApp
+    from workbook.apps.roles import AccessRefused
+
+    users = Users(store.engine)
+    users.add("Ana", role="admin", orgs=[], password=PASSWORD, by="setup")
+    users.add("Tess", role="team", orgs=[D], password=PASSWORD, by="setup")
+    with pytest.raises(AccessRefused, match="Only an admin"):
+        AdminApp(store, users.access("Tess"))
+    with pytest.raises(AccessRefused, match="workbook users"):
+        AdminApp(store, Access.single_user())  # no one to record a change under
+    # a page left open after its admin lost the role changes nothing
+    page = _admin_page(store)
+    users.grant("Ana", role="viewer", orgs=[D], by="setup")
+    users.revoke("Ana", orgs=["*"], by="setup")
+    page.new_name.value, page.new_orgs.value, page.new_password.value = "Tom", D, PASSWORD
+    page.add()
+    assert "no longer an admin" in page.messages.current and users.get("Tom") is None

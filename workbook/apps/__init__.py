@@ -10,10 +10,16 @@ workbooks (notebooks/0*.ipynb) beside the apps, read-only, chosen by the page ad
 #: The apps in navigation order: (notebook name in notebooks/apps, short title).
 APPS: tuple[tuple[str, str], ...] = (
     ("needs", "Needs"), ("rating", "Self-reflection"), ("rootcause", "Root causes"),
-    ("plan", "Plan"), ("coaching", "Coaching"), ("status", "Monthly status"))
+    ("plan", "Plan"), ("coaching", "Coaching"), ("status", "Monthly status"),
+    ("monitor", "Supports and results"), ("network", "Network"))
+
+#: Apps of a whole region, not of one district (no district workbook to link to): the
+#: network view (its report is the batch's network.html).
+REGION_APPS: frozenset[str] = frozenset({"network"})
 
 #: The read-only workbook (notebooks/<name>.ipynb) each app links to, for the same district.
 WORKBOOK_OF_APP: dict[str, str] = {
     "needs": "01_needs_assessment", "rating": "01_needs_assessment",
     "rootcause": "02_root_cause_analysis", "plan": "03_strategy_and_measures",
-    "coaching": "03_strategy_and_measures", "status": "04_quarterly_report"}
+    "coaching": "03_strategy_and_measures", "status": "04_quarterly_report",
+    "monitor": "04_quarterly_report"}

@@ -327,6 +327,36 @@ def region_state(region: str) -> str:
     return regions.load(region).state
 
 
+@functools.cache
+def state_terms(region: str) -> dict[str, object]:
+    """How the region's state is spoken of (ESD or county office, partnership or
+    differentiated assistance, colors or percentages, its small-group rule): the one
+    lookup, `workbook.states.terms`, the reports' too."""
+    from workbook import states
+
+    return states.terms(region_state(region))
+
+
+def state_line(region: str, who: Audience) -> str:
+    """The line under the header saying whose results the apps show and how, in the
+    state's own words; for stakeholders, that small groups are hidden."""
+    from workbook.i18n import _
+
+    t = state_terms(region)
+    how = _("Dashboard colors") if t["colors"] else _("percentages")
+    support = _("{support} with the {unit} ({unit_long})").format(
+        support=t["support_name"], unit=t["regional_unit"], unit_long=t["regional_unit_long"])
+    parts = [_("Results: {source} ({how}).").format(source=t["source"], how=how),
+             _("Support: {support}.").format(support=support)]
+    if t["growth_targets"]:
+        parts.append(_("Growth targets: met or not met each year."))
+    small = str(t["suppression"])
+    parts.append(_("{rule}; they are hidden here, with any cell that would reveal them.")
+                 .format(rule=small) if who == "stakeholder" else
+                 _("{rule}; every count is shown here (team edition).").format(rule=small))
+    return f"<p class='wb-state-note'>{esc(' '.join(parts))}</p>"
+
+
 def outcomes(region: str):
     """The region's tidy outcome table (read once per kernel)."""
     from workbook.run import context
@@ -363,6 +393,8 @@ class App:
         self.user: UserBox | SignedInBox = (SignedInBox(self.access) if self.access.signed_in
                                             else UserBox(user))
         self.role_note = widgets.HTML()
+        self.state_note = widgets.HTML()  # the state's words (state_line)
+        self.state_note.add_class("wb-state")
         self.picker = DistrictPicker(self.query, self.access)
         self.url_state = widgets.HTML(layout=widgets.Layout(display="none"))
         self.url_state.add_class("wb-url-state")
@@ -374,7 +406,8 @@ class App:
         header = widgets.HBox([self.picker.widget, self.user.widget],
                               layout=widgets.Layout(justify_content="space-between",
                                                     flex_flow="row wrap"))
-        self.widget = widgets.VBox([self.nav, header, self.role_note, self.messages.home,
+        self.widget = widgets.VBox([self.nav, header, self.role_note, self.state_note,
+                                    self.messages.home,
                                     self.dirty_badge, self.body, self.url_state])
         self.widget.add_class("wb-app")
         self.widget.add_class(f"wb-app-{self.name}")
@@ -521,6 +554,7 @@ class App:
     @guard("app")
     def _open(self) -> None:
         self.update_url()
+        self.state_note.value = state_line(self.region, audience()) if self.region else ""
         if not self.district_id:
             with self.loading():
                 self.body.children = (widgets.HTML(

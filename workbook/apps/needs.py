@@ -1,14 +1,18 @@
 """Needs assessment explorer: choose an indicator and a student group, the charts follow.
 
 The whole district, or one of its schools (`?school=` in the URL). Three views of its
-Dashboard results, the same analysis the needs-assessment
+state results, the same analysis the needs-assessment
 workbook prints (workbook.needs.tables):
 
-* the colour grid of every indicator x student group; the chosen row and column stand out
-  and the chosen cell is outlined. The grid is drawn once per district; the highlight is a
-  CSS rule on the drawing, so moving it costs nothing;
+* the grid of every indicator x student group (Dashboard colors where the state has
+  them, else each result shaded by its gap to all students: Oregon); the chosen row and
+  column stand out and the chosen cell is outlined. The grid is drawn once per district;
+  the highlight is a CSS rule on the drawing, so moving it costs nothing;
 * the gap chart of the chosen indicator (each group against all students);
 * the trend of the chosen indicator for the chosen group, over every year the files give.
+
+Picking a school keeps the indicator, student group and year shown when the school has
+them; when it must change one, a line says which and why (never silently).
 
 Changing the indicator redraws the gap chart first (what the user is looking at), then
 the trend. Drawings are cached per district, so going back to a choice is instant.
@@ -30,7 +34,18 @@ import pandas as pd
 
 from workbook import needs as an
 from workbook import privacy
-from workbook.apps.common import App, Chart, audience, guard, outcomes, region_state, run
+from workbook.apps.common import (
+    App,
+    Chart,
+    audience,
+    guard,
+    outcomes,
+    region_state,
+    run,
+    state_terms,
+)
+from workbook.data.groups import group_name
+from workbook.i18n import _
 from workbook.report import blocks as show
 from workbook.report.blocks import Audience
 from workbook.report.charts import empty_chart
@@ -39,30 +54,59 @@ from workbook.report.charts import empty_chart
 NOT_GROUPS = {"SBA", "CAA", "CAST"}
 
 
-def frames(region: str, district_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(snapshot, gaps) of the district's latest year, as the server's audience may see them."""
-    return _frames(region, district_id, audience())
+def frames(region: str, district_id: str, year: int | None = None
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(snapshot, gaps) of the district's (or school's) `year`, by default its latest, as
+    the server's audience may see them."""
+    return _frames(region, district_id, audience(), year)
+
+
+@functools.lru_cache(maxsize=64)
+def years(region: str, org_id: str) -> tuple[int, ...]:
+    """The years the district or school has results for, oldest first."""
+    data = outcomes(region)
+    rows = data[(data["org_id"] == org_id) & data["org_level"].isin(["district", "school"])]
+    return tuple(sorted(int(y) for y in rows["year"].dropna().unique()))
 
 
 @functools.lru_cache(maxsize=16)
-def _frames(region: str, district_id: str, who: Audience) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _frames(region: str, district_id: str, who: Audience, year: int | None = None
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
     data = outcomes(region)
     state = region_state(region)
-    snap = show.prepare(an.district_snapshot(data, district_id), value_cols=an.VALUE_COLUMNS,
-                        key_cols=["indicator"], audience=who, state=state)
-    gaps = show.prepare(an.gaps(data, district_id), value_cols=an.GAP_VALUE_COLUMNS,
+    snap = show.prepare(an.district_snapshot(data, district_id, year),
+                        value_cols=an.VALUE_COLUMNS, key_cols=["indicator"], audience=who,
+                        state=state)
+    gaps = show.prepare(an.gaps(data, district_id, year), value_cols=an.GAP_VALUE_COLUMNS,
                         key_cols=["indicator"], audience=who, state=state)
     return snap, gaps
 
 
+def grid_chart(region: str, snapshot: pd.DataFrame):
+    """The grid of every indicator by student group in the state's way: Dashboard colors
+    where the state has them, else each result shaded by its gap to all students."""
+    return an.color_grid(snapshot) if state_terms(region)["colors"] else \
+        an.results_grid(snapshot)
+
+
+def grid_text(region: str, snapshot: pd.DataFrame) -> str:
+    """What the grid shows, for people who cannot see it, in the state's words."""
+    if state_terms(region)["colors"] or snapshot.empty:
+        return an.grid_summary(snapshot)
+    missing = int(snapshot["not_reported"].astype(bool).sum())
+    return _("{n} indicator and student group results, each shaded by its gap to all "
+             "students; {missing} not reported.").format(n=len(snapshot), missing=missing)
+
+
 @functools.lru_cache(maxsize=16)
-def grid_svg(region: str, district_id: str, who: Audience) -> str:
-    return show.svg(an.color_grid(_frames(region, district_id, who)[0]))
+def grid_svg(region: str, district_id: str, who: Audience, year: int | None = None) -> str:
+    return show.svg(grid_chart(region, _frames(region, district_id, who, year)[0]))
 
 
 @functools.lru_cache(maxsize=256)
-def gap_svg(region: str, district_id: str, indicator: str, who: Audience) -> str:
-    return show.svg(an.gap_chart(_frames(region, district_id, who)[1], indicator))
+def gap_svg(region: str, district_id: str, indicator: str, who: Audience,
+            year: int | None = None) -> str:
+    return show.svg(an.gap_chart(_frames(region, district_id, who, year)[1], indicator))
 
 
 @functools.lru_cache(maxsize=16)
@@ -190,18 +234,37 @@ class NeedsApp(App):
         return self.school.value or self.district_id
 
     def load(self) -> None:
+        self.year: int | None = None  # the year shown: the district's latest, at first
         choices = school_choices(self.region, self.district_id)
         asked = self.query.pop("school", "")
         wanted = asked or self.school.value
         self.school.options = [("Whole district", "")] + [(n, i) for i, n in choices]
         self.school.value = wanted if wanted in {i for i, _ in choices} else ""
-        if asked and self.school.value != asked:
-            self.messages.info(f"School {wanted!r} is not in this district; showing the "
-                               "whole district.")
-        self._load_org()
+        notes = [_("School {school!r} is not in this district; showing the whole "
+                   "district.").format(school=wanted)] if asked and self.school.value != asked \
+            else []
+        self._load_org(notes)
 
-    def _load_org(self) -> None:
-        snap, gaps = frames(self.region, self.org_id)
+    def _pick_year(self) -> list[str]:
+        """Keep the year shown when the district or school chosen has it; otherwise its
+        latest, and a line saying so (returned)."""
+        have = years(self.region, self.org_id)
+        asked = self.query.pop("year", "")
+        wanted = int(asked) if asked.isdigit() else getattr(self, "year", None)
+        if wanted is not None and wanted in have:
+            self.year = wanted
+            return []
+        self.year = have[-1] if have else None
+        if wanted is None or self.year is None:
+            return []
+        return [_("{org} has no results for {year}; showing {shown} instead.").format(
+            org=self.school.label or self.district_name, year=wanted, shown=self.year)]
+
+    def _load_org(self, notes: list[str] | None = None) -> None:
+        """Show the chosen district or school; `notes` and any choice that had to change
+        are said in the message line (which is cleared when nothing changed)."""
+        notes = [*(notes or []), *self._pick_year()]
+        snap, gaps = frames(self.region, self.org_id, self.year)
         self.snapshot, self.gaps = snap, gaps
         names = dict(zip(snap["indicator"], snap["indicator_name"], strict=False))
         order = an.gap_indicators(gaps) + [i for i in dict.fromkeys(snap["indicator"])
@@ -211,10 +274,21 @@ class NeedsApp(App):
         self.indicator.value = wanted if wanted in order else (order[0] if order else None)
         if wanted and wanted not in order and self.indicator.value:
             # never switched silently: say what is shown instead, and why
-            self.messages.info(f"{an.indicator_name(wanted)} is not reported for "
-                               f"{self.school.label or self.district_name}; showing "
-                               f"{an.indicator_name(self.indicator.value)} instead.")
-        self._fill_groups(self.query.pop("group", "") or self.group.value)
+            notes.append(_("{indicator} is not reported for {org}; showing {shown} "
+                           "instead.").format(
+                indicator=an.indicator_name(wanted),
+                org=self.school.label or self.district_name,
+                shown=an.indicator_name(self.indicator.value)))
+        group = self.query.pop("group", "") or self.group.value
+        self._fill_groups(group)
+        if group and self.group.value and group != self.group.value:
+            notes.append(_("{group} has no results here for this indicator; showing {shown} "
+                           "instead.").format(group=group_name(group),
+                                              shown=self._group_label()))
+        if notes:
+            self.messages.info(" ".join(notes))
+        else:
+            self.messages.clear()
         self.body.children = (self.view,)
         self.draw_grid()
         self.draw_gap()
@@ -244,8 +318,11 @@ class NeedsApp(App):
                 trend_svg(region, did, ind, "ALL", "All Students", audience())
 
     def url_params(self) -> dict[str, str]:
+        latest = years(self.region, self.org_id)[-1:] if self.district_id else ()
+        year = getattr(self, "year", None)
         return {"school": self.school.value or "", "indicator": self.indicator.value or "",
-                "group": self.group.value or ""}
+                "group": self.group.value or "",
+                "year": str(year) if year is not None and (year,) != tuple(latest) else ""}
 
     # -- reacting ----------------------------------------------------------------------
     @guard("needs")
@@ -283,17 +360,17 @@ class NeedsApp(App):
         return self.group.value or ""
 
     def draw_grid(self) -> None:
-        svg = grid_svg(self.region, self.org_id, audience())
+        svg = grid_svg(self.region, self.org_id, audience(), self.year)
         ind = self.indicator.value or ""
         css = highlight_css(an.indicator_name(ind, short=True), self._group_label())
-        self.grid.show_svg(css + svg, an.grid_summary(self.snapshot))
+        self.grid.show_svg(css + svg, grid_text(self.region, self.snapshot))
 
     def draw_gap(self) -> None:
         ind = self.indicator.value
         if not ind:
             self.gap.empty("No indicator to show.")
             return
-        self.gap.show_svg(gap_svg(self.region, self.org_id, ind, audience()),
+        self.gap.show_svg(gap_svg(self.region, self.org_id, ind, audience(), self.year),
                           an.gap_summary(self.gaps, ind))
 
     def draw_trend(self) -> None:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from workbook.errors import WorkbookError
+from workbook.needs.model import PRIVATE_KINDS
 from workbook.records.base import R, Record
 from workbook.records.document import PlanDocument
 from workbook.report.blocks import esc
@@ -57,8 +58,9 @@ def current_access(store: Store) -> Access:
 
 
 def _private(access: Access, kind: str, data: Any) -> bool:
-    """A Tool C rating of someone else: never shown (only the team aggregate is)."""
-    if kind != "rating" or not access.signed_in:
+    """A Tool C rating (or reflection) of someone else: never shown (only the team
+    aggregate is)."""
+    if kind not in PRIVATE_KINDS or not access.signed_in:
         return False
     rater = data.get("rater") if isinstance(data, dict) else getattr(data, "rater", None)
     return rater != access.name
@@ -127,7 +129,7 @@ class GuardedStore:
     # -- writing -----------------------------------------------------------------------
     def _check(self, records: Iterable[Record]) -> None:
         for r in records:
-            rater = getattr(r, "rater", None) if r.kind == "rating" else None
+            rater = getattr(r, "rater", None) if r.kind in PRIVATE_KINDS else None
             reason = self.access.refusal(r.kind, r.org_id, rater=rater)
             if reason:
                 raise AccessRefused(reason)

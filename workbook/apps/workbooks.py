@@ -112,13 +112,17 @@ class Page:
 
     def summary(self, audience: str) -> str:
         """One line under the picker: what the page shows, and to whom."""
+        from workbook.apps.common import state_terms
+
         p = self.parameters
+        t = state_terms(self.region)  # the state's words: Dashboard year or ODE school year
+        year = int(p["year"])
         parts = [f"{self.district_name} ({self.district_id})", region_titles()[self.region],
-                 f"Dashboard {p['year']}"]
+                 f"{t['source']} {year if t['colors'] else f'{year - 1}-{str(year)[2:]}'}"]
         if "quarter" in p:
             parts.append(f"plan year {p['plan_year']}, quarter {p['quarter']}")
-        shown = ("small groups of students hidden" if audience == "stakeholder"
-                 else "every student count shown")
+        shown = (f"small groups of students hidden ({t['suppression']})"
+                 if audience == "stakeholder" else "every student count shown")
         return " · ".join(parts) + f". Read-only; {shown}."
 
     def picker(self, audience: str) -> dict[str, Any]:

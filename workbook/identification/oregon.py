@@ -16,6 +16,7 @@ count per district (`schools`, for the share) comes from the outcome table's sch
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -111,30 +112,42 @@ def read_designations(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     """The user's CSI/TSI designation CSV, every problem collected (file, row, column)."""
     path = Path(path)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError,
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                            skip_blank_lines=False)
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError,
             pd.errors.EmptyDataError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return pd.DataFrame(columns=DESIGNATION_COLUMNS), [
-            Problem(str(path), None, None, f"cannot read the designation CSV: {exc}")]
-    frame.columns = [c.strip().lower() for c in frame.columns]
+            Problem(str(path), None, None, f"cannot read the designation CSV: {first}")]
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in DESIGNATION_COLUMNS if c not in frame.columns]
     if missing:
         return pd.DataFrame(columns=DESIGNATION_COLUMNS), [Problem(
             str(path), 1, c, f"column {c!r} is missing; expected columns "
             f"{DESIGNATION_COLUMNS}, found {list(frame.columns)}") for c in missing]
     problems = []
-    frame = frame[DESIGNATION_COLUMNS].apply(lambda s: s.str.strip())
+    frame = frame[DESIGNATION_COLUMNS].astype(str).apply(lambda s: s.str.strip())
+    frame["line"] = frame.index + 2  # the file's own line (the header is line 1)
+    frame = frame[(frame[DESIGNATION_COLUMNS] != "").any(axis=1)]  # blank lines
     frame["designation"] = frame["designation"].str.upper()
-    for i, row in frame.iterrows():
-        line = int(str(i)) + 2
+    seen: dict[str, tuple[int, str]] = {}
+    for row in frame.to_dict("records"):
+        line = int(row["line"])
         for col in ("district_id", "school_id"):
-            if not row[col].isdigit():
+            if not (row[col].isascii() and row[col].isdigit()):
                 problems.append(Problem(str(path), line, col,
-                                        f"{row[col]!r} is not an ODE id (digits)"))
+                                        f"{row[col][:40]!r} is not an ODE id (digits)"))
         if row["designation"] not in ("CSI", "TSI"):
             problems.append(Problem(str(path), line, "designation",
-                                    f"{row['designation']!r} is not CSI or TSI"))
-    return frame, problems
+                                    f"{row['designation'][:40]!r} is not CSI or TSI"))
+        before = seen.setdefault(row["school_id"], (line, row["district_id"]))
+        if before[0] != line and before[1] != row["district_id"]:
+            problems.append(Problem(str(path), line, "school_id", (
+                f"school {row['school_id'][:40]!r} is also listed on line {before[0]} under "
+                f"district {before[1]!r}")))
+        if len(problems) >= 100:
+            break
+    return frame[DESIGNATION_COLUMNS].reset_index(drop=True), problems
 
 
 def partnership_tiers(designations: pd.DataFrame, outcomes: pd.DataFrame,
@@ -161,10 +174,40 @@ def partnership_tiers(designations: pd.DataFrame, outcomes: pd.DataFrame,
     primary = (designated >= p.primary_min_schools) & (out["share"] >= p.primary_min_share)
     out["tier"] = ["primary" if pr else "opportunity and innovation" if n else "none"
                    for pr, n in zip(primary.fillna(False), designated, strict=True)]
+    out["reason"] = [_tier_reason(r, p) for r in out.itertuples(index=False)]
     out["rule"] = (f"primary: at least {p.primary_min_schools} CSI/TSI schools and "
                    f"{p.primary_min_share:g}% of schools ({p.source}; "
                    f"{'verified' if p.verified else 'not verified against ODE'})")
     return out
+
+
+def _tier_reason(r, p: Partnership) -> str:
+    """Why a district has its tier, in numbers against the cut-offs."""
+    n = r.csi + r.tsi
+    if not n:
+        return "no CSI or TSI school in the designation file"
+    share = "share unknown (no school rows in the data)" if pd.isna(r.share) else \
+        f"{r.share:g}% of its {r.schools} schools"
+    has = f"{n} designated ({r.csi} CSI, {r.tsi} TSI), {share}"
+    if r.tier == "primary":
+        return (f"{has}: reaches both {p.primary_min_schools} schools and "
+                f"{p.primary_min_share:g}%")
+    short = []
+    if n < p.primary_min_schools:
+        short.append(f"fewer than {p.primary_min_schools} schools")
+    if pd.isna(r.share) or r.share < p.primary_min_share:
+        short.append(f"below {p.primary_min_share:g}%")
+    return f"{has}: {' and '.join(short)}"
+
+
+def region_designations(region) -> Path | None:
+    """The designation CSV a region's manifest names (`districts: designations:`, relative
+    to the manifest), or None."""
+    name = getattr(getattr(region, "districts", None), "designations", None)
+    if not name:
+        return None
+    path = Path(name)
+    return path if path.is_absolute() else Path(getattr(region, "base", ".")) / path
 
 
 #: Growth-target metrics -> (indicator, grade) in the tidy table.
@@ -252,6 +295,152 @@ def triggers(growth: pd.DataFrame, perkins_met_share: float | None = None,
     return pd.DataFrame(out)
 
 
+def plan_first_year(plan_start: str) -> int:
+    """The school year (its spring) that plan year 1 ends in: a plan started 2022-08-01
+    has its first results in 2022-23, year 2023."""
+    import datetime as dt
+
+    return dt.date.fromisoformat(str(plan_start)).year + 1
+
+
+def growth_by_year(results: pd.DataFrame) -> pd.DataFrame:
+    """Growth targets met / not met per year, from `growth_results`: for each plan year,
+    how many targets were met, not met or have no data yet, and the year's verdict: "met"
+    when every judged target was met, "not met" when any was not (the corrective-action
+    trigger, seed 000), "no data yet" when none could be judged."""
+    rows = []
+    for (plan_year, year), f in results.groupby(["plan_year", "year"], sort=True):
+        met = int((f["verdict"] == "met").sum())
+        missed = int((f["verdict"] == "not met").sum())
+        waiting = int((f["verdict"] == "no data yet").sum())
+        verdict = "not met" if missed else "met" if met else "no data yet"
+        rows.append({"plan_year": int(plan_year), "year": int(year),
+                     "school_year": f"{int(year) - 1}-{str(int(year))[2:]}",
+                     "met": met, "not_met": missed, "no_data": waiting, "verdict": verdict})
+    return pd.DataFrame(rows, columns=["plan_year", "year", "school_year", "met", "not_met",
+                                       "no_data", "verdict"])
+
+
+def district_growth(doc, outcomes: pd.DataFrame, district_id: str, plan_start: str
+                    ) -> pd.DataFrame:
+    """`growth_results` for a district's plan document (its goal measures on ODE's
+    metrics), plan year 1 ending in the school year after `plan_start`."""
+    from workbook.direction.model import Measure
+
+    return growth_results(doc.of(Measure), outcomes, district_id,
+                          plan_first_year(plan_start))
+
+
+#: A corrective-action support (progress.model.Support, type "corrective action") whose
+#: need begins "Step N" records step N of the five-step continuum for its district.
+_STEP = re.compile(r"^\s*step\s*([1-5])\b", re.IGNORECASE)
+
+
+def recorded_steps(doc) -> list[StepRecord]:
+    """The corrective-action steps a district's plan records: its supports of type
+    "corrective action" whose need begins "Step N" (dated by when the support was given,
+    asked for or needed; undated ones are left out, as a step needs its date)."""
+    from workbook.progress.model import Support
+
+    out = []
+    for s in doc.of(Support):
+        m = _STEP.match(s.need or "")
+        when = s.provided_on or s.requested or s.needed
+        if (s.support_type or "") != "corrective action" or not m or when is None:
+            continue
+        provider: Literal["ODE", "ESD", "other"] = ("ODE" if s.provider == "ODE" else
+                                                     "ESD" if s.provider == "ESD" else "other")
+        out.append(StepRecord(district_id=doc.org_id, step=int(m.group(1)),
+                              date=when.isoformat(), reason=s.need.strip()[:500],
+                              provider=provider))
+    return out
+
+
+#: The columns of `network_rows`, in order.
+NETWORK_COLUMNS = ["district_id", "growth_targets_met", "growth_targets_total",
+                   "growth_by_year", "triggers", "triggers_not_recorded", "tier",
+                   "tier_reason", "continuum_step"]
+
+
+def network_rows(region, outcomes: pd.DataFrame, district_ids: list[str], *,
+                 documents=None, recorded: dict[str, dict[str, bool]] | None = None,
+                 designations: str | Path | None = None, database_url: str = ""
+                 ) -> pd.DataFrame:
+    """Oregon's identification of each district, for the network view (one row per id of
+    `district_ids`, in their order). Columns:
+
+    - `district_id`: ODE's district id;
+    - `growth_targets_met`, `growth_targets_total`: the district plan's growth targets
+      (goal measures on ODE metrics, `growth_results`) judged met, and judged at all,
+      over every plan year with data; 0 and 0 when none can be judged yet;
+    - `growth_by_year`: met / not met per year in words, "2022-23: not met (1 of 3 met)"
+      joined by "; " ("" when the plan has no growth targets);
+    - `triggers`: the corrective-action triggers raised, by name, joined by "; " ("" when
+      none): the computable ones evaluated (growth targets), the others as the liaison
+      recorded them (`recorded`: district -> {trigger code: raised});
+    - `triggers_not_recorded`: how many triggers nobody has recorded yet;
+    - `tier`: the partnership tier ("primary", "opportunity and innovation", "none"),
+      "" when no designation file is given (`designations`, else the manifest's
+      `districts: designations:`); `tier_reason`: why, in numbers against the cut-offs;
+    - `continuum_step`: the latest corrective-action step recorded in the plan
+      (`recorded_steps`), "2: Required coaching program (2023-03-01)", or "".
+
+    `documents`: district id -> PlanDocument (or a callable giving one); None reads the
+    plan store at `database_url` (default WORKBOOK_DATABASE_URL or the embedded file)."""
+    rules = continuum()
+    if documents is None:
+        from workbook.store import Store
+
+        store = Store(database_url or None)
+        try:
+            documents = {d: store.document(d) for d in district_ids}
+        finally:
+            store.engine.dispose()
+    get = documents if callable(documents) else documents.get
+    recorded = recorded or {}
+    path = Path(designations) if designations else region_designations(region)
+    tiers = None
+    if path is not None:
+        frame, problems = read_designations(path)
+        if problems:
+            raise WorkbookError("\n".join(str(p) for p in problems[:20]))
+        tiers = partnership_tiers(frame, outcomes, rules).set_index("district_id")
+    start = getattr(region, "plan_start", "2024-08-01")
+    rows = []
+    for d in district_ids:
+        doc = get(d)
+        results = (district_growth(doc, outcomes, d, start) if doc is not None else
+                   growth_results([], outcomes, d, 0))
+        judged = results[results["verdict"].isin(["met", "not met"])]
+        years = growth_by_year(results)
+        by_year = "; ".join(
+            f"{y.school_year}: {y.verdict}" + (f" ({y.met} of {y.met + y.not_met} met)"
+                                               if y.met + y.not_met else "")
+            for y in years.itertuples(index=False))
+        trig = triggers(results, recorded=recorded.get(d), rules=rules)
+        raised = trig.loc[trig["state"] == "raised", "trigger"].tolist()
+        steps = recorded_steps(doc) if doc is not None else []
+        last = max(steps, key=lambda r: (r.date, r.step)) if steps else None
+        names = {s.step: s.name for s in rules.corrective_action_steps}
+        tier = tiers.loc[d] if tiers is not None and d in tiers.index else None
+        rows.append({
+            "district_id": d,
+            "growth_targets_met": int((judged["verdict"] == "met").sum()),
+            "growth_targets_total": len(judged),
+            "growth_by_year": by_year,
+            "triggers": "; ".join(raised),
+            "triggers_not_recorded": int((trig["state"] == "not recorded").sum()),
+            "tier": "" if tiers is None else (str(tier["tier"]) if tier is not None
+                                              else "none"),
+            "tier_reason": "" if tiers is None else (
+                str(tier["reason"]) if tier is not None
+                else "not in the designation file or the data"),
+            "continuum_step": (f"{last.step}: {names[last.step]} ({last.date})"
+                               if last else ""),
+        })
+    return pd.DataFrame(rows, columns=NETWORK_COLUMNS)
+
+
 def continuum_history(records: list[StepRecord], rules: Continuum | None = None
                       ) -> pd.DataFrame:
     """The corrective-action steps recorded for districts, named by the rules, by date."""
@@ -276,12 +465,18 @@ def headline(rows: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
-def index_html(region, outcomes: pd.DataFrame, district_ids: list[str]) -> str:
+def index_html(region, outcomes: pd.DataFrame, district_ids: list[str], *,
+               documents=None, database_url: str = "") -> str:
     """The Oregon part of a region's landing page: the ESD, the small-group rule, the
-    partnership tiers (from the user's designation file, else how to supply one) and each
-    district's growth-target baselines for the region's year."""
+    partnership tiers (from the manifest's designation file, else how to supply one), each
+    district's growth targets met / not met per year (`network_rows`; the plans from
+    `documents` or the plan store at `database_url`) and its growth-target baselines for
+    the region's year."""
     import html
 
+    from workbook.i18n import _
+
+    esc = html.escape
     sel = region.districts
     esd = getattr(sel, "esd", None)
     counties = ", ".join(getattr(sel, "counties", []) or [])
@@ -294,16 +489,37 @@ def index_html(region, outcomes: pd.DataFrame, district_ids: list[str]) -> str:
         base = growth_baselines(outcomes, d)
         base = base[base["year"] == region.year].set_index("metric")["status"]
         cells = "".join(f"<td>{base[m]:.1f}%</td>" if m in base.index else
-                        "<td>not reported</td>" for m in metrics)
-        body.append(f"<tr><td>{html.escape(str(names.get(d, d)))}</td><td>{d}</td>{cells}"
+                        f"<td>{esc(_('not reported'))}</td>" for m in metrics)
+        body.append(f"<tr><td>{esc(str(names.get(d, d)))}</td><td>{esc(d)}</td>{cells}"
                     "</tr>")
-    head = "".join(f"<th>{html.escape(m)}</th>" for m in metrics)
+    head = "".join(f"<th>{esc(m)}</th>" for m in metrics)
     p = rules.partnership
+    net = network_rows(region, outcomes, district_ids, documents=documents,
+                       database_url=database_url)
+    has_tiers = bool(region_designations(region))
+    growth = []
+    for r in net.itertuples(index=False):
+        tier = (f"<td>{esc(r.tier)}</td><td>{esc(r.tier_reason)}</td>" if has_tiers else "")
+        growth.append(
+            f"<tr><td>{esc(str(names.get(r.district_id, r.district_id)))}</td>"
+            f"<td>{esc(r.growth_by_year or _('no growth targets in the plan'))}</td>"
+            f"<td>{esc(r.triggers or _('none raised'))}</td>{tier}"
+            f"<td>{esc(r.continuum_step or _('none recorded'))}</td></tr>")
+    tier_head = (f"<th>{esc(_('Partnership tier'))}</th><th>{esc(_('Why'))}</th>"
+                 if has_tiers else "")
+    tier_note = (_("Partnership tiers are computed from the designation file the manifest "
+                   "names.") if has_tiers else
+                 _("No designation file in the manifest: add `designations: FILE.csv` under "
+                   "`districts:` (columns district_id, school_id, school_name, designation) "
+                   "or run `workbook oregon tiers --designations FILE.csv`."))
+    growth_note = _("Each district plan sets longitudinal performance growth targets on ODE "
+                    "metrics; a year is met when every target judged that year was met. A "
+                    "year not met raises the corrective-action trigger (seed 000).")
     return (
-        "<h2>Oregon: ESD, partnerships and growth targets</h2>"
+        f"<h2>{esc(_('Oregon: ESD, partnerships and growth targets'))}</h2>"
         f"<p class='meta'>Education service district (ESD): "
-        f"{html.escape(esd or 'not declared in the manifest')}"
-        f"{' · counties ' + html.escape(counties) if counties else ''}. ODE does not report "
+        f"{esc(esd or 'not declared in the manifest')}"
+        f"{' · counties ' + esc(counties) if counties else ''}. ODE does not report "
         "groups of fewer than 10 students; stakeholder editions hide them and any cell that "
         "would reveal them. Supports follow ODE's continuum: technical assistance, "
         "professional development, coaching and corrective action (ODE, ESD or other "
@@ -311,7 +527,15 @@ def index_html(region, outcomes: pd.DataFrame, district_ids: list[str]) -> str:
         f"<p class='meta'>Partnership tier (primary, or opportunity and innovation) is "
         f"computed from a CSI/TSI school designation file (district_id, school_id, "
         f"school_name, designation): primary at {p.primary_min_schools} or more designated "
-        f"schools and {p.primary_min_share:g}% of schools ({html.escape(p.source)}).</p>"
+        f"schools and {p.primary_min_share:g}% of schools ({esc(p.source)}). "
+        f"{esc(tier_note)}</p>"
+        f"<h3>{esc(_('Growth targets met / not met, by year'))}</h3>"
+        f"<p class='meta'>{esc(growth_note)}</p>"
+        f"<table class='wb-table wb-growth'><thead><tr><th>District</th>"
+        f"<th>{esc(_('Growth targets by year'))}</th>"
+        f"<th>{esc(_('Corrective-action triggers raised'))}</th>{tier_head}"
+        f"<th>{esc(_('Continuum step'))}</th></tr></thead><tbody>{''.join(growth)}"
+        f"</tbody></table>"
         f"<h3>Growth-target baselines, all students, {region.year - 1}-{str(region.year)[2:]}"
         f"</h3><table class='wb-table'><thead><tr><th>District</th><th>Code</th>{head}</tr>"
         f"</thead><tbody>{''.join(body)}</tbody></table>")

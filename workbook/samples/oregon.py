@@ -14,18 +14,14 @@ county office becomes the ESD; the glossary carries Oregon's terms
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 
 import pandas as pd
-import yaml
 
 from workbook import catalogue
 from workbook.data.groups import group_name
 from workbook.data.model import INDICATORS
 from workbook.direction.model import GlossaryTerm, Measure
-from workbook.errors import WorkbookError
-from workbook.identification.model import folder
 from workbook.records.document import PlanDocument
 from workbook.records.organisation import Organisation
 from workbook.samples import plans
@@ -35,9 +31,6 @@ AS_THEME = {"CHRONIC_ABSENT": "CHRO", "GRAD4": "GRAD", "ELA_PROF": "ELA"}
 SOURCES = {"CHRONIC_ABSENT": "ODE regular attenders report",
            "GRAD4": "ODE cohort graduation media file",
            "ELA_PROF": "ODE Smarter Balanced ELA, rolled up from school rows"}
-#: The generic terms an Oregon plan keeps from the catalogue's glossary.
-GENERIC_TERMS = ("theory of action", "goal performance measure", "strategy performance measure",
-                 "milestone", "root cause", "chronic absenteeism", "Four Domains")
 _WORDS = [  # California words in the invented texts -> Oregon's
     (re.compile(r"California School Dashboard"), "ODE"),
     (re.compile(r"\bDashboard colors\b"), "ODE results"),
@@ -48,17 +41,10 @@ _WORDS = [  # California words in the invented texts -> Oregon's
 ]
 
 
-@functools.cache
 def glossary() -> tuple[tuple[str, str], ...]:
-    """(term, definition): the generic terms from the catalogue, then Oregon's own."""
-    path = folder("OR") / "glossary.yaml"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        own = [(str(t["term"]), str(t["definition"])) for t in raw["terms"]]
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-        raise WorkbookError(f"{path}: cannot read Oregon's glossary: {exc}") from None
-    defs = catalogue.glossary()
-    return tuple((t, defs[t]) for t in GENERIC_TERMS if t in defs) + tuple(own)
+    """(term, definition): the one glossary's terms for Oregon (the general ones, then
+    Oregon's own from parameters/states/or/glossary.yaml; none of California's)."""
+    return tuple(catalogue.glossary("OR").items())
 
 
 def _as_themes(rows: pd.DataFrame) -> pd.DataFrame:

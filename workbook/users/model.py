@@ -27,8 +27,9 @@ ROLES: tuple[Role, ...] = ("viewer", "liaison", "team", "admin")
 EVERY_ORG = "*"
 #: What an organisation id may look like (CDS codes, NCES ids, Oregon institution ids).
 ORG_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
-#: Record kinds a liaison may write (a comment is its own record: it never collides).
-LIAISON_KINDS = frozenset({"comment"})
+#: Record kinds a liaison may write (a comment is its own record: it never collides; a
+#: support the liaison gave, recorded from the network app, is its own record too).
+LIAISON_KINDS = frozenset({"comment", "support"})
 
 
 class UserError(WorkbookError):
@@ -98,7 +99,9 @@ class Access:
         role = self.role(org_id)
         if role is None:
             return f"you have no role for {org_id}"
-        if kind == "rating" and self.signed_in and rater is not None and rater != self.name:
+        # "rating", "reflection": workbook.needs.model.PRIVATE_KINDS
+        if (kind in ("rating", "reflection") and self.signed_in and rater is not None
+                and rater != self.name):
             return "a self-reflection rating is only ever saved by its own rater"
         if role in ("team", "admin"):
             return ""
