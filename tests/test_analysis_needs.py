@@ -210,7 +210,7 @@ def test_trend_keeps_unreported_years(sample_outcomes):
     assert sci["not_reported"] and pd.isna(sci["status"]) and sci["color_name"] == "not reported"
     assert len(t[t["not_reported"]]) == 7
     spec = N.trend_chart(t).to_dict()
-    assert "not reported: SCIENCE 2024" in " ".join(spec["title"]["subtitle"])
+    assert "Not reported: Science 2024" in " ".join(spec["title"]["subtitle"])
 
 
 # --------------------------------------------------------------------------- charts
@@ -279,8 +279,12 @@ def test_trend_chart_panels(sample_outcomes):
     assert spec["resolve"]["scale"]["y"] == "independent"
     grad = [v for v in values if v["indicator"] == "GRAD"]
     assert [v["segment"] for v in grad] == [0, 0, 0, 1, 1]  # the line breaks at 2019-2022
-    assert "ELPI_PL1" in spec["title"]["subtitle"][-1]  # single-year indicators are named
-    assert len(spec["spec"]["layer"]) == 2
+    # single-year indicators are named, by their names
+    assert any(line.startswith("Not drawn (fewer than two years): ") and "ELPAC level 1" in line
+               for line in spec["title"]["subtitle"])
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
+             for layer in spec["spec"]["layer"]]
+    assert {"line", "point"} <= set(marks)  # the line, the years, and the axis-span guides
     assert N.trend_chart(t, indicators=["GRAD"]).to_dict()["data"]["values"] == grad
 
 
@@ -388,3 +392,82 @@ def test_tables_feed_small_n_suppression(lagunita):
     assert pd.isna(chro.loc["HI", "status"]) and chro.loc["ALL", "status"] == 12.7
     assert len(privacy.suppress(snap, threshold=11, key_cols=["indicator"],
                                 value_cols=["status", "change"])) == len(snap)
+
+
+# --------------------------------------------------------------------------- issue 17: Tools A, C
+
+
+def test_tool_a_categories_are_the_templates():
+    from workbook.needs.model import tool_a_categories, tool_a_prompt
+
+    cats = tool_a_categories()
+    assert [c.name for c in cats][:3] == ["Demographics", "LEA or SEA policies and supports",
+                                          "Student outcomes/performance"]
+    assert len(cats) == 12 and cats[-1].name == "Other"
+    engagement = next(c for c in cats if c.code == "engagement")
+    assert [o.name for o in engagement.options] == ["attendance", "behavior"] and engagement.other
+    assert "stakeholder input" in tool_a_prompt("stakeholder_input")
+
+
+def test_needs_elements_table_shows_what_was_checked_and_old_items():
+    from workbook.needs.model import NeedsAssessment
+
+    a = NeedsAssessment(org_id="1", elements=["engagement.attendance", "climate",
+                                              "perception data (surveys)", "Our own list"],
+                        element_other={"engagement": "course failures"})
+    # the old item "perception data (surveys)" stands for climate: kept once
+    assert a.elements == ["engagement.attendance", "climate", "Our own list"]
+    t = N.needs_elements_table([a]).set_index("category")
+    assert t.loc["Student engagement", "included"] == "attendance"
+    assert t.loc["Student engagement", "other"] == "course failures"
+    assert t.loc["Climate and culture", "included"] == "yes"
+    assert t.loc["Demographics", "included"] == ""
+    assert t.loc["Other (as written)", "included"] == "Our own list"
+    assert N.needs_elements_table([]).shape == (12, 3)
+    with pytest.raises(ValueError, match="no 'other' blank"):
+        NeedsAssessment(org_id="1", element_other={"climate": "x"})
+
+
+def test_needs_process_table_uses_tool_a_questions():
+    from workbook.needs.model import NeedsAssessment
+
+    a = NeedsAssessment(org_id="1", process="Data review in fall.", participants="Principals",
+                        stakeholder_input="Surveys")
+    t = N.needs_process_table([a])
+    assert t["question"].iloc[0].startswith("How was the needs assessment")
+    assert list(t["answer"]) == ["Data review in fall. Who took part: Principals", "Surveys"]
+
+
+def test_reflections_are_listed_without_names_and_hidden_below_two_writers():
+    from workbook.needs.model import Reflection
+
+    refl = [Reflection(org_id="1", rater="Ana", domain=1, strengths="Zeta strength",
+                       weaknesses="Roles unclear"),
+            Reflection(org_id="1", rater="Ben", domain=1, strengths="Alpha strength"),
+            Reflection(org_id="1", rater="Ana", domain=2, strengths="Mentors")]
+    t = N.reflections_table(refl).set_index("domain")
+    assert t.loc[1, "strengths"] == "Alpha strength • Zeta strength"  # sorted, not as written
+    assert t.loc[1, "weaknesses"] == "Roles unclear" and t.loc[1, "writers"] == 2
+    assert "Mentors" not in t.loc[2, "strengths"] and "fewer than 2" in t.loc[2, "strengths"]
+    assert t.loc[3, "writers"] == 0 and t.loc[3, "strengths"] == ""
+    assert t.loc[4, "prompt"] == "Strengths and Weaknesses in Culture"
+    assert "Ana" not in t.to_string() and "Ben" not in t.to_string()
+
+
+def test_consensus_sits_beside_the_mean_and_is_not_derived():
+    from workbook.needs.model import Consensus
+
+    ratings = [Rating(org_id="1", rater=r, element="1a1", level=lv)
+               for r, lv in (("a", 1), ("b", 2), ("c", 2))]
+    agreed = [Consensus(org_id="1", practice="1a", level=4), Consensus(org_id="1",
+                                                                       practice="2b", level=3)]
+    profile = N.rubric_profile(ratings, min_raters=2, consensus=agreed)
+    practices = profile[profile["scope"] == "practice"].set_index("code")
+    assert practices.loc["1a", "mean_level"] == pytest.approx(5 / 3, abs=0.01)
+    assert practices.loc["1a", "consensus_level"] == 4  # typed, far from the mean
+    assert practices.loc["2b", "consensus_level"] == 3 and practices.loc["2b", "raters"] == 0
+    assert pd.isna(practices.loc["1b", "consensus_level"])
+    assert profile[profile["scope"] == "domain"]["consensus_level"].isna().all()
+    t = N.consensus_table(profile).set_index("practice")
+    assert t.loc["1a", "differs"] == "yes" and t.loc["2b", "differs"] == ""
+    assert N.rubric_profile(ratings, min_raters=2)["consensus_level"].isna().all()

@@ -146,7 +146,7 @@ def test_practice_coverage_has_all_twelve_practices():
     assert rect["mark"]["type"] == "rect"
     assert rect["encoding"]["x"]["field"] == "letter"
     assert rect["encoding"]["color"]["field"] == "strategies"
-    assert spec["title"] and 500 <= spec["width"] <= 700
+    assert spec["title"] and 300 <= spec["width"] <= 700  # room left for the long row labels
     assert len(ap.practice_coverage(PlanDocument(ORG))) == 12
 
 
@@ -168,7 +168,7 @@ def test_timeline_and_gantt():
     assert enc["color"]["scale"]["domain"] == ["not started", "on track", "behind", "complete"]
     assert "owner" in {x["field"] for x in enc["tooltip"]}
     assert enc["y"]["sort"] == ["PLCs › PLCs meet › Schedule", "PLCs › PLCs meet › Train leads"]
-    assert spec["title"] and 500 <= spec["width"] <= 700
+    assert spec["title"] and 300 <= spec["width"] <= 700  # room left for the long row labels
 
 
 def test_budget_by_source():
@@ -218,3 +218,70 @@ def test_empty_plan():
     ap.gantt_chart(ap.timeline(doc)).to_dict()
     ap.budget_chart(ap.budget_by_source(doc)).to_dict()
     ap.coverage_chart(ap.practice_coverage(doc)).to_dict()
+
+
+def test_plan_measures_has_goal_and_strategy_measures():
+    doc = _plan()
+    t = ap.plan_measures(doc)
+    goal_rows = t[t["measures"] == "goal"]
+    strategy_rows = t[t["measures"] == "strategy"]
+    # every goal measure, the goal without one, and both strategies (Tutoring has none)
+    assert list(goal_rows["indicator"]) == ["ELA DFS", "EL ELA DFS", "absence", ""]
+    assert list(strategy_rows["for"]) == ["PLCs", "Tutoring"]
+    plcs = strategy_rows.iloc[0]
+    assert (plcs["indicator"], plcs["baseline"], plcs["target_year_2"]) == (
+        "teachers using data", 20.0, 80.0)
+    assert strategy_rows.iloc[1]["indicator"] == ""  # the gap shows
+    # the goal measures read as goal_measures has them
+    g = ap.goal_measures(doc)
+    assert list(g["measure_id"].dropna()) == list(goal_rows["measure_id"].dropna())
+    # a measure whose goal is gone is listed, not dropped
+    doc.add(Measure(org_id=ORG, parent="gone", indicator="orphan"))
+    last = ap.plan_measures(doc).iloc[-1]
+    assert (last["indicator"], last["for"]) == ("orphan", "(no goal or strategy)")
+
+
+def test_strategy_measures_that_name_an_indicator_get_their_baseline():
+    doc = _plan()
+    s = next(x for x in doc.of(Strategy) if x.title == "Tutoring")
+    doc.add(Measure(org_id=ORG, parent=s.id, indicator="EL reading",
+                    state_indicator="ELA", student_group="el"))
+    filled = {m.indicator: m.baseline for m in ap.fill_baselines(doc, _tidy(), ORG, 2024)}
+    assert filled == {"EL ELA DFS": -61.3, "EL reading": -61.3}
+    from workbook.report.sections import with_records
+
+    shown = ap.plan_measures(with_records(doc, ap.fill_baselines(doc, _tidy(), ORG, 2024)))
+    row = shown[shown["indicator"] == "EL reading"].iloc[0]
+    assert (row["measures"], row["baseline"], row["baseline_year"]) == ("strategy", -61.3, 2024)
+
+
+def test_team_and_signatures_tables():
+    from workbook import direction
+    from workbook.records.organisation import Organisation
+
+    doc = _plan()
+    assert direction.team_table(doc).empty and direction.signatures_table(doc).empty
+    doc.add(Organisation(org_id=ORG, name="D", leadership_team=["Superintendent", "Principal"]))
+    old = direction.team_table(doc)  # a plan from before names: positions, names blank
+    assert list(old["position"]) == ["Superintendent", "Principal"] and set(old["name"]) == {""}
+    doc.add(direction.TeamMember(org_id=ORG, name="Bea Two", position="Principal", rank=2))
+    doc.add(direction.TeamMember(org_id=ORG, name="Al One", position="Superintendent", rank=1))
+    assert list(direction.team_table(doc)["name"]) == ["Al One", "Bea Two"]
+    doc.add(direction.Signature(org_id=ORG, name="Bea Two", position="Principal",
+                                plan_role="School lead", signed=D(2024, 7, 3)))
+    doc.add(direction.Signature(org_id=ORG, name="Al One", signed=D(2024, 7, 1)))
+    sig = direction.signatures_table(doc)
+    assert list(sig["name"]) == ["Al One", "Bea Two"]
+    assert sig.iloc[1][["plan_role", "signed"]].tolist() == ["School lead", "2024-07-03"]
+
+
+def test_a_signature_needs_a_real_date():
+    import pytest
+    from pydantic import ValidationError
+
+    from workbook.direction.model import Signature
+
+    with pytest.raises(ValidationError, match="signed"):
+        Signature(org_id=ORG, name="X")
+    with pytest.raises(ValidationError, match="still to come"):
+        Signature(org_id=ORG, name="X", signed=dt.date.today() + dt.timedelta(days=30))

@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
 from pgserver import CHROMIUM_ARGS, CHROMIUM_SKIP_REASON, chromium_path, require
 
 from workbook.plan.model import Strategy
 from workbook.report import page as report
 from workbook.rootcause.model import Cause
+from workbook.run import batch, regions
+from workbook.run.notebooks import NOTEBOOK_DIR
 from workbook.run.params import NOTEBOOK_PARAMS
 from workbook.store import Store
 
@@ -221,3 +224,199 @@ def test_network_guard_sees_outside_requests(open_report, tmp_path):
     opened = open_report(page)
     assert len(opened.blocked) == 2, opened.blocked
     assert all(not u.startswith("file:") for u in opened.blocked)
+
+
+# ------------------------------------------------------------------ read as a board would
+#: The screens every report must fit: a laptop and a phone.
+SCREENS = {"laptop": (1366, 768), "phone": (390, 844)}
+#: axe-core's impacts that fail the check (moderate and minor findings are reported only).
+BLOCKING = {"serious", "critical"}
+#: A table heading that is a machine name ("student_group", "color_name").
+CODE_HEADER = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
+RAW_VALUES = {"True", "False", "<NA>", "NaN", "nan", "None", "NaT"}
+
+#: Every text element's geometry: outside the viewport (except inside something that
+#: scrolls sideways on purpose, a table wrapper), cut (scrollWidth beyond its box), and in
+#: each chart, labels and titles cut short ("…") or drawn outside the drawing.
+GEOMETRY_JS = r"""() => {
+  const vw = document.documentElement.clientWidth;
+  const scrolls = el => {
+    for (let a = el; a && a !== document.body; a = a.parentElement) {
+      const o = getComputedStyle(a).overflowX;
+      if ((o === 'auto' || o === 'scroll') && a.scrollWidth > a.clientWidth) return a;
+    }
+    return null;
+  };
+  const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' "'
+    + el.textContent.trim().slice(0, 50) + '"';
+  const out = {pageWidth: document.documentElement.scrollWidth, viewport: vw,
+               outside: [], clipped: [], cut: [], unreachable: []};
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('svg') || !el.checkVisibility()) continue;
+    if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+    const r = el.getBoundingClientRect();
+    const wrapper = scrolls(el);
+    if (!wrapper && (r.right > vw + 1 || r.left < -1)) out.outside.push(name(el));
+    const cs = getComputedStyle(el);
+    if (!wrapper && cs.display !== 'inline' && el.scrollWidth > el.clientWidth + 1)
+      out.clipped.push(name(el) + ` ${el.scrollWidth}>${el.clientWidth}`);
+    if (wrapper && wrapper.tabIndex < 0 && !wrapper.matches('table'))
+      out.unreachable.push(name(wrapper));
+  }
+  out.hintless = [...document.querySelectorAll('.wb-scroll')]
+    .filter(w => w.checkVisibility() && w.scrollWidth > w.clientWidth + 1)
+    .filter(w => !(w.previousElementSibling && w.previousElementSibling.matches(
+      '.wb-scroll-hint') && w.previousElementSibling.checkVisibility()))
+    .map(w => w.getAttribute('aria-label'));
+  const labels = 'g[class*="role-axis"] text, g[class*="role-legend"] text, '
+    + 'g[class*="role-title"] text, g[class*="header"] text';
+  for (const svg of document.querySelectorAll('figure svg')) {
+    const fig = svg.closest('figure').id;
+    const box = svg.getBoundingClientRect();
+    if (box.right > vw + 1 || box.left < -1) out.outside.push('chart ' + fig);
+    for (const t of svg.querySelectorAll(labels))
+      if (t.textContent.trim().endsWith('…')) out.cut.push(`${fig}: "${t.textContent}"`);
+    for (const t of svg.querySelectorAll('text')) {
+      const r = t.getBoundingClientRect();
+      if (!t.textContent.trim() || r.width === 0) continue;
+      if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1
+          || r.bottom > box.bottom + 1)
+        out.cut.push(`${fig}: "${t.textContent.slice(0, 50)}" outside the drawing`);
+    }
+  }
+  return out;
+}"""
+
+
+def _manifest(folder: Path) -> Path:
+    """The sample region's sources for one district: its district workbooks (every one
+    under notebooks/, the annual story too when it exists) and the network view."""
+    sample = yaml.safe_load(regions.manifest_path("sample").read_text(encoding="utf-8"))
+    sample.update(name="board", title="Board reading (sample)", districts=[DISTRICT],
+                  languages=["en"])
+    path = folder / "board.yaml"
+    path.write_text(yaml.safe_dump(sample), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def board_pages(workbooks, tmp_path_factory) -> dict[str, Path]:
+    """One district's reports, the region's landing page and network view, as `workbook
+    run` writes them (a run of one whole region, so the network view is written too)."""
+    folder = tmp_path_factory.mktemp("board")
+    with workbooks.env():
+        result = batch.run(str(_manifest(folder)), workers=1, out_root=folder / "out",
+                           database_url=workbooks.database_url)
+    failed = [o for o in result.outcomes if o.status == "failed"]
+    assert not failed, failed
+    region = folder / "out" / "board"
+    pages = {p.stem: p for p in sorted((region / DISTRICT).glob("0*.html"))
+             if p.stem.count(".") == 0}  # the English editions
+    pages["index"] = region / "index.html"
+    pages["network"] = region / "network.html"
+    return pages
+
+
+def _board_cases() -> list[str]:
+    names = [n for n in NOTEBOOK_PARAMS if (NOTEBOOK_DIR / f"{n}.ipynb").is_file()]
+    return [*names, "index", "network"]
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+@pytest.mark.parametrize("name", _board_cases())
+def test_a_board_member_can_read_every_report(board_pages, browser, tmp_path, name, screen):
+    """Every report at 1366 and 390 px, offline: no serious or critical axe-core finding
+    (contrast included), nothing outside the screen or cut short, human headings, no raw
+    True/False/NA, one "At a glance" and one glossary."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    path = board_pages[name]
+    assert path.is_file(), f"{name}: not written"
+    width, height = SCREENS[screen]
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    blocked: list[str] = []
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
+              else (blocked.append(r.request.url), r.abort()))
+    try:
+        page = ctx.new_page()
+        page.goto(path.resolve().as_uri(), wait_until="load")
+        found = Axe().run(page).response["violations"]
+        serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                   for v in found if v["impact"] in BLOCKING]
+        assert not serious, f"{name} at {width}px: {serious}"
+
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        geometry = page.evaluate(GEOMETRY_JS)  # the data behind each chart opened too
+        assert geometry["pageWidth"] <= geometry["viewport"], (name, width, geometry)
+        for problem in ("outside", "clipped", "cut", "unreachable", "hintless"):
+            assert not geometry[problem], f"{name} at {width}px, {problem}: " \
+                                          f"{geometry[problem][:5]}"
+
+        heads = [h.strip() for h in page.locator("table th").all_inner_texts()]
+        assert not [h for h in heads if CODE_HEADER.match(h)], heads
+        cells = {c.strip() for c in page.locator("table td").all_inner_texts()}
+        assert not cells & RAW_VALUES, sorted(cells & RAW_VALUES)
+        headings = [h.strip() for h in page.locator("h1, h2, h3, h4").all_inner_texts()]
+        assert headings.count("At a glance") <= 1, headings
+        if name not in ("index", "network"):
+            assert page.locator("h2#glossary").count() == 1
+            for fig in page.locator("figure.wb-chart").all():
+                assert fig.get_attribute("role") == "img"
+                assert len(fig.get_attribute("aria-label") or "") > 20
+        page.screenshot(path=str(artifacts_dir(tmp_path) / f"board-{name}-{width}.png"),
+                        full_page=True)
+        assert not blocked, blocked
+    finally:
+        ctx.close()
+
+
+def test_the_geometry_check_sees_a_clipped_label_and_a_wide_page(browser, tmp_path):
+    """The checks above do catch what they look for: a cut legend, a label cut short, a
+    page wider than the screen, and a serious axe finding (text without contrast)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        "<!DOCTYPE html><html lang='en'><head><title>Bad</title></head><body><main>"
+        "<p style='width:900px'>A paragraph wider than a phone</p>"
+        "<p style='width:60px;overflow:hidden;white-space:nowrap'>Dashboard color</p>"
+        "<p style='color:#eee;background:#fff'>Hard to read</p>"
+        "<figure id='f'><svg width='100' height='40'><g class='role-legend-title'>"
+        "<text x='60' y='20'>Dashboard colc…</text></g></svg></figure></main></body></html>")
+    ctx = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = ctx.new_page()
+        page.goto(bad.as_uri())
+        geometry = page.evaluate(GEOMETRY_JS)
+        assert geometry["pageWidth"] > geometry["viewport"]
+        assert any("wider than a phone" in o for o in geometry["outside"])
+        assert any("Dashboard color" in c for c in geometry["clipped"])
+        assert any("Dashboard colc…" in c for c in geometry["cut"])
+        found = {v["id"]: v["impact"] for v in Axe().run(page).response["violations"]}
+        assert found.get("color-contrast") in BLOCKING, found
+    finally:
+        ctx.close()
+
+
+PRINTED_JS = """() => [...document.querySelectorAll('table')].map(t => {
+  const r = t.getBoundingClientRect();
+  return {right: r.right, width: document.documentElement.clientWidth,
+          label: (t.closest('[aria-label]') || t).getAttribute('aria-label')};
+}).filter(t => t.right > t.width + 1)"""
+
+
+@pytest.mark.parametrize("name", ["01_needs_assessment", "04_quarterly_report"])
+def test_printed_tables_stay_within_the_page(board_pages, browser, name):
+    """In print, a table that scrolls on screen is laid out within the page's width (an A4
+    page's printable width at 96 px per inch, about 700 px), never cut off at the right."""
+    ctx = browser.new_context(viewport={"width": 700, "height": 1000})
+    try:
+        page = ctx.new_page()
+        page.emulate_media(media="print")
+        page.goto(board_pages[name].resolve().as_uri(), wait_until="load")
+        assert page.locator("table").count() > 0
+        wide = page.evaluate(PRINTED_JS)
+        assert not wide, wide[:5]
+        assert page.evaluate("document.documentElement.scrollWidth") <= 700
+    finally:
+        ctx.close()

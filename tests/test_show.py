@@ -113,7 +113,11 @@ def test_table_writes_the_csv_as_shown_and_escapes(tmp_path, shown):
     rows = page.select("table tbody tr")
     assert len(rows) == len(csv)
     heads = [th.get_text() for th in page.select("thead th")]
-    shown_n = [r.select("td")[heads.index("n")].get_text() for r in rows]
+    # human headings, each code with its name; the CSV keeps the machine columns
+    assert heads == ["District code", "Indicator", "Student group", "Students", "Result",
+                     "Hidden because"], heads
+    assert {"student_group", "student_group_name", "n", "suppressed"} <= set(csv.columns)
+    shown_n = [r.select("td")[heads.index("Students")].get_text() for r in rows]
     assert shown_n[0] == "200" and not shown_n[1].isdigit()  # AA: blank, see below
     assert not any(v.isdigit() and 0 < int(v) < 11 for v in shown_n)
     # the data link is relative to the report, which sits above data/
@@ -128,12 +132,109 @@ def test_table_team_mode_writes_counts(tmp_path):
     assert csv["n"].tolist() == [200, 5, 30, 100, 65, 8, 40]
 
 
-def test_table_missing_values_read_not_reported(shown):
+def test_table_missing_values_read_as_a_dash_with_a_note(shown):
+    """A missing value is a dash, explained under the table; a blank note stays blank (it
+    is not a missing value); "not reported" only where the state did not report the row."""
     f = pd.DataFrame({"group": ["A", "B"], "n": pd.array([20, None], dtype="Int64"),
                       "status": [1.5, None], "note": ["x", None]})
     show.table(f, "Missing", name="missing")
-    cells = [td.get_text() for td in soup(shown[0]).select("tbody td")]
-    assert cells[4:] == ["B", "not reported", "not reported", "not reported"], cells
+    page = soup(shown[0])
+    cells = [td.get_text() for td in page.select("tbody td")]
+    assert cells == ["A", "20", "1.5", "x", "B", "—", "—", ""], cells
+    assert "— no value" in page.select_one("p.wb-note").get_text()
+    f["not_reported"] = pd.array([False, True], dtype="boolean")
+    show.table(f, "Unreported", name="unreported")
+    cells = [td.get_text() for td in soup(shown[1]).select("tbody td")]
+    assert cells[5:] == ["B", "not reported", "not reported", "", "Yes"], cells
+
+
+def test_shown_rows_have_no_suppression_words_and_booleans_read_yes_no(shown):
+    """A row that is shown has an empty "Hidden because" cell, never "not reported"; True
+    and False read Yes and No; no raw <NA>, NaN or None anywhere."""
+    show.configure("stakeholder", "CA")
+    f = frame()
+    f["higher_is_better"] = [True, False, True, True, False, True, True]
+    f["change"] = [None, 1.0, float("nan"), pd.NA, 2.5, None, 3.0]
+    show.table(f, "Results", name="flags", value_cols=["status", "change"])
+    page = soup(shown[0])
+    heads = [th.get_text() for th in page.select("thead th")]
+    rows = [[td.get_text() for td in tr.select("td")] for tr in page.select("tbody tr")]
+    by_group = {r[heads.index("Student group")]: r for r in rows}
+    hidden = heads.index("Hidden because")
+    assert by_group["All Students (ALL)"][hidden] == ""
+    assert by_group["Black/African American (AA)"][hidden] == "fewer than 11 students"
+    assert {r[heads.index("Higher is better")] for r in rows} == {"Yes", "No"}
+    cells = {c for r in rows for c in r}
+    assert not cells & {"True", "False", "<NA>", "NaN", "nan", "None", "not reported"}
+
+
+def test_labels_name_every_column_and_fall_back_to_words():
+    from workbook.report import labels
+
+    assert labels.label("student_group") == "Student group"
+    assert labels.label("milestones_completed_pct") == "Milestones completed (%)"
+    assert labels.label("strategy_id") == "Strategy number"
+    assert labels.label("some_new_column_pct") == "Some new column (%)"
+    assert labels.label("provider_x_id") == "Provider x number"
+    people = labels.for_people(pd.DataFrame({"indicator": ["CHRO", "NEW"],
+                                             "student_group": ["EL", "ZZ"],
+                                             "order": [1, 2]}))
+    assert list(people.columns) == ["Indicator", "Student group"]  # `order` left out
+    assert people.iloc[0].tolist() == ["Chronic absenteeism rate (CHRO)",
+                                       "English Learners (EL)"]
+    assert people.iloc[1].tolist() == ["NEW", "ZZ"]  # unknown codes as they are
+
+
+@pytest.mark.parametrize(("indicator", "values", "low", "high"), [
+    ("ELA", [-65.5, -65.3], -80.4, -50.4),  # 0.2 points drawn inside a 30-point range
+    ("ELA", [-100.0, -20.0], -104.0, -16.0),  # a wide change keeps its own range
+    ("CHRO", [12.0, 12.4], 0.0, 13.64),  # a rate starts at zero
+    ("NEWDFS", [-3.0, -2.0], -7.5, 2.5),  # unknown, below zero: the default span
+])
+def test_trend_axes_span_the_meaningful_change(indicator, values, low, high):
+    from workbook.report import labels
+
+    lo, hi = labels.y_domain(indicator, values)
+    assert (round(lo, 2), round(hi, 2)) == (low, high)
+    assert lo <= min(values) and hi >= max(values)
+
+
+def test_trend_chart_draws_each_panel_on_its_honest_range():
+    """The trend chart's data carry each panel's range (invisible points), so a 0.2-point
+    change in distance from standard is drawn inside a 30-point axis."""
+    from workbook.needs.charts import trend_chart
+
+    f = pd.DataFrame({"indicator": ["ELA", "ELA", "CHRO", "CHRO"],
+                      "indicator_name": ["ELA", "ELA", "Chronic", "Chronic"],
+                      "year": [2023, 2024, 2023, 2024], "status": [-65.3, -65.5, 12.0, 12.4],
+                      "n": [100, 100, 100, 100], "basis": "reported", "not_reported": False,
+                      "color_name": "Yellow", "note": ""})
+    spec = trend_chart(f).to_dict()
+    rows = spec["data"]["values"]
+    ela = {(r["y_lo"], r["y_hi"]) for r in rows if r["indicator"] == "ELA"}
+    chro = {(r["y_lo"], r["y_hi"]) for r in rows if r["indicator"] == "CHRO"}
+    assert len(ela) == 1 and round(ela.pop()[1] - (-65.4), 6) == 15.0
+    assert len(chro) == 1 and chro.pop() == pytest.approx((0.0, 12.4 * 1.1))
+    fields = {layer["encoding"]["y"]["field"] for layer in spec["spec"]["layer"]}
+    assert fields == {"status", "y_lo", "y_hi"}
+
+
+def test_chart_labels_are_never_cut_and_long_titles_wrap():
+    long = "A chart title that is much longer than a chart is wide, so it must wrap somewhere"
+    spec = show.readable(alt.Chart(frame()).mark_bar().encode(
+        x="n:Q", y=alt.Y("student_group_name:N", axis=alt.Axis(labelLimit=0)))
+        .properties(title=long).to_dict())
+    assert spec["config"]["legend"]["titleLimit"] == 0
+    assert spec["config"]["axis"]["labelLimit"] == 0
+    assert isinstance(spec["title"], list) and " ".join(spec["title"]) == long
+    assert all(len(line) <= show.TITLE_CHARS for line in spec["title"])
+    drawing = show.svg(alt.Chart(frame()).mark_bar().encode(
+        x="n:Q", y=alt.Y("student_group_name:N", axis=alt.Axis(labelLimit=40)),
+        color=alt.Color("indicator:N", title="Dashboard color legend",
+                        legend=alt.Legend(titleLimit=30))))
+    # a chart's own limits are lifted too: every label drawn whole
+    assert "…" not in drawing and "Dashboard color legend" in drawing
+    assert "Students with Disabilities" in drawing
 
 
 def test_empty_table_says_nothing_to_show(shown):
@@ -176,7 +277,9 @@ def test_chart_is_svg_with_alt_text_data_and_suppressed_csv(tmp_path, shown):
     page = soup(markup)
     fig = page.select_one("figure.wb-chart")
     assert fig["role"] == "img"
-    assert fig["aria-label"] == alt_text
+    # the image's name: its title, what it shows, and where its numbers are
+    assert fig["aria-label"] == (f"Chart {EVIL}. {alt_text}. The data are in the table after "
+                                 "the chart.")
     assert fig.select_one("figcaption strong").get_text() == f"Chart {EVIL}"
     svg = fig.select_one("svg")
     assert svg is not None
@@ -199,7 +302,8 @@ def test_chart_alt_text_is_written_from_what_is_shown(shown):
 
     show.chart(frame(), bar, "Status", alt_text=summary, name="alt", value_cols=["status"])
     label = soup(shown[0]).select_one("figure.wb-chart")["aria-label"]
-    assert label == "ALL 10; HI 40; WH 50; EL 70"  # AA, AS and SWD hidden
+    assert "ALL 10; HI 40; WH 50; EL 70." in label  # AA, AS and SWD hidden
+    assert " AA " not in label and " AS " not in label and "SWD" not in label
     show.configure("team", "CA")
     show.chart(frame(), bar, "Status", alt_text=summary, name="alt", value_cols=["status"])
     assert "AA 20" in soup(shown[1]).select_one("figure.wb-chart")["aria-label"]

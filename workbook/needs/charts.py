@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import altair as alt
 import pandas as pd
 
+from workbook.i18n import _
 from workbook.needs.tables import (
     COLOR_HEX,
     NO_COLOR,
@@ -17,6 +18,8 @@ from workbook.needs.tables import (
     indicator_rank,
 )
 from workbook.report.charts import WIDTH, chart_data, empty_chart
+from workbook.report.labels import DASH, y_domain
+from workbook.report.labels import label as column_label
 
 
 def _color_scale(names: Iterable[str] | None = None) -> alt.Scale:
@@ -25,9 +28,16 @@ def _color_scale(names: Iterable[str] | None = None) -> alt.Scale:
 
 
 def _cell_label(row: pd.Series) -> str:
-    if row["not_reported"]:
+    """What a grid cell reads: the status, the state's text, "n/r", or "hidden" when it is
+    suppressed for stakeholders; never a raw missing value."""
+    if pd.notna(row["not_reported"]) and bool(row["not_reported"]):
         return "n/r"
-    return f"{row['status']:.1f}" if pd.notna(row["status"]) else str(row["status_text"])
+    if pd.notna(row["status"]):
+        return f"{row['status']:.1f}"
+    text = row.get("status_text")
+    if pd.notna(text) and str(text).strip():
+        return str(text)
+    return _("hidden") if pd.notna(row.get("suppressed")) else DASH
 
 
 def color_grid(snapshot: pd.DataFrame) -> alt.TopLevelMixin:
@@ -45,21 +55,22 @@ def color_grid(snapshot: pd.DataFrame) -> alt.TopLevelMixin:
     f["indicator_short"] = f["indicator"].map(lambda i: indicator_name(i, short=True))
     indicators = list(dict.fromkeys(f["indicator_short"]))
     names = [c for c in COLOR_HEX if c in set(f["color_name"])]
-    x = alt.X("student_group_name:N", sort=groups, title="Student group",
-              axis=alt.Axis(labelAngle=-40, labelLimit=160))
-    y = alt.Y("indicator_short:N", sort=indicators, title=None, axis=alt.Axis(labelLimit=260))
+    x = alt.X("student_group_name:N", sort=groups, title=column_label("student_group"),
+              axis=alt.Axis(labelAngle=-40, labelLimit=0))
+    y = alt.Y("indicator_short:N", sort=indicators, title=None, axis=alt.Axis(labelLimit=0))
     tooltip = [
-        alt.Tooltip("indicator_name:N", title="Indicator"),
-        alt.Tooltip("student_group_name:N", title="Student group"),
-        alt.Tooltip("status:Q", title="Status", format=".1f"),
-        alt.Tooltip("change:Q", title="Change", format="+.1f"),
-        alt.Tooltip("color_name:N", title="Color"),
-        alt.Tooltip("n:Q", title="Students (n)"),
-        alt.Tooltip("suppression:N", title="Why not reported"),
+        alt.Tooltip("indicator_name:N", title=_("Indicator")),
+        alt.Tooltip("student_group_name:N", title=_("Student group")),
+        alt.Tooltip("status:Q", title=_("Status"), format=".1f"),
+        alt.Tooltip("change:Q", title=_("Change"), format="+.1f"),
+        alt.Tooltip("color_name:N", title=_("Color")),
+        alt.Tooltip("n:Q", title=_("Students (n)")),
+        alt.Tooltip("suppression:N", title=_("Why not reported")),
     ]
     base = alt.Chart().encode(x=x, y=y)
     cells = base.mark_rect(stroke="white", strokeWidth=1.5).encode(
-        color=alt.Color("color_name:N", scale=_color_scale(names), title="Dashboard color"),
+        color=alt.Color("color_name:N", scale=_color_scale(names),
+                        title=column_label("color_name")),
         tooltip=tooltip)
     text = base.mark_text(fontSize=10).encode(
         text="label:N", tooltip=tooltip,
@@ -69,7 +80,7 @@ def color_grid(snapshot: pd.DataFrame) -> alt.TopLevelMixin:
     cell = max(34, min(60, WIDTH // max(len(groups), 1)))
     return alt.layer(cells, text, data=chart_data(f)).properties(
         title=alt.TitleParams(f"{org}: Dashboard {year} by student group",
-                              subtitle="Status in each cell; n/r = not reported by the state"),
+                              subtitle=_("Status in each cell; n/r = not reported by the state")),
         width=cell * len(groups), height=28 * len(indicators))
 
 
@@ -89,19 +100,19 @@ def results_grid(snapshot: pd.DataFrame) -> alt.TopLevelMixin:
     groups = list(dict.fromkeys(f["student_group_name"]))
     f["indicator_short"] = f["indicator"].map(lambda i: indicator_name(i, short=True))
     indicators = list(dict.fromkeys(f["indicator_short"]))
-    x = alt.X("student_group_name:N", sort=groups, title="Student group",
-              axis=alt.Axis(labelAngle=-40, labelLimit=160))
-    y = alt.Y("indicator_short:N", sort=indicators, title=None, axis=alt.Axis(labelLimit=260))
-    tooltip = [alt.Tooltip("indicator_name:N", title="Indicator"),
-               alt.Tooltip("student_group_name:N", title="Student group"),
-               alt.Tooltip("status:Q", title="Result", format=".1f"),
-               alt.Tooltip("gap_to_all:Q", title="Against all students", format="+.1f"),
-               alt.Tooltip("n:Q", title="Students (n)"),
-               alt.Tooltip("suppression:N", title="Note")]
+    x = alt.X("student_group_name:N", sort=groups, title=column_label("student_group"),
+              axis=alt.Axis(labelAngle=-40, labelLimit=0))
+    y = alt.Y("indicator_short:N", sort=indicators, title=None, axis=alt.Axis(labelLimit=0))
+    tooltip = [alt.Tooltip("indicator_name:N", title=_("Indicator")),
+               alt.Tooltip("student_group_name:N", title=_("Student group")),
+               alt.Tooltip("status:Q", title=_("Result"), format=".1f"),
+               alt.Tooltip("gap_to_all:Q", title=_("Against all students"), format="+.1f"),
+               alt.Tooltip("n:Q", title=_("Students (n)")),
+               alt.Tooltip("suppression:N", title=_("Note"))]
     base = alt.Chart().encode(x=x, y=y)
     cells = base.mark_rect(stroke="white", strokeWidth=1.5).encode(
         color=alt.condition("isValid(datum.gap_to_all)",
-                            alt.Color("gap_to_all:Q", title="Points against all students",
+                            alt.Color("gap_to_all:Q", title=_("Points against all students"),
                                       scale=alt.Scale(scheme="redyellowblue",
                                                       domain=[-30, 30], clamp=True)),
                             alt.value(COLOR_HEX[NO_COLOR])),
@@ -112,7 +123,7 @@ def results_grid(snapshot: pd.DataFrame) -> alt.TopLevelMixin:
     cell = max(34, min(60, WIDTH // max(len(groups), 1)))
     return alt.layer(cells, text, data=chart_data(f)).properties(
         title=alt.TitleParams(f"{org}: results {year} by student group",
-                              subtitle="Result in each cell; n/r = not reported by the state"),
+                              subtitle=_("Result in each cell; n/r = not reported by the state")),
         width=cell * len(groups), height=28 * len(indicators))
 
 
@@ -134,20 +145,24 @@ def gap_chart(gaps_frame: pd.DataFrame, indicator: str) -> alt.TopLevelMixin:
     f = f.sort_values(["gap_to_all"], na_position="last", kind="stable")
     order = list(f["student_group_name"])
     names = [c for c in COLOR_HEX if c in set(f["color_name"])]
-    y = alt.Y("student_group_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
+    y = alt.Y("student_group_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=0))
     tooltip = [
-        alt.Tooltip("student_group_name:N", title="Student group"),
-        alt.Tooltip("status:Q", title="Status", format=".1f"),
-        alt.Tooltip("all_status:Q", title="All students", format=".1f"),
-        alt.Tooltip("gap_to_all:Q", title="Gap (negative = worse)", format="+.1f"),
-        alt.Tooltip("color_name:N", title="Color"),
-        alt.Tooltip("n:Q", title="Students (n)"),
-        alt.Tooltip("county_status:Q", title="County", format=".1f"),
-        alt.Tooltip("state_status:Q", title="State", format=".1f"),
+        alt.Tooltip("student_group_name:N", title=_("Student group")),
+        alt.Tooltip("status:Q", title=_("Status"), format=".1f"),
+        alt.Tooltip("all_status:Q", title=_("All students"), format=".1f"),
+        alt.Tooltip("gap_to_all:Q", title=_("Gap (negative = worse)"), format="+.1f"),
+        alt.Tooltip("color_name:N", title=_("Color")),
+        alt.Tooltip("n:Q", title=_("Students (n)")),
+        alt.Tooltip("county_status:Q", title=_("County"), format=".1f"),
+        alt.Tooltip("state_status:Q", title=_("State"), format=".1f"),
     ]
     bars = alt.Chart().mark_bar(stroke="#666666", strokeWidth=0.5).encode(
-        y=y, x=alt.X("gap_to_all:Q", title="Gap to all students (negative = worse)"),
-        color=alt.Color("color_name:N", scale=_color_scale(names), title="Dashboard color"),
+        y=y, x=alt.X("gap_to_all:Q", title=_("Gap to all students (negative = worse)")),
+        color=alt.Color("color_name:N", scale=_color_scale(names),
+                        title=column_label("color_name"),
+                        # no Dashboard colors (Oregon): no color legend to explain
+                        legend=alt.Legend() if set(names) - {NO_COLOR, NOT_REPORTED}
+                        else None),
         tooltip=tooltip)
     zero = alt.Chart().mark_rule(color="black").encode(x="zero:Q")
     labels = alt.Chart().mark_text(align="left", dx=4, fontSize=10, color="#333333").encode(
@@ -175,20 +190,22 @@ def trend_chart(trend_frame: pd.DataFrame, title: str = "Results over time, all 
     f = trend_frame.copy()
     f["given"] = f["basis"].where(f["basis"] == "reported", "prior year")
     drawn = f[~f["not_reported"]]
-    why = "not chosen"
+    why = _("not chosen")
     if indicators is None:
-        why = "fewer than two years"
+        why = _("fewer than two years")
         counts = drawn.groupby("indicator")["year"].nunique()
         indicators = [i for i in dict.fromkeys(drawn["indicator"]) if counts[i] >= 2]
     drawn = drawn[drawn["indicator"].isin(indicators)].copy()
-    sub = ["Filled: reported that year; hollow: the prior year as given in the next file."]
+    sub = [_("Filled: reported that year; hollow: the prior year as given in the next file.")]
     missing = f[f["not_reported"]]
     if len(missing):
-        sub.append(f"{NOT_REPORTED}: " + ", ".join(
-            f"{i} {y}" for i, y in zip(missing["indicator"], missing["year"], strict=True)))
+        sub.append(_("Not reported: {items}").format(items=", ".join(
+            f"{indicator_name(i, short=True)} {y}"
+            for i, y in zip(missing["indicator"], missing["year"], strict=True))))
     left_out = [i for i in dict.fromkeys(f["indicator"]) if i not in indicators]
     if left_out:
-        sub.append(f"Not drawn ({why}): " + ", ".join(left_out))
+        sub.append(_("Not drawn ({why}): {items}").format(why=why, items=", ".join(
+            indicator_name(i, short=True) for i in left_out)))
     if drawn.empty:
         return empty_chart(title, "No indicator has two reported years. " + " ".join(sub[1:]))
     drawn = drawn.sort_values(["indicator", "year"])
@@ -196,32 +213,41 @@ def trend_chart(trend_frame: pd.DataFrame, title: str = "Results over time, all 
         lambda y: (y.astype(float).diff() > 1).cumsum()).astype(int)
     years = sorted(int(y) for y in drawn["year"].unique())
     tooltip = [
-        alt.Tooltip("indicator_name:N", title="Indicator"),
-        alt.Tooltip("year:O", title="Year"),
-        alt.Tooltip("status:Q", title="Status", format=".1f"),
-        alt.Tooltip("n:Q", title="Students (n)"),
-        alt.Tooltip("given:N", title="Source"),
-        alt.Tooltip("color_name:N", title="Color"),
-        alt.Tooltip("note:N", title="Note"),
+        alt.Tooltip("indicator_name:N", title=_("Indicator")),
+        alt.Tooltip("year:O", title=_("Year")),
+        alt.Tooltip("status:Q", title=_("Status"), format=".1f"),
+        alt.Tooltip("n:Q", title=_("Students (n)")),
+        alt.Tooltip("given:N", title=_("Source")),
+        alt.Tooltip("color_name:N", title=_("Color")),
+        alt.Tooltip("note:N", title=_("Note")),
     ]
     x = alt.X("year:Q", title=None, scale=alt.Scale(zero=False, nice=False, padding=12),
               axis=alt.Axis(values=years, format="d", labelAngle=-45, labelFontSize=9))
+    # honest axes: each panel spans at least the indicator's meaningful change, or starts
+    # at zero for a rate (`y_domain`); two invisible points carry the range
+    ranges = {i: y_domain(i, rows["status"]) for i, rows in drawn.groupby("indicator")}
+    drawn["y_lo"] = drawn["indicator"].map(lambda i: ranges[i][0])
+    drawn["y_hi"] = drawn["indicator"].map(lambda i: ranges[i][1])
+    sub.append(_("Each panel spans at least the change the state counts as meaningful "
+                 "(points from standard), or starts at zero (rates)."))
     y = alt.Y("status:Q", title=None, scale=alt.Scale(zero=False))
+    extent = [alt.Chart().mark_point(opacity=0).encode(x=x, y=alt.Y(f"{end}:Q", title=None))
+              for end in ("y_lo", "y_hi")]
     line = alt.Chart().mark_line(color=COLOR_HEX["Blue"]).encode(x=x, y=y, detail="segment:N")
     points = alt.Chart().mark_point(size=70, color=COLOR_HEX["Blue"], strokeWidth=2).encode(
         x=x, y=y, tooltip=tooltip,
-        fill=alt.Fill("given:N", title="Source",
+        fill=alt.Fill("given:N", title=_("Source"),
                       scale=alt.Scale(domain=["reported", "prior year"],
                                       range=[COLOR_HEX["Blue"], "white"])))
     columns = min(3, drawn["indicator"].nunique())
     drawn["indicator_short"] = drawn["indicator"].map(lambda i: indicator_name(i, short=True))
     order = [indicator_name(i, short=True) for i in dict.fromkeys(
         sorted(drawn["indicator"], key=indicator_rank))]
-    return alt.layer(line, points).properties(
+    return alt.layer(*extent, line, points).properties(
         width=(WIDTH - 40) // columns - 50, height=130,
     ).facet(
         facet=alt.Facet("indicator_short:N", title=None, sort=order,
-                        header=alt.Header(labelFontSize=11, labelLimit=220)),
+                        header=alt.Header(labelFontSize=11, labelLimit=0)),
         columns=columns, data=chart_data(drawn),
     ).resolve_scale(y="independent").resolve_axis(x="independent").properties(
         title=alt.TitleParams(title, subtitle=sub))
@@ -247,18 +273,18 @@ def rubric_chart(profile: pd.DataFrame) -> alt.TopLevelMixin:
     f["zero"] = 0.0
     order = list(f["practice"])
     labels = [c for c in RUBRIC_COLORS if c in set(f["label"])]
-    y = alt.Y("practice:N", sort=order, title=None, axis=alt.Axis(labelLimit=300))
-    tooltip = [alt.Tooltip("practice:N", title="Practice"),
-               alt.Tooltip("domain_name:N", title="Domain"),
-               alt.Tooltip("mean_level:Q", title="Mean level", format=".2f"),
-               alt.Tooltip("domain_mean:Q", title="Domain mean", format=".2f"),
-               alt.Tooltip("raters:Q", title="Raters"),
-               alt.Tooltip("agreement:Q", title="Agreement", format=".0%"),
-               alt.Tooltip("label:N", title="Reading")]
+    y = alt.Y("practice:N", sort=order, title=None, axis=alt.Axis(labelLimit=0))
+    tooltip = [alt.Tooltip("practice:N", title=_("Practice")),
+               alt.Tooltip("domain_name:N", title=_("Domain")),
+               alt.Tooltip("mean_level:Q", title=_("Mean level"), format=".2f"),
+               alt.Tooltip("domain_mean:Q", title=_("Domain mean"), format=".2f"),
+               alt.Tooltip("raters:Q", title=_("Raters")),
+               alt.Tooltip("agreement:Q", title=_("Agreement"), format=".0%"),
+               alt.Tooltip("label:N", title=_("Reading"))]
     bars = alt.Chart().mark_bar(stroke="#666666", strokeWidth=0.5).encode(
-        y=y, x=alt.X("mean_level:Q", title="Mean performance level (1-4)",
+        y=y, x=alt.X("mean_level:Q", title=_("Mean performance level (1-4)"),
                      scale=alt.Scale(domain=[0, 4])),
-        color=alt.Color("label:N", title="Reading", scale=alt.Scale(
+        color=alt.Color("label:N", title=_("Reading"), scale=alt.Scale(
             domain=labels, range=[RUBRIC_COLORS[c] for c in labels])),
         tooltip=tooltip)
     ticks = alt.Chart().mark_tick(color="black", thickness=2).encode(
@@ -268,9 +294,9 @@ def rubric_chart(profile: pd.DataFrame) -> alt.TopLevelMixin:
     thresholds = alt.Chart(chart_data(pd.DataFrame({"at": [2.0, 3.0]}))).mark_rule(
         strokeDash=[4, 3], color="#555555").encode(x="at:Q")
     return alt.layer(bars, ticks, text, thresholds, data=chart_data(f)).properties(
-        title=alt.TitleParams("Self-reflection (Tool C): mean level by practice",
-                              subtitle="Tick: domain mean. 3 or more: strength; "
-                                       "2 or less: weakness."),
+        title=alt.TitleParams(_("Self-reflection (Tool C): mean level by practice"),
+                              subtitle=_("Tick: domain mean. 3 or more: strength; "
+                                         "2 or less: weakness.")),
         width=WIDTH - 300, height=22 * len(f))
 
 

@@ -4,14 +4,20 @@ funding source, each drawn from the frame printed under it."""
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 
 import altair as alt
 import pandas as pd
 
+from workbook.i18n import _
 from workbook.plan.tables import STATUS_COLORS
+from workbook.report.charts import wrap_labels
 
 #: Plan and progress charts are narrower than the needs charts (report.charts.WIDTH).
 WIDTH = 600
+
+#: The timeline's row labels wrap at about this many characters.
+LABEL_CHARS = 60
 
 
 def coverage_chart(coverage: pd.DataFrame) -> alt.TopLevelMixin:
@@ -27,16 +33,16 @@ def coverage_chart(coverage: pd.DataFrame) -> alt.TopLevelMixin:
                      zip(data["practice"], data["strategies"], data["causes"], strict=True)]
     domains = list(dict.fromkeys(data["domain_label"]))
     base = alt.Chart(data).encode(
-        x=alt.X("letter:N", title="Practice", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("domain_label:N", title="Domain", sort=domains),
+        x=alt.X("letter:N", title=_("Practice"), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("domain_label:N", title=_("Domain"), sort=domains),
     )
-    tooltip = [alt.Tooltip("practice:N", title="Practice"),
-               alt.Tooltip("practice_name:N", title="Name"),
-               alt.Tooltip("domain_name:N", title="Domain"),
-               alt.Tooltip("strategies:Q", title="Strategies"),
-               alt.Tooltip("causes:Q", title="Causes")]
+    tooltip = [alt.Tooltip("practice:N", title=_("Practice")),
+               alt.Tooltip("practice_name:N", title=_("Name")),
+               alt.Tooltip("domain_name:N", title=_("Domain")),
+               alt.Tooltip("strategies:Q", title=_("Strategies")),
+               alt.Tooltip("causes:Q", title=_("Causes"))]
     cells = base.mark_rect(stroke="white").encode(
-        color=alt.Color("strategies:Q", title="Strategies",
+        color=alt.Color("strategies:Q", title=_("Strategies"),
                         scale=alt.Scale(scheme="blues", domainMin=0)),
         tooltip=tooltip,
     )
@@ -46,7 +52,7 @@ def coverage_chart(coverage: pd.DataFrame) -> alt.TopLevelMixin:
         color=alt.condition(f"datum.strategies >= {dark}", alt.value("white"),
                             alt.value("black")))
     return alt.layer(cells, text).properties(
-        title="Four Domains practices addressed by strategies and causes",
+        title=_("Four Domains practices addressed by strategies and causes"),
         width=WIDTH, height=240)
 
 
@@ -65,34 +71,39 @@ def gantt_chart(timeline: pd.DataFrame) -> alt.TopLevelMixin:
     data["due"] = [_iso(v) for v in data["due"]]
     data["row"] = [f"{s} › {m} › {a}" for s, m, a in
                    zip(data["strategy"], data["milestone"], data["action"], strict=True)]
+    # long names wrap onto lines instead of being cut short; each row is as tall as its
+    # longest label
+    lines = max((len(textwrap.wrap(r, LABEL_CHARS)) for r in data["row"]), default=1)
     data = data[["row", "strategy", "milestone", "action", "owner", "start", "due", "status"]]
     order = list(dict.fromkeys(data["row"]))
     return alt.Chart(data).mark_bar(cornerRadius=2).encode(
-        x=alt.X("start:T", title="Date"),
+        x=alt.X("start:T", title=_("Date")),
         x2="due:T",
-        y=alt.Y("row:N", title=None, sort=order, axis=alt.Axis(labelLimit=320)),
-        color=alt.Color("status:N", title="Status",
+        y=alt.Y("row:N", title=None, sort=order,
+                axis=alt.Axis(labelLimit=0, labelFontSize=10,
+                              labelExpr=wrap_labels(LABEL_CHARS))),
+        color=alt.Color("status:N", title=_("Status"),
                         scale=alt.Scale(domain=list(STATUS_COLORS),
                                         range=list(STATUS_COLORS.values()))),
-        tooltip=[alt.Tooltip("strategy:N", title="Strategy"),
-                 alt.Tooltip("milestone:N", title="Milestone"),
-                 alt.Tooltip("action:N", title="Action"),
-                 alt.Tooltip("owner:N", title="Owner"),
-                 alt.Tooltip("start:T", title="Start"),
-                 alt.Tooltip("due:T", title="Due"),
-                 alt.Tooltip("status:N", title="Status")],
-    ).properties(title="Action timeline by strategy and milestone", width=WIDTH,
-                 height=alt.Step(18))
+        tooltip=[alt.Tooltip("strategy:N", title=_("Strategy")),
+                 alt.Tooltip("milestone:N", title=_("Milestone")),
+                 alt.Tooltip("action:N", title=_("Action")),
+                 alt.Tooltip("owner:N", title=_("Owner")),
+                 alt.Tooltip("start:T", title=_("Start")),
+                 alt.Tooltip("due:T", title=_("Due")),
+                 alt.Tooltip("status:N", title=_("Status"))],
+    ).properties(title=_("Action timeline by strategy and milestone"), width=WIDTH - 240,
+                 height=alt.Step(13 * lines + 6))
 
 
 def budget_chart(budget: pd.DataFrame) -> alt.TopLevelMixin:
     """Horizontal bars of planned budget per funding source, stacked by strategy."""
     return alt.Chart(budget).mark_bar().encode(
-        x=alt.X("budget:Q", title="Planned budget", stack="zero"),
-        y=alt.Y("funding_source:N", title="Funding source"),
-        color=alt.Color("strategy:N", title="Strategy"),
-        tooltip=[alt.Tooltip("funding_source:N", title="Funding source"),
-                 alt.Tooltip("strategy:N", title="Strategy"),
-                 alt.Tooltip("budget:Q", title="Budget", format=",.0f"),
-                 alt.Tooltip("actions:Q", title="Actions")],
-    ).properties(title="Planned budget by funding source and strategy", width=WIDTH)
+        x=alt.X("budget:Q", title=_("Planned budget"), stack="zero"),
+        y=alt.Y("funding_source:N", title=_("Funding source")),
+        color=alt.Color("strategy:N", title=_("Strategy")),
+        tooltip=[alt.Tooltip("funding_source:N", title=_("Funding source")),
+                 alt.Tooltip("strategy:N", title=_("Strategy")),
+                 alt.Tooltip("budget:Q", title=_("Budget"), format=",.0f"),
+                 alt.Tooltip("actions:Q", title=_("Actions"))],
+    ).properties(title=_("Planned budget by funding source and strategy"), width=WIDTH)

@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workbook.direction.model import Direction, GlossaryTerm, Goal, Measure
-from workbook.needs.model import NeedsAssessment, Priority, Rating, SwotEntry
+from workbook.direction.model import Direction, GlossaryTerm, Goal, Measure, Signature, TeamMember
+from workbook.needs.model import (
+    Consensus,
+    NeedsAssessment,
+    Priority,
+    Rating,
+    Reflection,
+    SwotEntry,
+)
 from workbook.plan.model import Action, Milestone, Strategy
 from workbook.progress.model import (
     Adjustment,
@@ -26,9 +33,9 @@ from workbook.rootcause.model import Cause, Symptom, Why, cause_flags
 
 #: kind -> model, in the order a plan reads (parents before children).
 KINDS: dict[str, type[Record]] = {m.kind: m for m in (
-    Organisation, Direction, Goal, Strategy, Measure, GlossaryTerm, NeedsAssessment, SwotEntry,
-    Priority, Rating, Symptom, Why, Cause, Milestone, Action, StatusUpdate, MilestoneReview,
-    Result, Support, Adjustment, Comment)}
+    Organisation, TeamMember, Signature, Direction, Goal, Strategy, Measure, GlossaryTerm,
+    NeedsAssessment, SwotEntry, Priority, Rating, Reflection, Consensus, Symptom, Why, Cause,
+    Milestone, Action, StatusUpdate, MilestoneReview, Result, Support, Adjustment, Comment)}
 #: how collections are named in YAML and Excel
 SECTION = {k: (k + "s" if not k.endswith("s") else k) for k in KINDS}
 SECTION.update({"direction": "direction", "organisation": "organisation",

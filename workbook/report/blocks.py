@@ -27,6 +27,8 @@ import pandas as pd
 from workbook import privacy
 from workbook.errors import WorkbookError
 from workbook.files import write_csv, write_text
+from workbook.i18n import _
+from workbook.report import labels
 
 Audience = Literal["team", "stakeholder"]
 
@@ -52,6 +54,7 @@ def configure(audience: Audience = "team", state: str = "CA",
     global _settings
     _settings = Settings(audience, state, Path(data_dir) if data_dir else None)
     _published.clear()
+    _regions.clear()
     if _settings.data_dir:
         _settings.data_dir.mkdir(parents=True, exist_ok=True)
     return _settings
@@ -143,17 +146,39 @@ def _save(frame: pd.DataFrame, name: str, key_cols: Sequence[str] = ()) -> str:
     write_text(index, json.dumps(known, indent=1, sort_keys=True))
     report_dir = folder.parent.parent if folder.parent.name == "data" else folder.parent
     href = path.relative_to(report_dir).as_posix()
-    return f'<p class="wb-data">Data: <a href="{esc(href)}">{esc(href)}</a></p>'
+    return (f'<p class="wb-data">{esc(_("Data"))}: <a href="{esc(href)}">{esc(href)}</a></p>')
 
 
-def _table_html(frame: pd.DataFrame, max_rows: int = 200) -> str:
-    shown = frame.head(max_rows).astype(object)
-    shown = shown.where(shown.notna(), float("nan"))  # so na_rep applies to pd.NA and None
-    body = shown.to_html(index=False, escape=True, na_rep="not reported", border=0,
-                         classes="wb-table")
-    more = (f"<p class='wb-note'>Showing {max_rows} of {len(frame)} rows; all rows are in "
-            "the data file.</p>") if len(frame) > max_rows else ""
-    return body + more
+_regions: dict[str, int] = {}  # the scroll regions' names so far on this page
+
+
+def _region_name(name: str) -> str:
+    """A scroll region's name, numbered when the page already has one so named (three
+    "5 Whys" tables): landmarks a screen reader lists must be told apart."""
+    _regions[name] = _regions.get(name, 0) + 1
+    return name if _regions[name] == 1 else f"{name} {_regions[name]}"
+
+
+def _table_html(frame: pd.DataFrame, max_rows: int = 200, title: str = "") -> str:
+    """The table as people read it (`labels.for_people`: human headings, Yes/No, dashes),
+    in a wrapper that scrolls sideways on a narrow screen instead of widening the page."""
+    people = labels.for_people(frame.head(max_rows))
+    body = people.to_html(index=False, escape=True, border=0, classes="wb-table")
+    name = esc(_region_name(_("{title} (table)").format(title=title) if title else _("Table")))
+    # a page has no script to tell which tables are wider than the screen, so every table
+    # of more than two columns says it (two columns wrap to fit any screen)
+    scroll = _("Scroll sideways if the table is wider than the screen.")
+    hint = (f"<p class='wb-scroll-hint' aria-hidden='true'>{esc(scroll)}</p>"
+            if len(people.columns) > 2 else "")
+    dashes = bool((people == labels.DASH).to_numpy().any()) if len(people) else False
+    notes = [_("— no value: not reported by the state, hidden to protect small groups, or "
+               "not applicable.")] if dashes else []
+    if len(frame) > max_rows:
+        notes.append(_("Showing {shown} of {total} rows; all rows are in the data file.")
+                     .format(shown=max_rows, total=len(frame)))
+    more = "".join(f"<p class='wb-note'>{esc(n)}</p>" for n in notes)
+    return (f"{hint}<div class='wb-scroll' role='region' tabindex='0' aria-label='{name}'>"
+            f"{body}</div>{more}")
 
 
 def table(frame: pd.DataFrame, title: str, *, name: str | None = None,
@@ -164,9 +189,9 @@ def table(frame: pd.DataFrame, title: str, *, name: str | None = None,
     shown = _publish(frame, name, value_cols, key_cols)
     link = _save(shown, name, key_cols)
     cap = f"<p class='wb-caption'>{esc(caption)}</p>" if caption else ""
-    empty = "<p class='wb-empty'>Nothing to show yet.</p>" if shown.empty else ""
+    empty = f"<p class='wb-empty'>{esc(_('Nothing to show yet.'))}</p>" if shown.empty else ""
     _display(f"<section class='wb-block' id='tbl-{esc(name)}'><h4>{esc(title)}</h4>{cap}"
-             f"{empty or _table_html(shown)}{link}</section>")
+             f"{empty or _table_html(shown, title=title)}{link}</section>")
 
 
 def svg(chart: alt.TopLevelMixin) -> str:
@@ -174,8 +199,87 @@ def svg(chart: alt.TopLevelMixin) -> str:
     import vl_convert as vlc
 
     # our chart builders are tested; skipping altair's schema validation halves the cost
-    spec = chart.to_dict(validate=False)
+    spec = readable(chart.to_dict(validate=False))
     return _stable_ids(vlc.vegalite_to_svg(spec), spec)
+
+
+#: The charts' font: the report page's, installed with Debian (fonts-dejavu), which
+#: vl-convert measures text with; Verdana has the same widths where DejaVu is missing.
+FONT = "DejaVu Sans, Verdana, sans-serif"
+
+#: Vega-Lite settings every report chart gets unless it sets its own: no label or title cut
+#: short ("Dashboard colc"), text large enough to read when the drawing shrinks to a phone.
+READABLE_CONFIG: dict[str, object] = {
+    # measured by vl-convert with the font the page is read in (report.page's CSS), so the
+    # drawing is as wide as its text; a narrower fallback font only leaves room
+    "font": FONT,
+    "axis": {"labelLimit": 0, "titleLimit": 0, "labelFontSize": 11, "titleFontSize": 12},
+    "legend": {"labelLimit": 0, "titleLimit": 0, "labelFontSize": 11, "titleFontSize": 12},
+    "header": {"labelLimit": 0, "titleLimit": 0},
+    "title": {"limit": 0, "fontSize": 14},
+}
+
+#: A chart title longer than this is wrapped onto several lines instead of cut.
+TITLE_CHARS = 60
+
+
+#: Settings that cut text short ("Dashboard colc…"): no chart keeps them.
+_LIMITS = ("labelLimit", "titleLimit", "limit")
+
+
+def readable(spec: dict) -> dict:
+    """The chart's spec with `READABLE_CONFIG` under its own settings, every label limit
+    lifted (a label is drawn whole, the drawing grows and the page scales it to its
+    column) and its titles wrapped (Vega draws a title on one line, so a long one runs out
+    of the drawing)."""
+    config = spec.setdefault("config", {})
+    for part, defaults in READABLE_CONFIG.items():
+        if isinstance(defaults, dict):
+            config[part] = {**defaults, **config.get(part, {})}
+        else:
+            config.setdefault(part, defaults)
+    _lift_limits(spec)
+    _wrap_titles(spec)
+    return spec
+
+
+def _lift_limits(node: object) -> None:
+    if isinstance(node, dict):
+        for key in _LIMITS:
+            if isinstance(node.get(key), int | float) and node[key]:
+                node[key] = 0
+        for key, value in node.items():
+            if key not in ("data", "datasets"):
+                _lift_limits(value)
+    elif isinstance(node, list):
+        for value in node:
+            _lift_limits(value)
+
+
+def _wrap_titles(node: object) -> None:
+    if isinstance(node, dict):
+        title = node.get("title")
+        if isinstance(title, str) and len(title) > TITLE_CHARS:
+            node["title"] = _wrap(title)
+        elif isinstance(title, dict):
+            for key in ("text", "subtitle"):
+                if isinstance(title.get(key), str) and len(title[key]) > TITLE_CHARS:
+                    title[key] = _wrap(title[key])
+                elif isinstance(title.get(key), list):
+                    title[key] = [ln for t in title[key] for ln in
+                                  (_wrap(t) if isinstance(t, str) else [t])]
+        for key, value in node.items():
+            if key not in ("title", "data", "datasets"):
+                _wrap_titles(value)
+    elif isinstance(node, list):
+        for value in node:
+            _wrap_titles(value)
+
+
+def _wrap(text: str) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, TITLE_CHARS) or [text]
 
 
 _REF = re.compile(r'(id="|url\(#|href="#)([^"\)]+)')
@@ -215,15 +319,22 @@ def chart(frame: pd.DataFrame, build: Callable[[pd.DataFrame], alt.TopLevelMixin
     link = _save(shown, name, key_cols)
     if shown.empty:
         _display(f"<section class='wb-block'><h4>{esc(title)}</h4>"
-                 "<p class='wb-empty'>Nothing to chart yet.</p></section>")
+                 f"<p class='wb-empty'>{esc(_('Nothing to chart yet.'))}</p></section>")
         return
     drawing = svg(build(shown))
+    # the figure is one image to assistive technology: its name says what it shows and
+    # where the numbers are; the caption stays visible for everyone
+    summary = alt_text.strip()
+    summary += "" if summary.endswith((".", "!", "?")) else "."
+    spoken = _("{title}. {summary} The data are in the table after the chart.").format(
+        title=title, summary=summary)
+    data_title = _("Data behind “{title}”").format(title=title)
     _display(
-        f"<figure class='wb-chart' id='fig-{esc(name)}' role='img' aria-label='{esc(alt_text)}'>"
+        f"<figure class='wb-chart' id='fig-{esc(name)}' role='img' aria-label='{esc(spoken)}'>"
         f"<figcaption><strong>{esc(title)}</strong><br><span class='wb-alt'>{esc(alt_text)}"
         f"</span></figcaption>{drawing}</figure>"
-        f"<details class='wb-details'><summary>Data behind “{esc(title)}”</summary>"
-        f"{_table_html(shown)}</details>{link}")
+        f"<details class='wb-details'><summary>{esc(data_title)}</summary>"
+        f"{_table_html(shown, title=data_title)}</details>{link}")
 
 
 def note(text: str, *, kind: Literal["info", "warning", "summary"] = "info") -> None:
@@ -233,7 +344,7 @@ def note(text: str, *, kind: Literal["info", "warning", "summary"] = "info") -> 
 
 def items(title: str, entries: Sequence[str]) -> None:
     """An escaped bulleted list."""
-    body = "".join(f"<li>{esc(e)}</li>" for e in entries) or "<li>None yet.</li>"
+    body = "".join(f"<li>{esc(e)}</li>" for e in entries) or f"<li>{esc(_('None yet.'))}</li>"
     _display(f"<section class='wb-block'><h4>{esc(title)}</h4><ul>{body}</ul></section>")
 
 
@@ -245,7 +356,8 @@ def page(title: str, *, subtitle: str = "", illustrative: bool = False,
     meta = {"title": title, "subtitle": subtitle, "illustrative": illustrative,
             "audience": _settings.audience, "glossary": glossary or {},
             "state": _settings.state}
-    banner = ("<p class='wb-warning'>Illustrative sample plan: the outcome data are real, the "
-              "plan content is an illustration.</p>") if illustrative else ""
+    sample = _("Illustrative sample plan: the outcome data are real, the plan content is an "
+               "illustration.")
+    banner = f"<p class='wb-warning'>{esc(sample)}</p>" if illustrative else ""
     display(HTML(f"<p class='wb-caption'>{esc(subtitle)}</p>{banner}"),
             metadata={"workbook": meta})

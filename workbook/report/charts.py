@@ -12,6 +12,14 @@ import pandas as pd
 WIDTH = 620
 
 
+def wrap_labels(chars: int = 40) -> str:
+    """A `labelExpr` that draws an axis or header label on lines of at most about `chars`
+    characters (broken at spaces), so a long name is shown whole instead of cut short. The
+    chart's data stay as they are."""
+    return (f"split(trim(replace(datum.value, regexp('(.{{1,{int(chars)}}})(\\\\s+|$)', 'g'), "
+            "'$1\\n')), '\\n')")
+
+
 def chart_data(frame: pd.DataFrame) -> alt.Data:
     """Inline values for a chart: JSON-safe records (pandas NA becomes null)."""
     return alt.Data(values=json.loads(frame.to_json(orient="records", double_precision=10)))

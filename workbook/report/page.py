@@ -17,10 +17,12 @@ from pathlib import Path
 
 import nbformat
 
-from workbook import catalogue, dashboard
+from workbook import catalogue, dashboard, i18n
 from workbook.errors import WorkbookError
 from workbook.files import write_text
+from workbook.i18n import _
 from workbook.privacy import thresholds_text
+from workbook.report.labels import N_
 
 #: Terms every report explains: the one glossary of `workbook.catalogue`. A plan's own terms
 #: replace these by name, ignoring case (see `glossary_terms`).
@@ -42,12 +44,22 @@ nav.toc { border:1px solid var(--rule); padding: .5rem 1.5rem; margin-bottom: 2r
 nav.toc ol { padding-left: 1.2rem; }
 h1, h2, h3 { color: var(--accent); }
 h2 { border-bottom: 1px solid var(--rule); padding-bottom: .2rem; margin-top: 2.2rem; }
-table.wb-table { border-collapse: collapse; font-size: .85rem; margin: .5rem 0;
-                 display: block; max-width: 100%; overflow-x: auto; }
+main, section, .wb-block, .wb-text { min-width: 0; overflow-wrap: anywhere; }
+.wb-scroll { max-width: 100%; overflow-x: auto; margin: .5rem 0; }
+.wb-scroll:focus { outline: 2px solid var(--accent); outline-offset: 2px; }
+.wb-scroll-hint { color: var(--muted); font-size: .8rem; margin: .3rem 0 0; }
+table.wb-table { border-collapse: collapse; font-size: .85rem; margin: 0; }
+/* a table outside a scroll wrapper (the landing page's) fits by wrapping its cells */
+:not(.wb-scroll) > table.wb-table { margin: .5rem 0; max-width: 100%; }
+:not(.wb-scroll) > table.wb-table :is(td, th) { overflow-wrap: anywhere; min-width: 0; }
 table.wb-table th, table.wb-table td { border: 1px solid var(--rule); padding: .2rem .45rem;
-  text-align: left; vertical-align: top; }
+  text-align: left; vertical-align: top; overflow-wrap: normal; }
+table.wb-table td { min-width: 4rem; max-width: 28rem; }
 table.wb-table th { background: #f0f4f8; }
 figure.wb-chart { margin: 1rem 0; } figure.wb-chart svg { max-width: 100%; height: auto; }
+@media (max-width: 48rem) {
+  body { padding: .8rem; } .title-page h1 { font-size: 1.6rem; }
+}
 .wb-alt, .wb-caption, .wb-note, .wb-data { color: var(--muted); font-size: .85rem; }
 .wb-summary { font-size: 1.1rem; font-weight: bold; border-left: 4px solid var(--accent);
               padding-left: .8rem; }
@@ -61,8 +73,10 @@ a.anchor-link { display: none; }
   nav.toc { page-break-after: always; }
   h2 { page-break-before: always; } h2:first-of-type { page-break-before: avoid; }
   figure, table, details { page-break-inside: avoid; }
-  table.wb-table { display: table; overflow: visible; font-size: 8.5pt; }
-  table.wb-table td { word-break: break-word; }
+  .wb-scroll { overflow: visible; } .wb-scroll-hint { display: none; }
+  table.wb-table { width: 100%; table-layout: auto; font-size: 8pt; }
+  table.wb-table td, table.wb-table th { min-width: 0; max-width: none;
+    overflow-wrap: anywhere; word-break: break-word; }
   details { display: block; } details > summary { display: none; }
   a { color: inherit; text-decoration: none; }
 }
@@ -123,8 +137,40 @@ def _toc(body: str) -> tuple[str, str]:
 
     body = re.sub(r"<h2(?: id=\"[^\"]*\")?([^>]*)>(.*?)</h2>", add_id, body, flags=re.S)
     items = "".join(f'<li><a href="#{a}">{html.escape(t)}</a></li>' for a, t in entries)
-    return body, f'<nav class="toc" aria-label="Contents"><h2 class="toc-title">Contents</h2>' \
-                 f"<ol>{items}</ol></nav>"
+    contents = html.escape(_("Contents"))
+    return body, f'<nav class="toc" aria-label="{contents}"><h2 class="toc-title">{contents}' \
+                 f"</h2><ol>{items}</ol></nav>"
+
+
+_HEADING = re.compile(r"<h([2-4])[^>]*>(.*?)</h\1>", re.S)
+
+
+def _heading_text(inner: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", inner)).replace("¶", "").strip().casefold()
+
+
+def _one_heading(body: str) -> str:
+    """Drop a block's heading that repeats the section heading just above it ("At a
+    glance" under "At a glance"): a reader sees it once, and the table keeps its name in
+    its scroll region's label."""
+    out, last, pos = [], "", 0
+    for m in _HEADING.finditer(body):
+        text = _heading_text(m.group(2))
+        between = re.sub(r"<[^>]+>|\s", "", body[pos:m.start()])
+        if m.group(1) == "4" and text == last and not between:
+            out.append(body[pos:m.start()])
+            pos = m.end()
+            continue
+        out.append(body[pos:m.end()])
+        pos = m.end()
+        last = text if m.group(1) == "2" else ""
+    out.append(body[pos:])
+    return "".join(out)
+
+
+DATA_NOTE = N_("Tables show readable headings, Yes or No, and a dash (—) where there is no value. "
+             "The data files linked under each table (data/*.csv) keep the original column "
+             "names and values, for analysis.")  # translated where shown
 
 
 def _failed(nb: nbformat.NotebookNode) -> str | None:
@@ -135,17 +181,11 @@ def _failed(nb: nbformat.NotebookNode) -> str | None:
     return None
 
 
-def glossary_terms(own: dict[str, str] | None = None) -> dict[str, str]:
-    """The catalogue's glossary with a plan's own terms over it, sorted, ignoring case.
-
-    Why ignore case: a plan's "milestone" and the catalogue's "Milestone" are one term, and
-    a report that explains it twice, differently, confuses its readers. The plan's spelling
-    and definition win.
-    """
-    terms = {term.casefold(): (term, text) for term, text in GLOSSARY.items()}
-    for term, text in (own or {}).items():
-        terms[term.casefold()] = (term, text)
-    return dict(sorted(terms.values(), key=lambda item: item[0].casefold()))
+def glossary_terms(own: dict[str, str] | None = None, state: str = "") -> dict[str, str]:
+    """The catalogue's glossary (the state's terms, when the page knows its state) with a
+    plan's own terms over it, sorted, each term once ignoring case: one rule,
+    `catalogue.merge_glossary`."""
+    return catalogue.merge_glossary(own, state or None)
 
 
 def fine_print(subtitle: str) -> str:
@@ -169,6 +209,7 @@ def fine_print(subtitle: str) -> str:
             f"against CDE’s published files:</p><ul>{items}</ul></footer>")
 
 
+@i18n.in_notebook_language
 def render(nb: nbformat.NotebookNode, *, title: str, subtitle: str = "",
            audience: str = "team", glossary: dict[str, str] | None = None,
            illustrative: bool = False, state: str = "") -> str:
@@ -177,31 +218,40 @@ def render(nb: nbformat.NotebookNode, *, title: str, subtitle: str = "",
     if error:
         raise WorkbookError(f"the workbook failed, so no report was written: {error}")
     body = re.sub(r"<h1[^>]*>.*?</h1>", "", _body(nb), count=1, flags=re.S)  # on title page
-    body, toc = _toc(body)
-    gloss = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>"
-                    for k, v in glossary_terms(glossary).items())
-    privacy = ("Groups of fewer students than the state reports "
-               f"({_threshold_words(state)}) are hidden, with other cells where needed so they "
-               "cannot be worked out."
+    body, toc = _toc(_one_heading(body))
+    # a block's title sits one level under its section (h2), not two
+    body = re.sub(r"<(/?)h4([\s>])", r"<\1h3\2", body)
+    gloss = "".join(f"<dt>{html.escape(_(k))}</dt><dd>{html.escape(_(v))}</dd>"
+                    for k, v in glossary_terms(glossary, state).items())
+    privacy = (_("Groups of fewer students than the state reports ({threshold}) are hidden, "
+                 "with other cells where needed so they cannot be worked out.")
+               .format(threshold=_threshold_words(state))
                if audience == "stakeholder" else
-               "Team edition: small groups are shown as the state published them. Use the "
-               "stakeholder edition for anything shared outside the team.")
-    banner = ('<p class="illustrative"><strong>Illustrative sample plan.</strong> The outcome '
-              "data are the state’s real published results; the plan content is an "
-              "illustration, not this district’s plan.</p>") if illustrative else ""
+               _("Team edition: small groups are shown as the state published them. Use the "
+                 "stakeholder edition for anything shared outside the team."))
+    banner = (f'<p class="illustrative"><strong>{html.escape(_("Illustrative sample plan."))}'
+              "</strong> " + html.escape(_("The outcome data are the state’s real published "
+                                          "results; the plan content is an illustration, not "
+                                          "this district’s plan.")) + "</p>"
+              ) if illustrative else ""
     when = dt.date.today().isoformat()
+    edition = _("stakeholder edition") if audience == "stakeholder" else _("team edition")
+    prepared = _("Prepared {date} · {edition}").format(date=when, edition=edition)
     footer = fine_print(subtitle)
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{i18n.language()}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title><style>{CSS}</style></head>
 <body>
 <header class="title-page"><h1>{html.escape(title)}</h1>
-<p class="meta">{html.escape(subtitle)}</p><p class="meta">Prepared {when} ·
-{html.escape(audience)} edition</p>{banner}<p class="meta">{html.escape(privacy)}</p></header>
+<p class="meta">{html.escape(subtitle)}</p>
+<p class="meta">{html.escape(prepared)}</p>{banner}
+<p class="meta">{html.escape(privacy)}</p></header>
 {toc}
-<main>{body}</main>
-<section><h2 id="glossary">Glossary</h2><dl class="glossary">{gloss}</dl></section>{footer}
+<main>{body}
+<p class="wb-note wb-data-note">{html.escape(_(DATA_NOTE))}</p></main>
+<section aria-labelledby="glossary"><h2 id="glossary">{html.escape(_("Glossary"))}</h2>
+<dl class="glossary">{gloss}</dl></section>{footer}
 </body></html>
 """
 

@@ -9,12 +9,10 @@ import functools
 from functools import partial
 
 import pandas as pd
-import yaml
 
-from workbook import catalogue
+from workbook import catalogue, states
 from workbook import needs as N
 from workbook import rootcause as rc
-from workbook.errors import WorkbookError
 from workbook.identification.tables import glance
 from workbook.needs.model import Priority, SwotEntry
 from workbook.records.base import Record
@@ -24,38 +22,13 @@ from workbook.rootcause.model import Cause, Symptom, Why
 from workbook.run.context import Context
 
 #: How the workbooks speak of a state that has no terms file (California's words).
-_CA_TERMS: dict[str, object] = {
-    "state": "CA", "source": "California School Dashboard", "year_label": "Dashboard year",
-    "colors": True, "regional_unit": "county office",
-    "regional_unit_long": "county office of education",
-    "support_name": "differentiated assistance",
-    "suppression": "California does not report groups of fewer than 11 students",
-    "results_intro": ("The colors are the state's: Red is the lowest performance, Blue the "
-                      "highest. Grey cells were not reported (too few students or not "
-                      "applicable)."),
-    "behind_intro": "Groups in the two lowest Dashboard colors, Red and Orange, worst first.",
-    "growth_targets": "",
-}
+_CA_TERMS: dict[str, object] = states.CA_TERMS
 
 
 @functools.cache
 def terms(state: str) -> dict[str, object]:
-    """The state's words (parameters/states/<state>/terms.yaml over California's): what
-    its results are called, whether it has Dashboard colors, its regional unit (county
-    office, ESD), what its support is called and its small-group rule."""
-    from workbook.identification.model import folder
-
-    path = folder(state) / "terms.yaml"
-    if not path.is_file():
-        return dict(_CA_TERMS)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise WorkbookError(f"{path}: not valid YAML: {exc}") from None
-    unknown = sorted(set(raw) - set(_CA_TERMS))
-    if unknown:
-        raise WorkbookError(f"{path}: unknown keys {unknown}; known: {sorted(_CA_TERMS)}")
-    return {**_CA_TERMS, **raw}
+    """The state's words: the one lookup, `workbook.states.terms` (the apps use it too)."""
+    return states.terms(state)
 
 
 def source_line(ctx: Context) -> str:
@@ -139,7 +112,7 @@ def at_a_glance(ctx: Context) -> None:
                  ("Leadership team", ", ".join(org.leadership_team))]
     else:
         rows.append(("Plan", "No plan stored yet for this district."))
-    show.table(pd.DataFrame(rows, columns=["", "value"]), "At a glance", name="at-a-glance")
+    show.table(pd.DataFrame(rows, columns=["field", "detail"]), "At a glance", name="at-a-glance")
 
 
 def swot(doc: PlanDocument) -> None:
@@ -238,6 +211,8 @@ def growth_targets(ctx: Context) -> None:
                                     ctx.params.district_id, first)
     show.note(str(terms("OR")["growth_targets"]))
     show.table(results, "Growth targets, met or not met by year", name="growth-targets")
+    show.table(oregon.growth_by_year(results), "Growth targets met / not met, each year",
+               name="growth-by-year")
     show.table(oregon.triggers(results), "Corrective-action triggers", name="triggers")
 
 

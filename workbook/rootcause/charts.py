@@ -9,6 +9,7 @@ from collections.abc import Iterable
 import altair as alt
 import pandas as pd
 
+from workbook.i18n import _
 from workbook.report.charts import WIDTH, chart_data, empty_chart, layered
 from workbook.rootcause.model import FISHBONE_CATEGORIES, Symptom
 from workbook.rootcause.tables import NO_PRACTICE, actionable_text, plain_value, wrap
@@ -31,12 +32,13 @@ _HEAD_LINE_PX = 14
 
 
 def _cause_tooltip() -> list[alt.Tooltip]:
-    return [alt.Tooltip("cause:N", title="Cause"), alt.Tooltip("category:N", title="Category"),
-            alt.Tooltip("evidence:N", title="Evidence"),
-            alt.Tooltip("actionable:N", title="Actionable"),
-            alt.Tooltip("practice:N", title="Practice"),
-            alt.Tooltip("impact:N", title="Impact (1-5)"),
-            alt.Tooltip("flags:N", title="May be a symptom because")]
+    return [alt.Tooltip("cause:N", title=_("Cause")),
+            alt.Tooltip("category:N", title=_("Category")),
+            alt.Tooltip("evidence:N", title=_("Evidence")),
+            alt.Tooltip("actionable:N", title=_("Actionable")),
+            alt.Tooltip("practice:N", title=_("Practice")),
+            alt.Tooltip("impact:N", title=_("Impact (1-5)")),
+            alt.Tooltip("flags:N", title=_("May be a symptom because"))]
 
 
 def fishbone_chart(symptom: Symptom | str, causes: pd.DataFrame,
@@ -115,18 +117,18 @@ def fishbone_chart(symptom: Symptom | str, causes: pd.DataFrame,
     head_box = alt.Chart(chart_data(box)).mark_rect(
         fill="#fee8c8", stroke="#d7191c", cornerRadius=8).encode(
         x=X(), x2=alt.X2("x2"), y=Y(), y2=alt.Y2("y2"),
-        tooltip=[alt.Tooltip("statement:N", title="Symptom")]).properties(name="head_box")
+        tooltip=[alt.Tooltip("statement:N", title=_("Symptom"))]).properties(name="head_box")
     head_mark = alt.Chart(chart_data(head)).mark_text(
         align="left", baseline="top", fontSize=11, fontWeight="bold", lineBreak="\n",
         lineHeight=_HEAD_LINE_PX, color="#222222").encode(
         x=X(), y=Y(), text=alt.Text("text", type="nominal"),
-        tooltip=[alt.Tooltip("statement:N", title="Symptom")]).properties(name="head")
+        tooltip=[alt.Tooltip("statement:N", title=_("Symptom"))]).properties(name="head")
     cat_mark = alt.Chart(chart_data(pd.DataFrame(cat_rows))).mark_text(
         align="center", baseline="top", fontSize=11, fontWeight="bold", lineBreak="\n",
         lineHeight=_LINE_PX, color="#2c7bb6").encode(
         x=X(), y=Y(), text=alt.Text("text", type="nominal"),
-        tooltip=[alt.Tooltip("category:N", title="Category"),
-                 alt.Tooltip("causes:Q", title="Causes")]).properties(name="categories")
+        tooltip=[alt.Tooltip("category:N", title=_("Category")),
+                 alt.Tooltip("causes:Q", title=_("Causes"))]).properties(name="categories")
     cause_cols = ["x", "y", "text", "font", "cause", "category", "evidence", "actionable",
                   "practice", "impact", "flags", "is_root"]
     cause_data = chart_data(pd.DataFrame(cause_rows, columns=cause_cols))
@@ -143,7 +145,7 @@ def fishbone_chart(symptom: Symptom | str, causes: pd.DataFrame,
     subtitle = (f"{n} cause(s) in {len({c['category'] for c in found})} of {len(cats)} "
                 "categories" if n else "No causes recorded yet: ask why, bone by bone")
     return layered(bones, head_box, head_mark, cat_mark, points, labels).properties(
-        title=alt.TitleParams("Fishbone: possible causes of the symptom",
+        title=alt.TitleParams(_("Fishbone: possible causes of the symptom"),
                               subtitle=[subtitle, "Grey: no evidence, not actionable, or "
                                         "stops at money, time or blame"]),
         width=_W, height=_H, view=alt.ViewBackground(stroke=None))
@@ -192,10 +194,10 @@ def prioritisation_chart(causes: pd.DataFrame) -> alt.LayerChart:
                 "practice": c["practice"], "flags": c["flags"],
                 "prioritised": c["prioritised"]})
     f = pd.DataFrame(rows)
-    x_enc = alt.X("x:Q", title="Actionable: within our control?",
+    x_enc = alt.X("x:Q", title=_("Actionable: within our control?"),
               scale=alt.Scale(domain=[-0.5, 2.5], nice=False, zero=False),
               axis=alt.Axis(values=[0, 1, 2], labelExpr=_X_LABELS, grid=False))
-    y_enc = alt.Y("y:Q", title="Impact on the symptom (team's rating)",
+    y_enc = alt.Y("y:Q", title=_("Impact on the symptom (team's rating)"),
               scale=alt.Scale(domain=[-0.5, 5.5], nice=False, zero=False),
               axis=alt.Axis(values=[0, 1, 2, 3, 4, 5], labelExpr=_Y_LABELS, grid=False))
     zones = pd.DataFrame([
@@ -208,26 +210,27 @@ def prioritisation_chart(causes: pd.DataFrame) -> alt.LayerChart:
         tooltip=[alt.Tooltip("zone:N", title="")]).properties(name="zones")
     dividers = alt.Chart(chart_data(pd.DataFrame({"x": [0.5, 1.5]}))).mark_rule(
         color="#bbbbbb", strokeDash=[3, 3]).encode(x="x:Q").properties(name="dividers")
-    tooltip = [alt.Tooltip("cause:N", title="Cause"), alt.Tooltip("category:N", title="Category"),
-               alt.Tooltip("impact:N", title="Impact"),
-               alt.Tooltip("actionable:N", title="Actionable"),
-               alt.Tooltip("evidence:N", title="Evidence"),
-               alt.Tooltip("practice:N", title="Practice"),
-               alt.Tooltip("flags:N", title="May be a symptom because"),
-               alt.Tooltip("prioritised:N", title="Prioritised")]
-    color = alt.Color("category:N", title="Category",
+    tooltip = [alt.Tooltip("cause:N", title=_("Cause")),
+               alt.Tooltip("category:N", title=_("Category")),
+               alt.Tooltip("impact:N", title=_("Impact")),
+               alt.Tooltip("actionable:N", title=_("Actionable")),
+               alt.Tooltip("evidence:N", title=_("Evidence")),
+               alt.Tooltip("practice:N", title=_("Practice")),
+               alt.Tooltip("flags:N", title=_("May be a symptom because")),
+               alt.Tooltip("prioritised:N", title=_("Prioritised"))]
+    color = alt.Color("category:N", title=_("Category"),
                       scale=alt.Scale(domain=list(FISHBONE_CATEGORIES), scheme="tableau10"))
     points = alt.Chart().mark_point(filled=True, size=50).encode(
         x=x_enc, y=y_enc, color=color,
-        shape=alt.Shape("prioritised:N", title="Prioritised",
+        shape=alt.Shape("prioritised:N", title=_("Prioritised"),
                         scale=alt.Scale(domain=[True, False], range=["diamond", "circle"])),
         tooltip=tooltip).properties(name="points")
     labels = alt.Chart().mark_text(align="left", dx=6).encode(
         x=x_enc, y=y_enc, text="label:N", size=alt.Size("font:Q", scale=None, legend=None),
         tooltip=tooltip).properties(name="labels")
     return layered(zone, dividers, points, labels, data=chart_data(f)).properties(
-        title=alt.TitleParams(title, subtitle="Shaded corner: act first. Bottom row: impact "
-                                              "not rated yet."),
+        title=alt.TitleParams(title, subtitle=_("Shaded corner: act first. Bottom row: "
+                                                "impact not rated yet.")),
         width=WIDTH - 80, height=_PRIO_H)
 
 
