@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -31,13 +32,14 @@ SAMPLE = "sample:ca_dashboard_2024_monterey/dashboard_2024_monterey.csv"
 
 
 def _manifest(folder: Path, districts=DISTRICTS, notebooks=("03_strategy_and_measures",
-                                                            "04_quarterly_report")) -> Path:
+                                                            "04_quarterly_report"),
+              extra: str = "") -> Path:
     path = folder / "test-region.yaml"
     path.write_text(
         "name: test-region\ntitle: Test region\nschool_year: '2024-25'\nyear: 2024\n"
         f"sources:\n  - {{format: ca_dashboard, path: '{SAMPLE}'}}\n"
         f"districts: {json.dumps(list(districts))}\n"
-        f"notebooks: {json.dumps(list(notebooks))}\nquarter: 2\n")
+        f"notebooks: {json.dumps(list(notebooks))}\nquarter: 2\n{extra}")
     return path
 
 
@@ -75,7 +77,10 @@ def test_sample_manifest_selects_monterey(store_url):
     region = regions.load("sample")
     jobs = batch.plan_jobs(region, Path("/nonexistent"), limit=None, database_url=store_url)
     assert len(jobs) == 25 and all(j.district_id.startswith("27") for j in jobs)
-    assert jobs[0].notebooks == list(NOTEBOOK_PARAMS)  # the district workbooks, in order
+    # every district workbook found under notebooks/, in order, in English and Spanish
+    found = notebooks.district_notebooks()
+    assert found == [n for n in NOTEBOOK_PARAMS if notebooks.path_of(n).is_file()]
+    assert jobs[0].notebooks == [k for n in found for k in (n, f"{n}.es")]
     assert region.region_notebooks == ["05_region_network"]
     with pytest.raises(WorkbookError, match="--only names districts not in region"):
         batch.plan_jobs(region, Path("/nonexistent"), only=["99999999999999"],
@@ -412,3 +417,147 @@ def test_a_full_region_run_writes_the_network_view_and_links_it(tmp_path, store_
                       database_url=store_url)
     assert batch.NETWORK not in {o.notebook for o in again.outcomes}
     assert not (tmp_path / "some" / "test-region" / "network.html").exists()
+
+
+# ------------------------------------------------------------ languages, notebooks, no plan
+def test_district_notebooks_are_the_files_with_typed_parameters(tmp_path, monkeypatch):
+    for name in ("01_needs_assessment", "06_annual_story", "07_not_declared"):
+        (tmp_path / f"{name}.ipynb").write_text("{}")
+    monkeypatch.setattr(notebooks, "NOTEBOOK_DIR", tmp_path)
+    assert notebooks.district_notebooks() == ["01_needs_assessment", "06_annual_story"]
+    assert notebooks.undeclared() == ["07_not_declared"]
+    region = regions.load(str(_manifest(tmp_path, notebooks=["01_needs_assessment"])))
+    default = regions.Region.model_validate({**region.model_dump(exclude={"notebooks"}),
+                                             "base": tmp_path})
+    assert default.district_notebooks == ["01_needs_assessment", "06_annual_story"]
+
+
+def test_every_numbered_notebook_has_typed_parameters():
+    assert notebooks.undeclared() == []
+    assert "06_annual_story" in NOTEBOOK_PARAMS  # run by default once its file is there
+
+
+def test_language_codes_are_checked(tmp_path, store_url):
+    bad = _manifest(tmp_path, extra="languages: [en, Spanish]\n")
+    with pytest.raises(WorkbookError, match=r"languages: Value error, not a language code: "
+                                            r"'Spanish'"):
+        regions.load(str(bad))
+    run = subprocess.run([sys.executable, "-m", "workbook.cli", "run", str(_manifest(tmp_path)),
+                          "--outputs", str(tmp_path / "out"), "--database", store_url,
+                          "--language", "en,es-MX"], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines()[-1].startswith("error: --language 'en,es-MX': not a")
+    region = regions.load(str(_manifest(tmp_path, extra="languages: [es]\n")))
+    assert region.languages == ["en", "es"]  # English is always written, first
+
+
+def test_the_language_parameter_sets_the_notebooks_language():
+    from workbook import i18n
+    from workbook.run import params
+
+    values = {"district_id": DISTRICTS[0], "year": 2024, "language": "es"}
+    with i18n.using("en"):
+        assert params.from_namespace(params.WorkbookParams, values).language == "es"
+        assert i18n.language() == "es"
+        params.from_namespace(params.WorkbookParams, {**values, "language": "en"})
+        assert i18n.language() == "en"  # a warm kernel's next notebook is English again
+    with pytest.raises(params.ParameterError, match="parameter language: String should match"):
+        params.from_namespace(params.WorkbookParams, {**values, "language": "Spanish"})
+
+
+def _without_plan(store_url: str, folder: Path, district: str) -> str:
+    """A copy of the sample store in which `district` has no plan (its organisation only)."""
+    url = f"sqlite:///{folder / 'noplan.db'}"
+    Path(url.removeprefix("sqlite:///")).write_bytes(
+        Path(store_url.removeprefix("sqlite:///")).read_bytes())
+    with sa.create_engine(url).begin() as conn:
+        conn.execute(RECORDS.delete().where(RECORDS.c.org_id == district,
+                                            RECORDS.c.kind != "organisation"))
+    return url
+
+
+def test_stakeholders_get_no_empty_reports_and_every_report_in_each_language(tmp_path,
+                                                                           store_url):
+    """A district with no plan: for stakeholders only the workbooks that have something to
+    say (the plan workbooks are left out, the index says "no plan yet"); for the team every
+    workbook. Each report also in Spanish, with its own marker, resumed on its own."""
+    planned, bare = DISTRICTS[0], DISTRICTS[2]
+    url = _without_plan(store_url, tmp_path, bare)
+    nbs = ["01_needs_assessment", "03_strategy_and_measures"]
+    manifest = _manifest(tmp_path, [planned, bare], nbs, extra="languages: [en, es]\n")
+    team = regions.load(str(manifest)).model_copy(update={"audience": "team"})
+    jobs = {j.district_id: j for j in batch.plan_jobs(team, tmp_path, database_url=url)}
+    assert jobs[bare].notebooks == jobs[planned].notebooks == [
+        "01_needs_assessment", "01_needs_assessment.es", "03_strategy_and_measures",
+        "03_strategy_and_measures.es"]
+    assert (jobs[planned].has_plan, jobs[bare].has_plan) == (True, False)
+
+    out = tmp_path / "out"
+    result = batch.run(str(manifest), workers=2, out_root=out, database_url=url)
+    assert not result.failed
+    ran = {(o.district_id, o.notebook) for o in result.outcomes if o.status == "done"}
+    assert ran == {(planned, nb) for nb in ("01_needs_assessment", "01_needs_assessment.es",
+                                            "03_strategy_and_measures",
+                                            "03_strategy_and_measures.es")} | {
+        (bare, "01_needs_assessment"), (bare, "01_needs_assessment.es")}
+    folder = out / "test-region"
+    assert not list((folder / bare).glob("03_*"))  # no empty plan report, in any language
+    spanish = (folder / planned / "03_strategy_and_measures.es.html").read_text()
+    assert '<html lang="es"' in spanish
+    assert '<html lang="en"' in (folder / planned / "03_strategy_and_measures.html").read_text()
+    executed = nbformat.read(folder / planned / "03_strategy_and_measures.es.ipynb", 4)
+    injected = next(c.source for c in executed.cells
+                    if "injected-parameters" in c.metadata.get("tags", []))
+    assert 'language = "es"' in injected
+    assert (folder / planned / "data" / "03_strategy_and_measures.es").is_dir()
+    assert (folder / planned / ".done" / "03_strategy_and_measures.es.json").is_file()
+    index = (folder / "index.html").read_text()
+    assert (f'href="{planned}/03_strategy_and_measures.es.html" hreflang="es" lang="es"'
+            in index)
+    row = {d: re.search(rf"<tr><td>[^<]*</td><td>{d}</td>.*?</tr>", index).group(0)
+           for d in (planned, bare)}
+    assert "no plan yet" in row[bare] and "no plan yet" not in row[planned]
+    assert "strategy and measures" not in row[bare]
+
+    # resume: the Spanish edition is redone on its own
+    (folder / planned / "01_needs_assessment.es.html").unlink()
+    again = batch.run(str(manifest), workers=1, out_root=out, database_url=url, resume=True)
+    assert {(o.district_id, o.notebook) for o in again.outcomes if o.status == "done"} == {
+        (planned, "01_needs_assessment.es")}
+    assert (folder / planned / "01_needs_assessment.es.html").is_file()
+
+
+# ------------------------------------------------------------ the warm kernel's speed-ups
+_CHARTS = """
+import json, sys
+import altair as alt, pandas as pd
+from workbook.report import blocks
+from workbook.report.charts import chart_data, empty_chart
+if sys.argv[1] == "fast":
+    from workbook.run import speedups
+    assert len(speedups.install()) == 4
+frame = pd.DataFrame({"group": ["All", "English learners", None], "gap": [0.0, -12.5, None],
+                      "shown": [True, False, True], "n": pd.array([120, 11, None], "Int64")})
+base = alt.Chart(chart_data(frame)).encode(
+    y=alt.Y("group:N", sort=None, title="Student group"), x="gap:Q",
+    color=alt.condition("datum.gap < 0", alt.value("#b00"), alt.value("#06c")),
+    tooltip=["group:N", alt.Tooltip("gap:Q", format=".1f"), "n:Q"])
+charts = [alt.layer(base.mark_bar(), base.mark_text(dx=4).encode(text="gap:Q"))
+          .properties(width=300, title="A long title " * 8),
+          base.mark_point().facet(row="shown:N"), empty_chart("Nothing", "No data yet.")]
+specs = [c.to_dict(validate=False) for c in charts]
+drawings = [blocks.svg(c) for c in charts] + [blocks.svg(charts[0])]  # the last one kept
+print(json.dumps({"specs": specs, "drawings": drawings}, sort_keys=True))
+"""
+
+
+def test_the_warm_kernels_speedups_change_nothing_drawn():
+    """Charts built and drawn with the warm kernel's speed-ups (`run.speedups`) are the same,
+    spec and SVG, byte for byte, as without them (each way in a process of its own)."""
+    out = {how: subprocess.run([sys.executable, "-c", _CHARTS, how], capture_output=True,
+                               text=True, timeout=300, check=True).stdout
+           for how in ("plain", "fast")}
+    drawn = json.loads(out["fast"])
+    assert len(drawn["drawings"]) == 4 and all("<svg" in d for d in drawn["drawings"])
+    assert out["fast"] == out["plain"]

@@ -33,18 +33,22 @@ DISTRICTS = {RICH: "Salinas Union High", SPARSE: "Big Sur Unified"}
 #: the narrative's section headings, in order (markdown cells, kept in the report)
 SECTIONS = {
     "01_needs_assessment": [
-        "At a glance", "Every indicator by student group", "Student groups furthest behind",
+        "At a glance", "How the needs assessment was done", "Every indicator by student group",
+        "Student groups furthest behind",
         "Gaps", "Trend", "Self-reflection (Tool C)", "SWOT", "Suggested priority areas",
         "Coaching questions for this stage"],
     "02_root_cause_analysis": [
         "Priorities, whys and fishbones", "All causes", "Which causes to work on first",
         "Coaching questions for root cause analysis"],
     "03_strategy_and_measures": [
-        "Direction", "Goals and goal performance measures", "Strategies",
+        "Direction", "Goals and performance measures",
+        "Coaching questions for setting the direction", "Strategies",
         "Milestones and actions", "Plan quality", "Coaching questions for creating the plan"],
     "04_quarterly_report": [
+        "The year in Tool A's layout", "Milestone reviews",
         "Implementation by strategy", "Actions", "Causes and adjustments",
-        "Performance against targets", "Supports", "Coaching questions for monitoring"],
+        "Performance against targets", "Supports",
+        "Coaching questions for implementing the plan", "Coaching questions for monitoring"],
 }
 
 #: titles of the tables and charts each workbook's outputs must contain
@@ -53,14 +57,19 @@ BLOCKS = {
         "At a glance", "Dashboard colors by student group",
         "Status and change by indicator and student group", "Groups in the two lowest colors",
         "Results over time, all students", "Self-reflection profile",
-        "Ratings by domain and practice", "Strengths, weaknesses, opportunities and threats",
+        "Ratings by domain and practice", "Leadership team", "Plan signatures",
+        "Elements included in the needs assessment", "Process and stakeholder input",
+        "Team consensus beside the anonymous mean, by practice",
+        "Strengths and weaknesses by domain (no names)",
+        "Strengths, weaknesses, opportunities and threats",
         "Suggested priority areas", "Priority areas the team chose",
         "Questions a coach would ask"],
     "02_root_cause_analysis": [
         "5 Whys", "Fishbone 1", "Causes with evidence and practice", "Impact and actionability",
         "Questions a coach would ask"],
     "03_strategy_and_measures": [
-        "Mission, vision and purpose", "Goal and strategy measures",
+        "Mission, vision and purpose", "Leadership team", "Plan signatures",
+        "Goal and strategy measures",
         "Strategies as theories of action", "Four Domains practices covered",
         "Timeline of actions", "Budget by funding source", "Plan-quality findings",
         "Questions a coach would ask"],
@@ -68,6 +77,9 @@ BLOCKS = {
         "Strategies", "Milestones", "Actions this quarter", "Action status over time",
         "Why actions are behind, and what changed", "Measures against this year's targets",
         "Progress toward each target", "Supports needed, provided and how effective",
+        "Strategies by semester", "Milestones quarter by quarter",
+        "Milestones reviewed this year, by semester",
+        "Adjustments to the plan this year: what changed, why, and who was told",
         "Questions a coach would ask"],
 }
 
@@ -236,7 +248,7 @@ def test_stakeholder_csvs_hide_small_groups(workbooks, district):
     # the CSV is the table as shown: same rows, same counts
     table = soup(outputs_html(run.read("01_needs_assessment"))).select_one("#tbl-snapshot table")
     heads = [th.get_text(strip=True) for th in table.select("thead th")]
-    shown_n = [tr.select("td")[heads.index("n")].get_text(strip=True)
+    shown_n = [tr.select("td")[heads.index("Students")].get_text(strip=True)  # labels: n
                for tr in table.select("tbody tr")]
     shown_counts = [int(v) if v.isdigit() else None for v in shown_n]
     csv_counts = [None if pd.isna(v) else int(v) for v in student["snapshot.csv"]["n"]]

@@ -361,11 +361,23 @@ def run(
     outputs: Annotated[Path | None, typer.Option(help="Output folder (default outputs/).")]
     = None,
     database: Database = None,
+    language: Annotated[str | None, typer.Option(
+        "--language", help="Languages of the reports, e.g. en,es: an edition "
+        "<notebook>.<lang>.html per language besides English (default: the manifest's "
+        "languages:, else en).")] = None,
 ) -> None:
     """Run the region's workbooks for every district; exit 1 if any failed."""
     from tqdm import tqdm
 
-    from workbook.run import batch
+    from workbook.run import batch, regions
+
+    languages = None
+    if language is not None:
+        try:
+            languages = regions.check_languages([c.strip() for c in language.split(",")
+                                                 if c.strip()])
+        except ValueError as problem:
+            raise _error(f"--language {language!r}: {problem}") from None
 
     bar = tqdm(unit="notebook", desc=region, file=sys.stderr, dynamic_ncols=True)
     counts = {"done": 0, "failed": 0, "skipped": 0}
@@ -378,7 +390,7 @@ def run(
 
     result = batch.run(region, only=only or (), limit=limit, workers=workers, resume=resume,
                        executor=executor, scheduler=scheduler, out_root=outputs,
-                       database_url=database or "", progress=progress)
+                       database_url=database or "", progress=progress, languages=languages)
     bar.close()
     folder = (outputs or _outputs()) / result.region
     typer.echo(f"{counts['done']} done, {counts['skipped']} up to date, {counts['failed']} "
@@ -593,6 +605,75 @@ def users_history(
     for c in _users(database).history(name):
         typer.echo(f"{c.changed_at:%Y-%m-%d %H:%M:%S} UTC\t{c.name}\t{c.change}\t{c.detail}"
                    f"\tby {c.changed_by}")
+
+
+# Oregon: partnership tiers ---------------------------------------------------------------------
+oregon_app = typer.Typer(help="Oregon's system of support: partnership tiers from CSI/TSI "
+                              "school designations.", no_args_is_help=True)
+app.add_typer(oregon_app, name="oregon")
+
+
+@oregon_app.command("tiers")
+def oregon_tiers(
+    designations: Annotated[Path | None, typer.Option(
+        "--designations", help="The CSI/TSI school designation CSV (columns district_id, "
+        "school_id, school_name, designation); default: the one the region's manifest "
+        "names.")] = None,
+    region: Annotated[str, typer.Option(
+        "--region", help="An Oregon region (name under parameters/regions, or a manifest "
+        "path): its districts, and its data for each district's school count.")]
+    = "oregon-lbl",
+) -> None:
+    """Each district's partnership tier (primary, or opportunity and innovation), why, and
+    the cut-offs it was judged against (parameters/states/or/continuum.yaml, cited). Exits
+    1 on a bad file, one line per problem (file:line:column: what is wrong)."""
+    from workbook import data
+    from workbook.data import cache
+    from workbook.identification import oregon
+    from workbook.run import batch, regions
+
+    try:
+        manifest = regions.load(region)
+        if manifest.state != "OR":
+            raise _error(f"region {manifest.name!r} is in {manifest.state}, not Oregon; give "
+                         "an Oregon region with --region")
+        path = designations or oregon.region_designations(manifest)
+        if path is None:
+            raise _error("no designation file: give --designations FILE.csv (columns "
+                         "district_id, school_id, school_name, designation) or name one in "
+                         "the region's manifest (districts: designations:)")
+        frame, problems = oregon.read_designations(path)
+        if problems:
+            for problem in problems[:20]:
+                typer.echo(f"error: {problem}", err=True)
+            if len(problems) > 20:
+                typer.echo(f"error: {path}: {len(problems) - 20} more problems", err=True)
+            raise typer.Exit(1)
+        outcomes = cache.read_all(cache.cached(manifest.source_paths()))
+        districts = batch.district_ids(manifest, outcomes)
+        tiers = oregon.partnership_tiers(frame, outcomes).set_index("district_id")
+        rule = oregon.continuum().partnership
+    except data.DataError as err:
+        for problem in err.problems[:20]:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(1) from None
+    except WorkbookError as err:
+        raise _error(str(err).splitlines()[0]) from None
+    ids = {d for d, _ in districts}
+    for did, name in districts:
+        t = tiers.loc[did] if did in tiers.index else None
+        tier, why = (t["tier"], t["reason"]) if t is not None else (
+            "none", "no CSI or TSI school in the designation file")
+        typer.echo(f"{did}\t{name}\t{tier}\t{why}")
+    outside = sorted(set(frame["district_id"]) - ids)
+    if outside:
+        typer.echo(f"note: the designation file names districts outside {manifest.name}: "
+                   f"{', '.join(outside[:20])}", err=True)
+    typer.echo(f"cut-offs: primary at {rule.primary_min_schools} or more CSI/TSI schools and "
+               f"{rule.primary_min_share:g}% or more of the district's schools; any other "
+               "district with a CSI or TSI school: opportunity and innovation. Source: "
+               f"{rule.source} ({'verified' if rule.verified else 'not verified against ODE'})"
+               ". The cut-offs live in parameters/states/or/continuum.yaml.")
 
 
 @app.command("demo")
@@ -843,6 +924,68 @@ def store_restore(
                f"{path} into {info['path']}")
     if info["kept"]:
         typer.echo(f"the store as it was before is kept in {info['kept']}", err=True)
+
+
+# languages: the gettext catalogs --------------------------------------------------------------
+i18n_app = typer.Typer(help="Languages of the reports and apps: gettext catalogs (Babel).",
+                       no_args_is_help=True)
+app.add_typer(i18n_app, name="i18n")
+
+
+@i18n_app.command("extract")
+def i18n_extract() -> None:
+    """Write workbook/i18n/locale/workbook.pot from the code's _() and the notebooks' text."""
+    from workbook.i18n import catalogs
+
+    try:
+        path = catalogs.write_template()
+    except WorkbookError as err:
+        raise _error(str(err)) from None
+    typer.echo(f"wrote {path}")
+
+
+@i18n_app.command("update")
+def i18n_update() -> None:
+    """Merge the template into every language's .po (new messages left to translate)."""
+    from workbook.i18n import catalogs
+
+    try:
+        paths = catalogs.update()
+    except WorkbookError as err:
+        raise _error(str(err)) from None
+    for path in paths:
+        typer.echo(f"updated {path}")
+
+
+@i18n_app.command("init")
+def i18n_init(code: Annotated[str, typer.Argument(help="Language code: fr, vi, zh_Hant ...")]
+              ) -> None:
+    """Start a new language: a .po with every message, to translate."""
+    from workbook.i18n import catalogs
+
+    try:
+        path = catalogs.init(code)
+    except WorkbookError as err:
+        raise _error(str(err)) from None
+    typer.echo(f"wrote {path}; translate it, then run `workbook i18n check`")
+
+
+@i18n_app.command("check")
+def i18n_check() -> None:
+    """Exit 1 listing every message without a translation or with other placeholders."""
+    from workbook.i18n import catalogs
+
+    try:
+        problems = catalogs.check()
+    except WorkbookError as err:
+        raise _error(str(err)) from None
+    for problem in problems[:200]:
+        typer.echo(str(problem), err=True)
+    if problems:
+        more = " (first 200 listed)" if len(problems) > 200 else ""
+        typer.echo(f"{len(problems)} catalog problems{more}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"catalogs complete: {', '.join(catalogs.codes()) or 'none'}")
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from workbook import catalogue
 from workbook.direction.model import Direction, Goal, Measure, split_theory
+from workbook.i18n import _
 from workbook.plan.model import Action, Milestone, Strategy
 from workbook.progress.model import STATUSES, StatusUpdate
 from workbook.records.document import PlanDocument, findings
@@ -164,6 +165,56 @@ def goal_measures(doc: PlanDocument) -> pd.DataFrame:
         out[col] = pd.to_numeric(out[col]).astype("float64")
     out["baseline_year"] = pd.to_numeric(out["baseline_year"]).astype("Int64")
     return out
+
+
+PLAN_MEASURE_COLUMNS = ["measures", "for", "indicator", "data_source", "state_indicator",
+                        "student_group", "baseline", "baseline_year", "target_year_1",
+                        "target_year_2", "target_year_3", "direction", "parent_id",
+                        "measure_id"]
+
+
+def plan_measures(doc: PlanDocument) -> pd.DataFrame:
+    """Goal measures then strategy measures, one row each (Tool A's goal and strategy
+    performance measures in one table).
+
+    `measures` is "goal" or "strategy"; `for` the goal's or strategy's title. A goal or
+    strategy without a measure gets one row with no indicator, so the gap shows. A measure
+    whose parent is gone is listed last under "(no goal or strategy)". Other columns as in
+    `goal_measures`; missing numbers are NaN.
+    """
+    measures = list(doc.of(Measure))
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    parents: list[tuple[str, str, str]] = (
+        [("goal", g.id, g.title) for g in doc.of(Goal)]
+        + [("strategy", s.id, s.title) for s in _strategies(doc)])
+    for level, pid, title in parents:
+        mine = [m for m in measures if m.parent == pid]
+        if not mine:
+            rows.append({"measures": level, "for": title, "parent_id": pid,
+                         "indicator": "", "direction": ""})
+        for m in mine:
+            seen.add(m.id)
+            rows.append(_measure_row(m, level, title))
+    rows += [_measure_row(m, "", _("(no goal or strategy)")) for m in measures
+             if m.id not in seen]
+    out = frame_of(rows, PLAN_MEASURE_COLUMNS)
+    for col in ("baseline", "target_year_1", "target_year_2", "target_year_3"):
+        out[col] = pd.to_numeric(out[col]).astype("float64")
+    out["baseline_year"] = pd.to_numeric(out["baseline_year"]).astype("Int64")
+    return out
+
+
+def _measure_row(m: Measure, level: str, title: str) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "measures": level, "for": title, "indicator": m.indicator,
+        "data_source": m.data_source, "state_indicator": m.state_indicator,
+        "student_group": m.student_group, "baseline": m.baseline,
+        "baseline_year": m.baseline_year, "direction": _direction(m), "parent_id": m.parent,
+        "measure_id": m.id}
+    for year in (1, 2, 3):
+        row[f"target_year_{year}"] = m.targets.get(year)
+    return row
 
 
 def fill_baselines(doc: PlanDocument, outcomes: pd.DataFrame, district_id: str,

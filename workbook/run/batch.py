@@ -37,10 +37,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import sqlalchemy as sa
 
-from workbook import paths, privacy
+from workbook import i18n, paths, privacy
 from workbook.data import cache
 from workbook.errors import WorkbookError
 from workbook.files import write_text
+from workbook.i18n import _
 from workbook.run import notebooks, regions
 
 if TYPE_CHECKING:
@@ -52,16 +53,37 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Job:
-    """One district: the notebooks to run and where their outputs go."""
+    """One district: the notebooks to run and where their outputs go.
+
+    `notebooks` names editions: a workbook (`01_needs_assessment`, in English) or its edition
+    in another language (`01_needs_assessment.es`); an edition's files are named after it
+    (`01_needs_assessment.es.html`, `data/01_needs_assessment.es/`, its done-marker)."""
 
     region: str
     district_id: str
     district_name: str
     notebooks: list[str]
     out_dir: str
-    parameters: dict[str, dict[str, Any]]  # notebook -> parameters
-    fingerprints: dict[str, str]  # notebook -> fingerprint of its inputs
+    parameters: dict[str, dict[str, Any]]  # edition -> parameters
+    fingerprints: dict[str, str]  # edition -> fingerprint of its inputs
     headline: str = ""  # e.g. "All students: 2 Red, 1 Orange"
+    has_plan: bool = True  # the store holds a plan for the district
+
+
+def edition(notebook: str, language: str = "en") -> str:
+    """A workbook's edition in a language: the workbook's own name in English,
+    `<notebook>.<language>` in any other."""
+    return notebook if language == "en" else f"{notebook}.{language}"
+
+
+def notebook_of(key: str) -> str:
+    """The workbook an edition is of (`01_needs_assessment.es` -> `01_needs_assessment`)."""
+    return key.split(".", 1)[0]
+
+
+def language_of(key: str) -> str:
+    """The language of an edition (`01_needs_assessment.es` -> `es`; no suffix: `en`)."""
+    return key.split(".", 1)[1] if "." in key else "en"
 
 
 @dataclass
@@ -115,39 +137,81 @@ def district_ids(region: regions.Region, outcomes) -> list[tuple[str, str]]:
     return chosen
 
 
-def _store_state(store, district_id: str) -> str:
-    """A digest of the district's stored plan (ids and versions), cheap to compute."""
+@dataclass(frozen=True)
+class _Stored:
+    digest: str  # of the district's records (ids and versions): the plan's fingerprint
+    has_plan: bool  # any record besides the organisation's own
+
+
+def _store_states(store) -> dict[str, _Stored]:
+    """Every organisation's stored plan in one query (a statewide run plans ~1,000
+    districts): a digest of its records' ids and versions, and whether it has a plan."""
     from workbook.store import RECORDS
 
     with store.engine.connect() as conn:
-        rows = conn.execute(sa.select(RECORDS.c.id, RECORDS.c.version)
-                            .where(RECORDS.c.org_id == district_id)
-                            .order_by(RECORDS.c.id)).all()
+        rows = conn.execute(sa.select(RECORDS.c.org_id, RECORDS.c.id, RECORDS.c.version,
+                                      RECORDS.c.kind)
+                            .order_by(RECORDS.c.org_id, RECORDS.c.id)).all()
+    by_org: dict[str, list[tuple[str, int]]] = {}
+    planned: set[str] = set()
+    for org, rid, version, kind in rows:
+        by_org.setdefault(org, []).append((rid, version))
+        if kind != "organisation":
+            planned.add(org)
+    return {org: _Stored(_digest_of(ids), org in planned) for org, ids in by_org.items()}
+
+
+def _digest_of(rows: list[tuple[str, int]]) -> str:
     return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+
+
+#: A district the store knows nothing about.
+_NO_PLAN = _Stored(_digest_of([]), False)
 
 
 def notebook_parameters(region: regions.Region, district_id: str, nb: str,
                         out_dir: Path | None, database_url: str = "") -> dict[str, Any]:
-    """One notebook's parameters for one district of the region (`out_dir` None: no CSVs)."""
-    p = {"district_id": district_id, "region": region.manifest, "year": region.year,
-         "audience": region.audience, "database_url": database_url,
-         "data_dir": str(out_dir / "data" / nb) if out_dir else ""}
-    if nb == "04_quarterly_report":
-        p |= {"quarter": region.quarter, "plan_year": region.plan_year,
-              "plan_start": region.plan_start}
+    """One edition's parameters for one district of the region (`out_dir` None: no CSVs):
+    the district's, and the region's values of whatever else the workbook's typed parameters
+    take (the quarter, the plan year ...); `language` for an edition other than English."""
+    from workbook.run.params import NOTEBOOK_PARAMS
+
+    p: dict[str, Any] = {"district_id": district_id, "region": region.manifest,
+                         "year": region.year, "audience": region.audience,
+                         "database_url": database_url,
+                         "data_dir": str(out_dir / "data" / nb) if out_dir else ""}
+    fields = NOTEBOOK_PARAMS[notebook_of(nb)].model_fields
+    p |= {k: getattr(region, k) for k in ("quarter", "plan_year", "plan_start") if k in fields}
+    if language_of(nb) != "en":
+        p["language"] = language_of(nb)
     return p
 
 
+def editions(region: regions.Region, has_plan: bool,
+             languages: Iterable[str] | None = None) -> list[str]:
+    """The editions a district gets: every district workbook in every language, except that
+    a stakeholder edition of a district with no plan leaves out the workbooks about the plan
+    (`params.PLAN_NOTEBOOKS`: they would be empty reports)."""
+    from workbook.run.params import PLAN_NOTEBOOKS
+
+    langs = regions.check_languages(list(languages or region.languages))
+    shown = [n for n in region.district_notebooks
+             if has_plan or region.audience != "stakeholder" or n not in PLAN_NOTEBOOKS]
+    return [edition(n, lang) for n in shown for lang in langs]
+
+
 def plan_jobs(region: regions.Region, out_root: Path, *, only: Iterable[str] = (),
-              limit: int | None = None, database_url: str = "") -> list[Job]:
-    """The jobs of a run: one per selected district, with each notebook's fingerprint."""
+              limit: int | None = None, database_url: str = "",
+              languages: Iterable[str] | None = None) -> list[Job]:
+    """The jobs of a run: one per selected district, with each edition's fingerprint
+    (`languages`: instead of the manifest's)."""
     sources = region.source_paths()
     data_fp = cache.fingerprint(sources)
     outcomes = cache.read_all(cache.cached(sources))
     chosen = district_ids(region, outcomes)
     only = set(only)
     if only:
-        unknown = only - {d for d, _ in chosen}
+        unknown = only - {d for d, _name in chosen}
         if unknown:
             raise WorkbookError(f"--only names districts not in region {region.name!r}: "
                                 f"{sorted(unknown)}")
@@ -159,29 +223,47 @@ def plan_jobs(region: regions.Region, out_root: Path, *, only: Iterable[str] = (
     from workbook.store import Store
 
     store = Store(database_url or None)  # creates or upgrades the schema if needed
+    stored = _store_states(store)
+    store.engine.dispose()
+    langs = regions.check_languages(list(languages or region.languages))
+    heads = headlines(outcomes, [d for d, _name in chosen], region.year)
     jobs = []
     for district_id, name in chosen:
         out_dir = out_root / region.name / district_id
-        plan_fp = _store_state(store, district_id)
+        plan = stored.get(district_id, _NO_PLAN)
         params, fps = {}, {}
-        for nb in region.district_notebooks:
+        keys = editions(region, plan.has_plan, langs)
+        for nb in keys:
             params[nb] = p = notebook_parameters(region, district_id, nb, out_dir,
                                                  database_url)
-            blob = json.dumps([VERSION, nb_fp[nb], data_fp, plan_fp, p], sort_keys=True)
+            blob = json.dumps([VERSION, nb_fp[notebook_of(nb)], data_fp, plan.digest, p],
+                              sort_keys=True)
             fps[nb] = hashlib.sha256(blob.encode()).hexdigest()[:20]
-        jobs.append(Job(region.name, district_id, name, region.district_notebooks, str(out_dir),
-                        params, fps, headline(outcomes, district_id, region.year)))
-    store.engine.dispose()
+        jobs.append(Job(region.name, district_id, name, keys, str(out_dir), params, fps,
+                        heads.get(district_id, ""), plan.has_plan))
     return jobs
+
+
+def headlines(outcomes, district_ids: list[str], year: int) -> dict[str, str]:
+    """`headline` of each district, reading the table once (not once per district)."""
+    rows = outcomes[(outcomes["org_level"] == "district") & (outcomes["year"] == year)
+                    & (outcomes["student_group"] == "ALL")
+                    & outcomes["district_id"].isin(district_ids)]
+    groups = dict(iter(rows.groupby("district_id", sort=False)))
+    return {d: _headline(groups.get(d, rows.iloc[:0])) for d in district_ids}
 
 
 def headline(outcomes, district_id: str, year: int) -> str:
     """The district's all-students Dashboard colors in a few words, for the landing page."""
-    from workbook.data.model import COLOR_NAMES
-
     rows = outcomes[(outcomes["district_id"] == district_id)
                     & (outcomes["org_level"] == "district") & (outcomes["year"] == year)
                     & (outcomes["student_group"] == "ALL")]
+    return _headline(rows)
+
+
+def _headline(rows) -> str:
+    from workbook.data.model import COLOR_NAMES
+
     if len(rows) and (rows["state"] == "OR").all():  # Oregon has no Dashboard colors
         from workbook.identification.oregon import headline as oregon_headline
 
@@ -318,14 +400,15 @@ def run_job(job: Job, *, resume: bool, kernel: Callable[[], WarmKernel]) -> list
             # the notebook writes afresh
             _marker(out_dir, nb).unlink(missing_ok=True)
             shutil.rmtree(out_dir / "data" / nb, ignore_errors=True)
-            done = kernel().execute(notebooks.path_of(nb), job.parameters[nb])
+            done = kernel().execute(notebooks.path_of(notebook_of(nb)), job.parameters[nb])
             error = first_error(done)
             text = nbformat.writes(done)
             if error:
                 (out_dir / f"{nb}.html").unlink(missing_ok=True)
                 write_text(out_dir / f"{nb}.failed.ipynb", text)
                 raise WorkbookError(error)
-            page = render(done, **_page_args(page_meta(done), nb))
+            with i18n.using(language_of(nb)):  # the page's own fixed text, in its language
+                page = render(done, **_page_args(page_meta(done), notebook_of(nb)))
             write_text(out_dir / f"{nb}.ipynb", text)
             write_text(out_dir / f"{nb}.html", page)
             write_text(_marker(out_dir, nb), json.dumps(
@@ -521,14 +604,16 @@ def run_dask(jobs: list[Job], *, scheduler: str | None, workers: int, resume: bo
 def run(region_name: str, *, only: Iterable[str] = (), limit: int | None = None,
         workers: int = 2, resume: bool = False, executor: str = "local",
         scheduler: str | None = None, out_root: Path | None = None, database_url: str = "",
-        progress: Callable[[list[Outcome]], None] | None = None) -> RunResult:
+        progress: Callable[[list[Outcome]], None] | None = None,
+        languages: Iterable[str] | None = None) -> RunResult:
     """Run a region's workbooks; writes outputs, run.json and index.html.
 
     The summary and the landing page are written whatever happened to the notebooks (each
     failure is an outcome "failed" with one line saying why), and a summary file that cannot
     be written is itself a failed outcome of the region. SIGTERM stops the run as Ctrl-C does,
     so its kernels are closed and their socket folders removed; the socket folders of earlier
-    runs that were killed outright are removed when the next run starts."""
+    runs that were killed outright are removed when the next run starts. `languages` (e.g.
+    `["en", "es"]`) replaces the manifest's `languages:`."""
     if executor not in ("local", "dask"):
         raise WorkbookError(f"unknown executor {executor!r}; use local or dask")
     region = regions.load(region_name)
@@ -536,7 +621,8 @@ def run(region_name: str, *, only: Iterable[str] = (), limit: int | None = None,
     from workbook.run.kernels import remove_stale_socket_dirs
 
     remove_stale_socket_dirs()
-    jobs = plan_jobs(region, out_root, only=only, limit=limit, database_url=database_url)
+    jobs = plan_jobs(region, out_root, only=only, limit=limit, database_url=database_url,
+                     languages=languages)
     remove_leftovers(out_root / region.name)
     start = time.perf_counter()
     outcomes: list[Outcome] = []
@@ -740,8 +826,10 @@ def _support(region: regions.Region, jobs: list[Job]) -> tuple[dict[str, str], s
     if region.state == "OR":  # ESD, partnerships, growth targets (no differentiated assistance)
         from workbook.identification import oregon
 
+        url = next((str(p.get("database_url") or "") for j in jobs
+                    for p in j.parameters.values()), "")  # the run's plan store
         return {}, oregon.index_html(region, cache.read_all(cache.cached(region.source_paths())),
-                                     [j.district_id for j in jobs])
+                                     [j.district_id for j in jobs], database_url=url)
     if region.state != "CA" or region.year not in model.years(region.state):
         return {}, ""
     sources = region.source_paths()
@@ -780,6 +868,32 @@ def _support(region: regions.Region, jobs: list[Job]) -> tuple[dict[str, str], s
     return cells, table
 
 
+def _report_link(job: Job, entry: dict, key: str, label: str) -> str:
+    """A link to one edition of a report, or what stopped it (its label already escaped)."""
+    o = entry["notebooks"].get(key, {})
+    lang = language_of(key)
+    attrs = f' hreflang="{lang}" lang="{lang}"' if lang != "en" else ""
+    if (Path(job.out_dir) / f"{key}.html").is_file() and o.get("status") != "failed":
+        return f'<a href="{job.district_id}/{key}.html"{attrs}>{label}</a>'
+    err = html.escape(o.get("error", "not run"))
+    return f'<span class="wb-warning" title="{err}">{label}: failed</span>'
+
+
+def _language_name(key: str) -> str:
+    """An edition's language named in itself ("español"), escaped; its code without Babel."""
+    code = language_of(key)
+    try:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            name = Locale.parse(code).get_display_name(code) or code
+        except (UnknownLocaleError, ValueError):
+            name = code
+    except ImportError:
+        name = code
+    return f"({html.escape(name)})"
+
+
 def _index_html(region: regions.Region, record: dict, jobs: list[Job],
                 extra: _Published | None = None, *, network_shown: bool = False) -> str:
     from workbook.report.page import CSS
@@ -802,14 +916,14 @@ def _index_html(region: regions.Region, record: dict, jobs: list[Job],
     for job in jobs:
         entry = record["districts"].get(job.district_id, {"status": "not run", "notebooks": {}})
         links = []
-        for nb in job.notebooks:
-            o = entry["notebooks"].get(nb, {})
+        for nb in dict.fromkeys(notebook_of(k) for k in job.notebooks):
             label = html.escape(nb.split("_", 1)[1].replace("_", " "))
-            if (Path(job.out_dir) / f"{nb}.html").is_file() and o.get("status") != "failed":
-                links.append(f'<a href="{job.district_id}/{nb}.html">{label}</a>')
-            else:
-                err = html.escape(o.get("error", "not run"))
-                links.append(f'<span class="wb-warning" title="{err}">{label}: failed</span>')
+            others = [k for k in job.notebooks if notebook_of(k) == nb and k != nb]
+            links.append(" ".join([_report_link(job, entry, nb, label)]
+                                  + [_report_link(job, entry, k, _language_name(k))
+                                     for k in others]))
+        if not job.has_plan:
+            links.append(f"<em class='wb-no-plan'>{html.escape(_('no plan yet'))}</em>")
         da = f"<td>{html.escape(support.get(job.district_id, ''))}</td>" if support else ""
         rows.append(f"<tr><td>{html.escape(job.district_name)}</td>"
                     f"<td>{job.district_id}</td><td>{html.escape(entry['status'])}</td>"

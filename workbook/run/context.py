@@ -26,7 +26,9 @@ from workbook.store import Store
 class Context:
     params: WorkbookParams
     region: regions.Region
-    outcomes: pd.DataFrame  # the whole region's tidy table (comparisons need neighbours)
+    # the rows the district is compared with: its county's LEAs and their schools, and the
+    # state's rows (`district_outcomes`; the whole region when the district has no county)
+    outcomes: pd.DataFrame
     doc: PlanDocument
     district_name: str
 
@@ -61,6 +63,10 @@ class Context:
         return region_lists(self.params.region)
 
 
+#: A region's manifest, read once per process (like its data, `region_outcomes`).
+_region = functools.lru_cache(maxsize=8)(regions.load)
+
+
 @functools.cache
 def region_outcomes(region_name: str) -> pd.DataFrame:
     """The region's tidy table from the cache (read once per process: a warm kernel keeps
@@ -92,6 +98,27 @@ def region_identification(region_name: str, year: int) -> Identification | None:
                                       region_lists(region_name))
 
 
+@functools.lru_cache(maxsize=2)
+def district_outcomes(region_name: str, district_id: str) -> pd.DataFrame:
+    """The region's rows a district's workbooks read: the district's own (its schools too),
+    every LEA of its county with their schools (the county comparison) and the state's rows;
+    in the same order and with the same index as in the region's table, so every result is
+    what the whole table gives. Cut once per district: the district's workbooks run one
+    after another on a warm kernel, and a statewide table is ~100,000 rows that each
+    filter of every table would otherwise scan (`benchmarks/statewide.py`)."""
+    from workbook.needs.tables import STATE_ID
+
+    outcomes = region_outcomes(region_name)
+    mine = (outcomes["district_id"] == district_id).fillna(False).to_numpy(bool)
+    counties = outcomes.loc[mine, "county"].dropna().unique()
+    if len(counties) != 1 or not str(counties[0]).strip():
+        return outcomes  # no one county to compare with: the whole region
+    keep = (mine | (outcomes["county"] == counties[0]).fillna(False).to_numpy(bool)
+            | (outcomes["org_level"] == "state").fillna(False).to_numpy(bool)
+            | (outcomes["org_id"] == STATE_ID).fillna(False).to_numpy(bool))
+    return outcomes if keep.all() else outcomes[keep]
+
+
 @functools.cache
 def _store(url: str) -> Store:
     return Store(url or None)
@@ -99,12 +126,13 @@ def _store(url: str) -> Store:
 
 def load(params: WorkbookParams) -> Context:
     """Load the district's data and plan; a district the data does not know is an error."""
-    region = regions.load(params.region)
-    outcomes = region_outcomes(params.region)
+    region = _region(params.region)
+    outcomes = district_outcomes(params.region, params.district_id)
     rows = outcomes[(outcomes["district_id"] == params.district_id)
                     & (outcomes["org_level"] == "district")]
     if rows.empty:
-        known = sorted(outcomes.loc[outcomes["org_level"] == "district", "district_id"].unique())
+        whole = region_outcomes(params.region)
+        known = sorted(whole.loc[whole["org_level"] == "district", "district_id"].unique())
         raise WorkbookError(f"district {params.district_id!r} is not in region "
                             f"{params.region!r}; districts: {', '.join(known[:30])}")
     doc = _store(params.database_url).document(params.district_id)

@@ -46,6 +46,7 @@ import workbook.rootcause.tables, workbook.rootcause.charts
 import workbook.plan.tables, workbook.plan.charts
 import workbook.progress.tables, workbook.progress.quarterly, workbook.progress.charts
 vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{}]}})  # start its engine
+import workbook.run.speedups; workbook.run.speedups.install()
 """
 
 

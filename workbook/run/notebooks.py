@@ -15,6 +15,25 @@ MODELS: dict[str, Any] = {**NOTEBOOK_PARAMS, **REGION_NOTEBOOKS}
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent.parent / "notebooks"
 
 
+def district_notebooks() -> list[str]:
+    """The district workbooks found under notebooks/: each file with a typed parameters entry
+    (`params.NOTEBOOK_PARAMS`), in the order of the cycle. A workbook whose file is not
+    there yet is not run; a file with no entry is not a district workbook (see `undeclared`)."""
+    return [n for n in NOTEBOOK_PARAMS if (NOTEBOOK_DIR / f"{n}.ipynb").is_file()]
+
+
+def region_notebooks() -> list[str]:
+    """The region-level workbooks found under notebooks/ (`params.REGION_NOTEBOOKS`)."""
+    return [n for n in REGION_NOTEBOOKS if (NOTEBOOK_DIR / f"{n}.ipynb").is_file()]
+
+
+def undeclared() -> list[str]:
+    """Numbered notebooks under notebooks/ (`NN_name.ipynb`) with no parameters entry: a
+    workbook nobody can run with checked parameters."""
+    return sorted(p.stem for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb")
+                  if p.stem not in MODELS)
+
+
 def path_of(name: str) -> Path:
     """The notebook file for a workbook name such as '01_needs_assessment'."""
     path = NOTEBOOK_DIR / f"{name}.ipynb"

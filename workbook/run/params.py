@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workbook.errors import WorkbookError
 
+#: A language code as the catalogs under workbook/i18n/locale are named: "en", "es", "pt_BR".
+LANGUAGE = r"^[a-z]{2,3}(_[A-Z]{2})?$"
+
 
 class ParameterError(WorkbookError):
     """A workbook was given parameters it does not take, or values of the wrong kind."""
@@ -31,12 +34,21 @@ class WorkbookParams(BaseModel):
     audience: Literal["team", "stakeholder"] = "team"
     database_url: str = ""  # empty: WORKBOOK_DATABASE_URL or the embedded SQLite file
     data_dir: str = ""  # where data/*.csv are written; empty: nowhere
+    language: str = Field(default="en", pattern=LANGUAGE)  # the report's language: en, es
 
 
 class QuarterlyParams(WorkbookParams):
     quarter: int = Field(ge=1, le=4)
     plan_year: int = Field(default=1, ge=1, le=5)  # the plan year the quarter is in
     plan_start: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")  # first day of plan year 1
+
+
+class StoryParams(WorkbookParams):
+    """The annual story (06): the plan year it tells, and the reader's language."""
+
+    plan_year: int = Field(default=1, ge=1, le=5)  # the plan year the story tells
+    plan_start: str = Field(default="2024-08-01", pattern=r"^\d{4}-\d{2}-\d{2}$")
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}(_[A-Za-z]{2,4})?$")
 
 
 class RegionParams(BaseModel):
@@ -50,14 +62,25 @@ class RegionParams(BaseModel):
     data_dir: str = ""  # where data/*.csv are written; empty: nowhere
     as_of: str = Field(default="", pattern=r"^(\d{4}-\d{2}-\d{2})?$")  # empty: quarter end
     providers: str = ""  # providers file; empty: parameters/providers/<region>.yaml
+    language: str = Field(default="en", pattern=LANGUAGE)  # the report's language: en, es
 
 
+#: The district workbooks (run once per district) and their parameters, in the order of the
+#: cycle. A notebook under notebooks/ is a district workbook by having an entry here; a run
+#: runs those whose file exists (`notebooks.district_notebooks`).
 NOTEBOOK_PARAMS: dict[str, type[WorkbookParams]] = {
     "01_needs_assessment": WorkbookParams,
     "02_root_cause_analysis": WorkbookParams,
     "03_strategy_and_measures": WorkbookParams,
     "04_quarterly_report": QuarterlyParams,
+    "06_annual_story": StoryParams,
 }
+
+#: District workbooks that report on the district's plan: a stakeholder edition of a
+#: district with no plan in the store leaves them out rather than publish empty reports
+#: (the needs assessment and the annual story say where it stands and how to start).
+PLAN_NOTEBOOKS: frozenset[str] = frozenset({
+    "02_root_cause_analysis", "03_strategy_and_measures", "04_quarterly_report"})
 
 #: Workbooks run once per region (the batch runs NOTEBOOK_PARAMS once per district).
 REGION_NOTEBOOKS: dict[str, type[RegionParams]] = {
@@ -103,4 +126,10 @@ def from_namespace(model: type[BaseModel], namespace: dict[str, Any]) -> Any:
     values = {k: namespace[k] for k in model.model_fields if k in namespace}
     extra = injected_names(list(namespace.get("In", []))) - set(model.model_fields)
     values.update({k: namespace[k] for k in extra if k in namespace})
-    return check(model, values, where="notebook parameters")
+    params = check(model, values, where="notebook parameters")
+    language = getattr(params, "language", None)
+    if language is not None:  # every notebook's fixed text from here on is in it
+        from workbook.i18n import set_language
+
+        set_language(language)
+    return params

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from workbook import paths
 from workbook.errors import WorkbookError
-from workbook.run.params import NOTEBOOK_PARAMS, REGION_NOTEBOOKS
+from workbook.run import notebooks as workbooks
+from workbook.run.params import LANGUAGE, NOTEBOOK_PARAMS, REGION_NOTEBOOKS
 
 #: Every workbook, in the order of the cycle (the one list: the parameter models name
 #: them): the district workbooks, run once per district, then the region-level ones (the
@@ -55,6 +56,9 @@ class DistrictFilter(BaseModel):
     esd: str | None = None
     counties: list[str] = Field(default_factory=list)
     members: list[str] = Field(default_factory=list)
+    # Oregon: the user's CSI/TSI school designation CSV (relative to the manifest), from
+    # which each district's partnership tier is computed (workbook.identification.oregon)
+    designations: str | None = None
 
 
 class Region(BaseModel):
@@ -67,14 +71,23 @@ class Region(BaseModel):
     sources: list[Source]
     districts: list[str] | DistrictFilter | Literal["all"] = "all"
     # a Literal built from NOTEBOOK_PARAMS at import: pydantic checks it, mypy cannot
+    # default: every workbook found under notebooks/ (`notebooks.district_notebooks`)
     notebooks: list[Literal[tuple(ALL_NOTEBOOKS)]] = Field(  # type: ignore[valid-type]
-        default_factory=lambda: list(ALL_NOTEBOOKS))
+        default_factory=lambda: workbooks.district_notebooks() + workbooks.region_notebooks())
+    # the languages every district report is written in: English, and an edition per other
+    # language (`<notebook>.<lang>.html`), e.g. [en, es]; `workbook run --language` overrides
+    languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
     quarter: int = Field(default=1, ge=1, le=4)
     plan_year: int = Field(default=1, ge=1, le=5)
     plan_start: str = Field(default="2024-08-01", pattern=r"^\d{4}-\d{2}-\d{2}$")
     audience: Literal["team", "stakeholder"] = "stakeholder"
     base: Path = Field(default=Path("."), exclude=True)
     manifest: str = Field(default="", exclude=True)  # the file it was read from
+
+    @field_validator("languages")
+    @classmethod
+    def _language_codes(cls, value: list[str]) -> list[str]:
+        return check_languages(value)
 
     @property
     def district_notebooks(self) -> list[str]:
@@ -103,6 +116,18 @@ class Region(BaseModel):
                     if s.indicator is not None or s.year is not None:
                         out.hints[f] = Hint(s.indicator, s.year)
         return out
+
+
+def check_languages(codes: list[str]) -> list[str]:
+    """Language codes as a run uses them: English first (it is always written), each code
+    once; a code that is not one (`"Spanish"`, `"es-MX"`) is an error naming it."""
+    import re
+
+    bad = [c for c in codes if not re.fullmatch(LANGUAGE, str(c))]
+    if bad:
+        raise ValueError(f"not a language code: {', '.join(map(repr, bad))}; give codes "
+                         "such as en, es (a catalog under workbook/i18n/locale)")
+    return list(dict.fromkeys(["en", *codes]))
 
 
 def check_selection(region: Region, chosen: list, outcomes) -> None:
