@@ -102,7 +102,9 @@ def test_sample_plan_export_is_unchanged(sample_outcomes, district_id):
 
     The fixtures were exported before the move; together the three districts use every
     theme (academic, attendance, graduation; math, college/career, English learners;
-    suspension, English learners, attendance) and the county-office branches.
+    suspension, English learners, attendance) and the county-office branches. Re-exported
+    once since, when the samples gained Tool A's needs-assessment categories (replacing the
+    invented items), team names and signatures, and monitoring records; nothing else moved.
     """
     doc = plans.sample_plan(district_id, sample_outcomes)
     expected = (FIXTURES / f"{district_id}.yaml").read_text(encoding="utf-8")

@@ -248,3 +248,28 @@ def test_user_text_stays_as_written_in_spanish(stories, outcomes):
     assert goal in cells
     data = pd.read_csv(stories["es"].parent / "data" / "goals.csv")
     assert goal in set(data["Meta"])
+
+
+def test_story_and_needs_assessment_read_together_hide_the_same_cells(tmp_path_factory):
+    """The region's audit reads a district's reports together: the story's results by group
+    must hide every cell the needs assessment hides (complements included), or the two pages
+    together give a hidden group away. These districts leaked before the story held 01's
+    tables (13 students of one group, worked out from the story's count)."""
+    import yaml
+
+    from workbook.run import batch, regions
+
+    folder = tmp_path_factory.mktemp("story-leak")
+    manifest = yaml.safe_load(regions.manifest_path("sample").read_text(encoding="utf-8"))
+    manifest.update(name="leak", districts=["27102720000000", "27659790000000"],
+                    notebooks=["01_needs_assessment", "06_annual_story"], languages=["en"],
+                    audience="stakeholder")
+    path = folder / "leak.yaml"
+    path.write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    url = sample_store(tmp_path_factory, "story-leak-store")
+    result = batch.run(str(path), workers=1, out_root=folder / "out", database_url=url)
+    assert [o.status for o in result.outcomes].count("done") == 4, result.outcomes
+    assert not result.failed, [o.error for o in result.failed]
+    shown = pd.read_csv(next((folder / "out" / "leak" / "27659790000000").glob(
+        "data/06_annual_story/student-results.csv")), dtype=str)
+    assert len(shown) > 0

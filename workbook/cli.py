@@ -718,7 +718,7 @@ def demo(
             added = sample_plans.load_into(store, outcomes)
         typer.echo(f"2/3 plan store {store.url}: {added} illustrative sample plans added, "
                    f"{len(store.orgs())} districts in all")
-        typer.echo("3/3 running the four workbooks for every district ...")
+        typer.echo("3/3 running the district workbooks (each language) and the network view ...")
         counts = {"done": 0, "failed": 0, "skipped": 0}
 
         def progress(got: list, counts: dict = counts) -> None:
@@ -728,8 +728,10 @@ def demo(
         result = batch.run(name, workers=workers, resume=True, database_url=database or "",
                            progress=progress)
         folder = paths.outputs() / region.name
-        typer.echo(f"    {counts['done']} written, {counts['skipped']} already up to date, "
-                   f"{counts['failed']} failed in {result.seconds:.1f}s")
+        failures = len(result.failed)  # the region's audit may withhold what was written
+        typer.echo(f"    {counts['done'] - (failures - counts['failed'])} written, "
+                   f"{counts['skipped']} already up to date, {failures} failed or withheld "
+                   f"in {result.seconds:.1f}s")
         for o in result.failed:
             typer.echo(f"    failed: {o.district_id} {o.notebook}: {o.error}", err=True)
         typer.echo(f"Open {folder / 'index.html'}")

@@ -110,6 +110,21 @@ def prepare(frame: pd.DataFrame, *, value_cols: Sequence[str] = (),
     return shown
 
 
+def settings() -> Settings:
+    """This report's audience, state and data folder (`configure`)."""
+    return _settings
+
+
+def hold(frame: pd.DataFrame, name: str, value_cols: Sequence[str],
+         key_cols: Sequence[str]) -> None:
+    """A table another report of the district shows, prepared here as that report prepares
+    it but not shown: this report's later tables hide what it hides, so the two reports
+    cannot be read together to work out a hidden cell (the region's audit reads them
+    together). Nothing for the team edition."""
+    if _settings.audience == "stakeholder":
+        _publish(frame, name, value_cols, key_cols)
+
+
 def _publish(frame: pd.DataFrame, name: str, value_cols: Sequence[str],
              key_cols: Sequence[str]) -> pd.DataFrame:
     """`prepare` for a table or chart of this report, audited with the ones before it."""

@@ -75,7 +75,21 @@ def what_changed(ctx: Context, plan_year: int) -> None:
                                              ctx.params.year))
 
 
+def _hold_needs_tables(ctx: Context) -> None:
+    """The needs assessment's (01) student-count tables, suppressed as 01 suppresses them,
+    so this page hides every cell 01 hides: otherwise a group hidden there could be shown
+    here, or worked out from the two pages together."""
+    if show.settings().audience != "stakeholder":
+        return
+    from workbook.report.sections import needs_tables
+
+    for name, frame, value_cols, key_cols in needs_tables(ctx.outcomes, ctx.params.district_id,
+                                                           ctx.params.year):
+        show.hold(frame, f"01:{name}", value_cols, key_cols)
+
+
 def _student_results(ctx: Context, indicators: list[str]) -> None:
+    _hold_needs_tables(ctx)
     results = T.student_results(ctx.outcomes, ctx.params.district_id, ctx.params.year,
                                 indicators)
     say(_("The state's results show how each group of students did this year and last "
