@@ -354,6 +354,9 @@ def test_a_board_member_can_read_every_report(board_pages, browser, tmp_path, na
 
         heads = [h.strip() for h in page.locator("table th").all_inner_texts()]
         assert not [h for h in heads if CODE_HEADER.match(h)], heads
+        from workbook.data.model import INDICATORS
+
+        assert not set(heads) & set(INDICATORS), heads  # "CHRO", "GRAD4": names instead
         cells = {c.strip() for c in page.locator("table td").all_inner_texts()}
         assert not cells & RAW_VALUES, sorted(cells & RAW_VALUES)
         headings = [h.strip() for h in page.locator("h1, h2, h3, h4").all_inner_texts()]

@@ -198,7 +198,10 @@ def totals_html(shown: pd.DataFrame) -> str:
     grid = cells.pivot_table(index="org_id", columns="indicator", values="text",
                              aggfunc="first").reindex(order)
     indicators = list(dict.fromkeys(cells["indicator"]))
-    head = "".join(f"<th>{html.escape(str(i))}</th>" for i in indicators)
+    from workbook.needs.tables import indicator_name
+
+    head = "".join(f"<th>{html.escape(indicator_name(str(i), short=True))}</th>"
+                   for i in indicators)
     body = "".join(
         f"<tr><td>{html.escape(str(names[org]))}</td>"
         + "".join(f"<td>{html.escape('' if pd.isna(grid.at[org, i]) else str(grid.at[org, i]))}"
