@@ -157,6 +157,21 @@ def test_save_with_deletes_is_all_or_nothing(store):
 # --------------------------------------------------------------------------- common
 
 
+def test_the_network_link_is_shown_only_to_those_who_may_open_it(store):
+    """A team member or viewer is refused the network view in the kernel; the bar does not
+    offer it to them either. A liaison and the one-person token mode see it."""
+    from workbook.apps.needs import NeedsApp
+    from workbook.users.model import Access
+
+    def nav(access: Access | None) -> str:
+        return NeedsApp(store, {"district": DISTRICT}, access=access).nav.value
+
+    assert "network.ipynb" not in nav(Access("Tess", {DISTRICT: "team"}))
+    assert "network.ipynb" not in nav(Access("Val", {DISTRICT: "viewer"}))
+    assert "network.ipynb" in nav(Access("Lee", {DISTRICT: "liaison"}))
+    assert "network.ipynb" in nav(None)  # token mode: the one person is admin
+
+
 def test_the_district_comes_from_the_url_and_goes_back_into_it(store):
     from workbook.apps.needs import NeedsApp
 

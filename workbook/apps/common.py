@@ -516,8 +516,12 @@ class App:
         self.url_state.value = f"<span data-query='{esc(query)}'></span>"
         suffix = "?" + esc(query) if query else ""
         here = " class='wb-here' aria-current='page'"
+        from workbook.apps.network import refusal
+
+        shown = [(name, title) for name, title in APPS  # the network view: liaisons, admins
+                 if name != "network" or not refusal(self.access)]
         links = "".join(f"<a href='{name}.ipynb{suffix}'{here if name == self.name else ''}>"
-                        f"{esc(title)}</a>" for name, title in APPS)
+                        f"{esc(title)}</a>" for name, title in shown)
         home = f"../../{suffix}"
         workbook = WORKBOOK_OF_APP.get(self.name)  # the same district, read-only
         place = urlencode({"region": self.region, "district_id": self.district_id} if

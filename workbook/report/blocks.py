@@ -110,11 +110,6 @@ def prepare(frame: pd.DataFrame, *, value_cols: Sequence[str] = (),
     return shown
 
 
-def settings() -> Settings:
-    """This report's audience, state and data folder (`configure`)."""
-    return _settings
-
-
 def hold(frame: pd.DataFrame, name: str, value_cols: Sequence[str],
          key_cols: Sequence[str]) -> None:
     """A table another report of the district shows, prepared here as that report prepares
