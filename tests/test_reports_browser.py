@@ -293,7 +293,7 @@ def _manifest(folder: Path) -> Path:
     under notebooks/, the annual story too when it exists) and the network view."""
     sample = yaml.safe_load(regions.manifest_path("sample").read_text(encoding="utf-8"))
     sample.update(name="board", title="Board reading (sample)", districts=[DISTRICT],
-                  languages=["en"])
+                  languages=["en", "es"])
     path = folder / "board.yaml"
     path.write_text(yaml.safe_dump(sample), encoding="utf-8")
     return path
@@ -310,8 +310,7 @@ def board_pages(workbooks, tmp_path_factory) -> dict[str, Path]:
     failed = [o for o in result.outcomes if o.status == "failed"]
     assert not failed, failed
     region = folder / "out" / "board"
-    pages = {p.stem: p for p in sorted((region / DISTRICT).glob("0*.html"))
-             if p.stem.count(".") == 0}  # the English editions
+    pages = {p.stem: p for p in sorted((region / DISTRICT).glob("0*.html"))}  # en and es
     pages["index"] = region / "index.html"
     pages["network"] = region / "network.html"
     return pages
@@ -319,7 +318,7 @@ def board_pages(workbooks, tmp_path_factory) -> dict[str, Path]:
 
 def _board_cases() -> list[str]:
     names = [n for n in NOTEBOOK_PARAMS if (NOTEBOOK_DIR / f"{n}.ipynb").is_file()]
-    return [*names, "index", "network"]
+    return [*names, *(f"{n}.es" for n in names), "index", "network"]  # Spanish editions too
 
 
 @pytest.mark.parametrize("screen", list(SCREENS))
@@ -361,7 +360,7 @@ def test_a_board_member_can_read_every_report(board_pages, browser, tmp_path, na
         assert not cells & RAW_VALUES, sorted(cells & RAW_VALUES)
         headings = [h.strip() for h in page.locator("h1, h2, h3, h4").all_inner_texts()]
         assert headings.count("At a glance") <= 1, headings
-        if name not in ("index", "network"):
+        if name not in ("index", "network"):  # (a Spanish edition's glossary is "Glosario")
             assert page.locator("h2#glossary").count() == 1
             for fig in page.locator("figure.wb-chart").all():
                 assert fig.get_attribute("role") == "img"
