@@ -15,6 +15,7 @@ count per district (`schools`, for the share) comes from the outcome table's sch
 
 from __future__ import annotations
 
+import csv
 import functools
 import re
 from pathlib import Path
@@ -108,14 +109,26 @@ def continuum(path: Path | None = None) -> Continuum:
     return rules
 
 
+def _field_counts(path: Path) -> list[int]:
+    """How many fields each line of the CSV holds (a quoted field may span lines)."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return [len(row) for row in csv.reader(fh)]
+
+
 def read_designations(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     """The user's CSI/TSI designation CSV, every problem collected (file, row, column)."""
     path = Path(path)
     try:
+        widths = _field_counts(path)
+        wide = [Problem(str(path), line, None, f"{n} fields, more than the header's "
+                        f"{widths[0]}") for line, n in enumerate(widths, start=1)
+                if line > 1 and n > widths[0]][:100]
+        if wide:
+            return pd.DataFrame(columns=DESIGNATION_COLUMNS), wide
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                            skip_blank_lines=False)
+                            skip_blank_lines=False, index_col=False)
     except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError,
-            pd.errors.EmptyDataError) as exc:
+            pd.errors.EmptyDataError, csv.Error) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return pd.DataFrame(columns=DESIGNATION_COLUMNS), [
             Problem(str(path), None, None, f"cannot read the designation CSV: {first}")]
@@ -127,7 +140,7 @@ def read_designations(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
             f"{DESIGNATION_COLUMNS}, found {list(frame.columns)}") for c in missing]
     problems = []
     frame = frame[DESIGNATION_COLUMNS].astype(str).apply(lambda s: s.str.strip())
-    frame["line"] = frame.index + 2  # the file's own line (the header is line 1)
+    frame["line"] = range(2, len(frame) + 2)  # the file's own line (the header is line 1)
     frame = frame[(frame[DESIGNATION_COLUMNS] != "").any(axis=1)]  # blank lines
     frame["designation"] = frame["designation"].str.upper()
     seen: dict[str, tuple[int, str]] = {}
