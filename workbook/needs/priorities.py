@@ -46,8 +46,13 @@ def suggest_priorities(snapshot: pd.DataFrame, gaps_frame: pd.DataFrame,
     its color and change, then the flagged groups and the widest gaps (with n). ``n`` is the
     headline row's number of students.
     """
+    # a state without Dashboard colors (Oregon), or a district the state gave none: no color
+    # columns or words, the gaps alone make the score
+    colors = "color" in snapshot and bool(
+        pd.to_numeric(snapshot["color"], errors="coerce").isin([1, 2, 3, 4, 5]).any())
     cols = ["rank", "indicator", "indicator_name", "score", "student_group", "status",
-            "color_name", "n", "flagged_groups", "evidence"]
+            *(["color_name"] if colors else []), "n",
+            *(["flagged_groups"] if colors else []), "evidence"]
     rows = []
     for indicator, part in snapshot.groupby("indicator", sort=False):
         groups = list(part["student_group"])
@@ -72,12 +77,13 @@ def suggest_priorities(snapshot: pd.DataFrame, gaps_frame: pd.DataFrame,
         cited.sort(key=lambda t: -t[0])
         short = indicator_name(indicator, short=True)
         status = format_status(indicator, head["status"])
-        text = (f"{short}, {head['student_group_name']}: {status} "
-                f"({head['color_name']}), {change_text(head['change'])}")
+        text = (f"{short}, {head['student_group_name']}: {status}"
+                + (f" ({head['color_name']})" if colors else "")
+                + f", {change_text(head['change'])}")
         if pd.notna(head["n"]):
             text += f", n={head['n']}"
         for _, r, gap in cited[:3]:
-            bits = [r["color_name"]]
+            bits = [r["color_name"]] if colors else []
             if pd.notna(gap) and gap < 0:
                 bits.append(f"{abs(gap):.1f} worse than all students")
             bits.append(f"n={r['n']}")
