@@ -44,7 +44,7 @@ def test_the_address_chooses_the_district_and_the_server_the_rest():
     assert page.runs and not page.problem
     assert page.parameters == {"district_id": DISTRICT, "region": "sample", "year": 2024,
                                "audience": "stakeholder", "database_url": "",
-                               "data_dir": ""}
+                               "data_dir": "", "language": "en"}
     assert page.heading == "Needs assessment: Salinas Union High"
     assert "small groups of students hidden" in page.summary("stakeholder")
     other = read(NEEDS, district_id=OTHER)
@@ -192,7 +192,8 @@ def test_every_app_links_to_a_workbook_and_every_workbook_back():
     assert APP_OF_WORKBOOK == {"01_needs_assessment": "needs",
                                "02_root_cause_analysis": "rootcause",
                                "03_strategy_and_measures": "plan",
-                               "04_quarterly_report": "status"}
+                               "04_quarterly_report": "status",
+                               "06_annual_story": "monitor"}
 
 
 def test_landing_page_lists_the_workbooks_beside_the_apps():

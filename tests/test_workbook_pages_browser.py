@@ -106,7 +106,7 @@ def test_only_the_apps_and_the_four_workbooks_are_served(server):
 def test_landing_page_lists_the_workbooks_with_the_district(page, server):
     page.goto(f"{server.base}/?region=sample&district={DISTRICT}")
     links = page.locator("ul.workbooks a")
-    assert links.count() == 4
+    assert links.count() == 5  # 01-04 and the annual story
     assert links.first.inner_text() == "Needs assessment"
     assert f"district_id={DISTRICT}" in links.first.get_attribute("href")
 

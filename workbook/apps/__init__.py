@@ -22,4 +22,4 @@ WORKBOOK_OF_APP: dict[str, str] = {
     "needs": "01_needs_assessment", "rating": "01_needs_assessment",
     "rootcause": "02_root_cause_analysis", "plan": "03_strategy_and_measures",
     "coaching": "03_strategy_and_measures", "status": "04_quarterly_report",
-    "monitor": "04_quarterly_report"}
+    "monitor": "06_annual_story"}  # stage 6: adjustments and results are the story's
