@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -120,6 +121,8 @@ def main() -> None:
     parser.add_argument("--no-load", action="store_true", help="skip the load figures")
     parser.add_argument("--idle-wait", type=float, default=300)
     args = parser.parse_args()
+    # a `timeout` or a Ctrl-C stops the server and its kernels too (the `finally` below)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     from playwright.sync_api import sync_playwright
 
     from workbook.apps.serve import Background
