@@ -3,7 +3,7 @@
 
 Whatever the file, there is no traceback, the exit code is 0 or 1, and a run that exits 1
 leaves the store exactly as it was (a full dump of the records table before and after).
-Plan files start from a real export (132 records) and are cut, byte-flipped, given random
+Plan files start from a real export (the sample plan) and are cut, byte-flipped, given random
 keys and values (1e999, .nan, 2024-13-45, deep nesting, 30,000-character strings, random
 unicode), or generated whole; their header is sometimes made to match again so that
 damage inside records reaches validation and the store. Status sheets are generated
