@@ -177,3 +177,32 @@ def test_served_pages_use_forked_kernels_and_the_cap(tmp_path) -> None:
         assert status == 503
         assert headers["Retry-After"] == str(capacity.RETRY_SECONDS)
         assert "The apps are busy" in body and "http-equiv='refresh'" in body
+
+
+def test_a_forked_kernel_answers_the_widget_control_comm(manager) -> None:
+    """The page fetches every widget's state in one message through the
+    "jupyter.widget.control" comm; a kernel that never registered it makes the page ask
+    widget by widget (seconds for a big form). The fork server imported ipywidgets
+    before any IPython existed, so the kernel must register it itself."""
+    import uuid
+
+    km, kc = manager()
+    assert _run(kc, "import ipywidgets as w; x = w.HTML('hello'); print(x.model_id)")
+    comm_id = str(uuid.uuid4())
+    kc.shell_channel.send(kc.session.msg("comm_open", {
+        "comm_id": comm_id, "target_name": "jupyter.widget.control",
+        "data": {}, "metadata": {"version": "1.0.0"}}))
+    kc.shell_channel.send(kc.session.msg("comm_msg", {
+        "comm_id": comm_id, "data": {"method": "request_states"}}))
+    deadline = time.monotonic() + 30
+    states = None
+    while states is None and time.monotonic() < deadline:
+        try:
+            msg = kc.get_iopub_msg(timeout=1)
+        except Exception:
+            continue
+        content = msg["content"]
+        if msg["msg_type"] == "comm_msg" and content.get("comm_id") == comm_id:
+            states = content["data"].get("states")
+    assert states, "no update_states reply on jupyter.widget.control"
+    assert any(s["state"].get("value") == "hello" for s in states.values())

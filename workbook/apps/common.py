@@ -21,6 +21,7 @@ import functools
 import html
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar, cast
@@ -364,6 +365,50 @@ def outcomes(region: str):
     return context.region_outcomes(region)
 
 
+# --------------------------------------------------------------------------- styles
+
+#: Widgets whose default style and layout are one shared model per kernel instead of one
+#: per widget: the leaves of the apps' forms, never boxes (the apps show and hide boxes
+#: by their layout) and never dropdowns (one is hidden the same way).
+SHARED_MODEL_CLASSES = ("HTML", "HTMLMath", "Label", "Text", "Textarea", "Checkbox",
+                        "Button", "DatePicker", "ToggleButton", "ToggleButtons")
+_shared_models: dict[tuple[int, type], widgets.Widget] = {}
+
+
+def shared_model(klass: type) -> widgets.Widget:
+    """The kernel's one default `klass` (a Layout or a style) for the leaf widgets."""
+    key = (os.getpid(), klass)  # a fork never inherits another process's models
+    model = _shared_models.get(key)
+    if model is None or getattr(model, "comm", None) is None:  # none yet, or closed
+        model = _shared_models[key] = klass()
+    return model
+
+
+def share_default_models() -> None:
+    """Give every widget of `SHARED_MODEL_CLASSES` created without its own layout or style
+    the kernel's one default layout and style of its kind.
+
+    A form of a few hundred fields otherwise sends a few hundred identical layout and
+    style models to the page, each one message to send, store and turn into a model in
+    the browser (over a third of the plan builder's widgets). The apps never change the
+    layout or style of these widgets after creating them (CSS classes do the styling;
+    tests/test_apps_speed.py checks that the shared ones stay untouched), so sharing
+    changes nothing on screen; a widget given its own (`layout=...`, `style={...}`)
+    keeps it.
+    """
+    for name in SHARED_MODEL_CLASSES:
+        cls = getattr(widgets, name)
+        traits = cls.class_traits()
+        for trait_name in ("layout", "style"):
+            if trait_name in traits and f"_{trait_name}_default" not in cls.__dict__:
+                klass = traits[trait_name].klass
+                setattr(cls, f"_{trait_name}_default",
+                        lambda _self, klass=klass: shared_model(klass))
+
+
+share_default_models()
+
+
 # --------------------------------------------------------------------------- the frame
 
 #: Apps whose only saves are comments (each its own record): a liaison's role allows them.
@@ -645,8 +690,10 @@ def run(app_class: type[App]) -> None:
             print(f"[workbook] {app_class.name} app warm, waiting for its request",
                   file=sys.__stderr__, flush=True)
         query = request_query()
+        asked = time.perf_counter()
         access = current_access(store)  # who opened the page, as the server recorded it
         app = app_class(store, query, access=access)
+        built = time.perf_counter()
     except AccessRefused as err:
         display(HTML(page.CSS + f"<div class='wb-msg-error'>{esc(str(err))}</div>"))
         return
@@ -657,3 +704,6 @@ def run(app_class: type[App]) -> None:
         return
     display(HTML(page.setup_html()))
     display(app.widget)
+    # for whoever tunes the server: how long the page's own work took in this kernel
+    print(f"[workbook] {app_class.name} app shown: built in {built - asked:.2f} s, sent in "
+          f"{time.perf_counter() - built:.2f} s", file=sys.__stderr__, flush=True)

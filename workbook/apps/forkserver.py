@@ -51,6 +51,8 @@ PRELOAD = (
     "workbook.apps.rootcause", "workbook.apps.plan", "workbook.apps.coaching",
     "workbook.apps.status",
 )
+#: Run in each forked kernel before its first cell (see `_become_kernel`).
+REGISTER_WIDGETS = "import ipywidgets as _w; _w.register_comm_target(); del _w"
 #: The environment variable that tells the client where the fork server listens.
 SOCKET_ENV = "WORKBOOK_FORKSERVER"
 #: How long a client waits for the fork server before starting a kernel the slow way. As
@@ -106,9 +108,19 @@ def serve_forever(path: str, parent: int) -> None:
 
 
 def _preload_data() -> None:
-    """Read every region's outcome table and district list once, before forking, so no
-    kernel spends seconds on it. Only data: no database connection and no chart engine
-    (its threads would not survive a fork) is made here."""
+    """Read the packaged catalogues (Four Domains, Tool A, Tool B) and every region's
+    outcome table and district list once, before forking, so no kernel spends time on
+    them. Only data: no database connection and no chart engine (its threads would not
+    survive a fork) is made here."""
+    try:
+        from workbook import catalogue
+        from workbook.needs import model as needs_model
+
+        catalogue.preload()
+        needs_model.tool_a_categories()
+    except Exception as exc:  # a broken catalogue: its kernels report it to their page
+        print(f"[workbook] fork server: not preloading the catalogues: {exc}",
+              file=sys.stderr, flush=True)
     try:
         from workbook.apps import common
         from workbook.run import regions
@@ -155,7 +167,12 @@ def _become_kernel(conn: socket.socket, request: dict[str, Any], fds: list[int])
         # the client is the kernel manager's process and the connection watches it, so no
         # parent poller (1 = "init", never polled); it also keeps ipykernel's console
         # banner out of the server's log
-        sys.argv = ["ipykernel_launcher", *request["argv"], "--IPKernelApp.parent_handle=1"]
+        # ipywidgets registers its comm targets when imported inside IPython; it was
+        # imported here, in the fork server, before any IPython existed, so the kernel
+        # registers them itself. Without "jupyter.widget.control" the page falls back to
+        # asking for every widget's state one message at a time (seconds for a big form).
+        sys.argv = ["ipykernel_launcher", *request["argv"], "--IPKernelApp.parent_handle=1",
+                    f"--IPKernelApp.exec_lines={REGISTER_WIDGETS}"]
         from ipykernel import kernelapp
 
         kernelapp.launch_new_instance()

@@ -34,6 +34,7 @@ import pandas as pd
 
 from workbook import needs as an
 from workbook import privacy
+from workbook.apps import chartcache
 from workbook.apps.common import (
     App,
     Chart,
@@ -99,11 +100,13 @@ def grid_text(region: str, snapshot: pd.DataFrame) -> str:
 
 
 @functools.lru_cache(maxsize=16)
+@chartcache.shared
 def grid_svg(region: str, district_id: str, who: Audience, year: int | None = None) -> str:
     return show.svg(grid_chart(region, _frames(region, district_id, who, year)[0]))
 
 
 @functools.lru_cache(maxsize=256)
+@chartcache.shared
 def gap_svg(region: str, district_id: str, indicator: str, who: Audience,
             year: int | None = None) -> str:
     return show.svg(an.gap_chart(_frames(region, district_id, who, year)[1], indicator))
@@ -135,6 +138,7 @@ def _group_trend(region: str, district_id: str, group: str, who: Audience) -> pd
 
 
 @functools.lru_cache(maxsize=256)
+@chartcache.shared
 def trend_svg(region: str, district_id: str, indicator: str, group: str,
               group_label: str, who: Audience) -> str:
     tr = _group_trend(region, district_id, group, who)

@@ -122,6 +122,21 @@ def _prepare_data() -> None:
         context.region_outcomes(manifest.stem)
 
 
+def _share_charts() -> None:
+    """A chart folder for this server's kernels, and its warmer (see apps.chartcache)."""
+    import atexit
+    import shutil
+
+    from workbook import paths
+    from workbook.apps import chartcache
+
+    charts = chartcache.new_folder(paths.cache_root())
+    os.environ[chartcache.ENV] = str(charts)
+    warmer = chartcache.start_warmer()
+    atexit.register(shutil.rmtree, charts, True)
+    atexit.register(warmer.terminate)
+
+
 def _landing_handler():
     """The landing page handler class (imported lazily: jupyter_server is heavy)."""
     import tornado.web
@@ -372,6 +387,8 @@ def _shutdown_handler():
     return ShutdownWhenGone
 
 
+#: Seconds after a page takes a pre-heated kernel before Voila starts its replacement.
+FILL_DELAY_SECONDS = 4.0
 #: Seconds a kernel no page is connected to is kept before it is shut down.
 KERNEL_IDLE_SECONDS = 120
 
@@ -410,8 +427,10 @@ def voila_config(*, host: str, port: int, token: str, preheat: bool, pool_size: 
     c.MappingKernelManager.cull_idle_timeout = KERNEL_IDLE_SECONDS
     c.MappingKernelManager.cull_interval = 30
     c.MappingKernelManager.cull_connected = False
-    # refill the pool soon after a kernel is taken (a fork is cheap), so a reload finds one
-    c.VoilaKernelManager.fill_delay = 0.5
+    # refill the pool a few seconds after a kernel is taken: a fork is cheap, but the new
+    # kernel's warm-up takes a CPU for a second or two, and on a small server that would
+    # slow down the page just opened. A reload meanwhile takes the pool's other kernel.
+    c.VoilaKernelManager.fill_delay = FILL_DELAY_SECONDS
     return c
 
 
@@ -534,6 +553,7 @@ def serve(host: str = "127.0.0.1", port: int = 8866, token: bool = True,
     else:
         os.environ.pop("WORKBOOK_KERNEL_OWNERS", None)
     _prepare_data()
+    _share_charts()
     # like JupyterLab: a fixed token from JUPYTER_TOKEN (links survive a restart), else new
     secret = ((os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24))
               if token and mode == "token" else "")

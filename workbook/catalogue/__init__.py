@@ -262,6 +262,14 @@ def _glossary() -> _GlossaryFile:
     return _load("glossary.yaml", _GlossaryFile)
 
 
+def preload() -> None:
+    """Read and check every packaged catalogue file now (a server does this once, before
+    its kernels fork, so no page pays for it)."""
+    _four_domains()
+    _coaching()
+    _glossary()
+
+
 def _norm(code: object) -> str:
     return str(code).strip().lower()
 
