@@ -154,3 +154,40 @@ def test_the_fork_server_reads_the_catalogues_before_forking(monkeypatch):
     catalogue._coaching.cache_clear()
     forkserver._preload_data()
     assert catalogue._coaching.cache_info().currsize == 1
+
+
+def _visible_state(app) -> list:
+    """What a page would show: every widget's value, options, disabled flag and classes,
+    in the order of the widget tree."""
+    out: list = []
+
+    def walk(w) -> None:
+        state = {k: getattr(w, k) for k in ("value", "options", "disabled", "description")
+                 if hasattr(w, k)}
+        out.append((type(w).__name__, repr(sorted(state.items(), key=lambda kv: kv[0])),
+                    tuple(getattr(w, "_dom_classes", ()))))
+        for child in getattr(w, "children", ()):
+            walk(child)
+
+    walk(app.widget)
+    return out
+
+
+@pytest.mark.parametrize("name", ["plan", "rootcause", "status", "monitor", "needs"])
+@pytest.mark.parametrize("role", ["team", "viewer"])
+def test_an_app_built_before_its_request_opens_as_one_built_after(store, name, role):
+    from workbook.users.model import Access
+
+    cls = _app_class(name)
+    access = Access("Tess", {DISTRICT: role})
+    early = cls.early()
+    assert early is not None
+    opened = early.attach(store, {"district": DISTRICT}, access=access)
+    direct = cls(store, {"district": DISTRICT}, access=access)
+    assert opened.district_id == direct.district_id == DISTRICT
+    assert _visible_state(opened) == _visible_state(direct)
+
+
+@pytest.mark.parametrize("name", ["rating", "network"])
+def test_apps_whose_build_needs_the_person_are_built_after_the_request(name):
+    assert _app_class(name).early() is None

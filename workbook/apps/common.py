@@ -428,10 +428,52 @@ class App:
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
 
+    #: True when `build()` needs nothing of the request (the person, the address): such
+    #: an app is built by a pre-heated kernel before anyone asks (see `early`).
+    builds_early: ClassVar[bool] = True
+
     def __init__(self, store: Store, query: Mapping[str, str] | None = None, *,
                  user: str | None = None, access: Access | None = None) -> None:
-        self.query = dict(query or {})
+        if self.builds_early:
+            self._build_early()
+            self._attach(store, query, user=user, access=access)
+            return
+        self._frame()
+        self._attach(store, query, user=user, access=access, built=False)
+
+    @classmethod
+    def early(cls) -> App | None:
+        """The app's widgets built before its request arrives (None if it cannot be):
+        `attach` then opens it for the request's person and district. Creating a few
+        hundred widgets is most of a big app's first page; a pre-heated kernel does it
+        while it waits."""
+        if not cls.builds_early:
+            return None
+        app = cls.__new__(cls)
+        app._build_early()
+        return app
+
+    def attach(self, store: Store, query: Mapping[str, str] | None = None, *,
+               access: Access | None = None) -> App:
+        """Open an app from `early` for the request: who it is and which district."""
+        self._attach(store, query, access=access)
+        return self
+
+    def _frame(self) -> None:
         self.messages = Messages()
+        self.body = widgets.VBox([])
+        self._loading = 0
+        self._dirty_parts: set[str] = set()
+
+    def _build_early(self) -> None:
+        self._frame()
+        with self.loading():
+            self.build()
+
+    def _attach(self, store: Store, query: Mapping[str, str] | None, *,
+                user: str | None = None, access: Access | None = None,
+                built: bool = True) -> None:
+        self.query = dict(query or {})
         # who is saving, and what they may do where (workbook.apps.roles)
         self.access = access or Access.single_user()
         self.store = cast(Store, GuardedStore(store, self.access))
@@ -445,9 +487,6 @@ class App:
         self.url_state.add_class("wb-url-state")
         self.nav = widgets.HTML()
         self.dirty_badge = widgets.HTML()
-        self.body = widgets.VBox([])
-        self._loading = 0
-        self._dirty_parts: set[str] = set()
         header = widgets.HBox([self.picker.widget, self.user.widget],
                               layout=widgets.Layout(justify_content="space-between",
                                                     flex_flow="row wrap"))
@@ -456,8 +495,9 @@ class App:
                                     self.dirty_badge, self.body, self.url_state])
         self.widget.add_class("wb-app")
         self.widget.add_class(f"wb-app-{self.name}")
-        with self.loading():
-            self.build()
+        if not built:
+            with self.loading():
+                self.build()
         self.picker.district.observe(self._district_changed, "value")
         self.picker.region.observe(self._region_changed, "value")
         if self.picker.unknown:
@@ -686,13 +726,19 @@ def run(app_class: type[App]) -> None:
             app_class.prepare("sample")
         except Exception:  # only a warm-up: the app still starts without it
             log_exception(f"preparing {app_class.__name__}")
+        try:
+            early = app_class.early()  # the widgets, before anyone asks
+        except Exception:  # only a head start: the app is built after the request instead
+            log_exception(f"building {app_class.__name__} early")
+            early = None
         if os.environ.get("VOILA_PREHEAT") == "True":  # benchmarks wait for this line
             print(f"[workbook] {app_class.name} app warm, waiting for its request",
                   file=sys.__stderr__, flush=True)
         query = request_query()
         asked = time.perf_counter()
         access = current_access(store)  # who opened the page, as the server recorded it
-        app = app_class(store, query, access=access)
+        app = (early.attach(store, query, access=access) if early is not None
+               else app_class(store, query, access=access))
         built = time.perf_counter()
     except AccessRefused as err:
         display(HTML(page.CSS + f"<div class='wb-msg-error'>{esc(str(err))}</div>"))

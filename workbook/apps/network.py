@@ -64,6 +64,7 @@ def table_html(frame: pd.DataFrame, max_rows: int = MAX_ROWS) -> str:
 
 class NetworkApp(App):
     name = "network"
+    builds_early = False  # its build hides the district picker
     title = "Network"
 
     def __init__(self, store: Store, query: Mapping[str, str] | None = None, *,

@@ -43,6 +43,7 @@ MIN_RATERS = 2
 
 class RatingApp(App):
     name = "rating"
+    builds_early = False  # its build follows the person rating (the user box)
     title = "Self-reflection"
 
     def build(self) -> None:
