@@ -136,11 +136,39 @@ def test_a_new_server_folder_leaves_running_servers_and_clears_old_ones(tmp_path
 def test_the_warmer_draws_each_district_then_stops(tmp_path, monkeypatch, store):
     monkeypatch.setenv(chartcache.ENV, str(tmp_path))
     monkeypatch.setenv("WORKBOOK_DATABASE_URL", str(store.engine.url))
-    done = chartcache.warm(os.getppid(), only=("oregon-lbl",))
+    done = chartcache.warm(os.getppid(), only=("oregon-lbl",), views=False)
     assert done == len(common.district_choices("oregon-lbl")) > 1
     drawn = list(tmp_path.rglob("*.svg"))
     assert len(drawn) >= 3 * done  # grid, gap and trend of each district
     assert chartcache.warm(-1, only=("oregon-lbl",)) == 0  # its server gone: it stops at once
+
+
+def test_the_warmer_draws_the_views_one_choice_away(tmp_path, monkeypatch, store):
+    from workbook.apps.needs import NeedsApp
+    from workbook.users.model import Access
+
+    monkeypatch.setenv(chartcache.ENV, str(tmp_path))
+    app = NeedsApp(store, {"district": DISTRICT}, access=Access.single_user())
+    opening = len(list(tmp_path.rglob("*.svg")))
+    first_indicator, first_group = app.indicator.value, app.group.value
+    chartcache._one_choice_away(app)
+    indicators, groups = len(app.indicator.options), len(app.group.options)
+    assert indicators > 2 and groups > 2
+    # each other indicator: its gap chart and its trend; each other group: its trend
+    assert len(list(tmp_path.rglob("*.svg"))) >= opening + 2 * (indicators - 1) + groups - 1
+    # and what a person then chooses is read back, not drawn again
+    calls = []
+    monkeypatch.setattr("workbook.report.blocks.svg", lambda *a, **k: calls.append(a) or "")
+    from workbook.apps import needs
+
+    needs.gap_svg.cache_clear()
+    needs.trend_svg.cache_clear()
+    app.group.value = first_group  # the page as a person opens it
+    assert app.indicator.value == first_indicator
+    app.indicator.value = app.indicator.options[1][1]
+    app.indicator.value = first_indicator
+    app.group.value = app.group.options[-1][1]
+    assert calls == []
 
 
 def test_a_forked_kernel_registers_the_widget_control_comm():

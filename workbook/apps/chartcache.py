@@ -117,18 +117,31 @@ def start_warmer():
                             preexec_fn=lower)
 
 
-def warm(parent: int, only: tuple[str, ...] = ()) -> int:
-    """The warmer's work: each region's districts in turn (or only those of the regions
-    named in `only`), while `parent` (the server) runs. Returns how many districts were
-    drawn."""
+def warm(parent: int, only: tuple[str, ...] = (), *, views: bool = True) -> int:
+    """The warmer's work, while `parent` (the server) runs: first every district's opening
+    view (grid, gap and trend), then, with `views`, the views one choice away (each
+    indicator's gap and trend, and the opening indicator's trend for each student group),
+    so that a person's first changes are drawn already. Each region in turn, or only those
+    named in `only`. Returns how many districts were opened in the first pass."""
     from workbook.apps.common import district_choices
     from workbook.apps.needs import NeedsApp
-    from workbook.run import regions
+    from workbook.run import regions, speedups
     from workbook.store import Store
     from workbook.users.model import Access
 
+    speedups.install()
     store = Store()
+    opened: list[dict[str, str]] = []
     done = 0
+
+    def open_app(query: dict[str, str]) -> NeedsApp | None:
+        try:
+            return NeedsApp(store, query, access=Access.single_user())
+        except Exception as exc:  # that district's page will say what is wrong
+            print(f"[workbook] chart warmer: {query['region']}/{query['district']}: {exc}",
+                  flush=True)
+            return None
+
     try:
         for manifest in regions.manifests():
             if only and manifest.stem not in only:
@@ -136,16 +149,31 @@ def warm(parent: int, only: tuple[str, ...] = ()) -> int:
             for district_id, _name in district_choices(manifest.stem):
                 if os.getppid() != parent:
                     return done
-                try:
-                    NeedsApp(store, {"region": manifest.stem, "district": district_id},
-                             access=Access.single_user())
-                except Exception as exc:  # that district's page will say what is wrong
-                    print(f"[workbook] chart warmer: {manifest.stem}/{district_id}: {exc}",
-                          flush=True)
+                query = {"region": manifest.stem, "district": district_id}
+                if open_app(dict(query)) is not None:
+                    opened.append(query)
                 done += 1
+        for query in opened if views else ():
+            if os.getppid() != parent:
+                return done
+            app = open_app(dict(query))  # its opening view is read back, not drawn
+            if app is not None:
+                _one_choice_away(app)
     finally:
         store.engine.dispose()
     return done
+
+
+def _one_choice_away(app) -> None:
+    """Choose, as a person would, each indicator and then each student group of the
+    opening indicator: the app draws (and so keeps) every chart they lead to."""
+    first_indicator, first_group = app.indicator.value, app.group.value
+    for _label, code in list(app.indicator.options)[1:]:
+        app.indicator.value = code
+    app.indicator.value = first_indicator
+    for _label, code in list(app.group.options):
+        if code != first_group:
+            app.group.value = code
 
 
 def main(argv: list[str]) -> int:

@@ -707,7 +707,9 @@ def warm() -> Store:
     import workbook.progress.charts  # noqa: F401
     import workbook.progress.quarterly  # noqa: F401
     import workbook.rootcause.charts  # noqa: F401
+    from workbook.run import speedups
 
+    speedups.install()  # the batch's chart speed-ups: same drawings, less work per redraw
     vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{}]}})
     for name in _region_titles():
         district_choices(name)

@@ -126,6 +126,7 @@ def _share_charts() -> None:
     """A chart folder for this server's kernels, and its warmer (see apps.chartcache)."""
     import atexit
     import shutil
+    import threading
 
     from workbook import paths
     from workbook.apps import chartcache
@@ -135,6 +136,8 @@ def _share_charts() -> None:
     warmer = chartcache.start_warmer()
     atexit.register(shutil.rmtree, charts, True)
     atexit.register(warmer.terminate)
+    # reap it when it is done (no zombie process for the server's lifetime)
+    threading.Thread(target=warmer.wait, name="workbook-chart-warmer", daemon=True).start()
 
 
 def _landing_handler():
