@@ -144,9 +144,12 @@ def test_the_warmer_draws_each_district_then_stops(tmp_path, monkeypatch, store)
 
 
 def test_the_warmer_draws_the_views_one_choice_away(tmp_path, monkeypatch, store):
+    from workbook.apps import needs
     from workbook.apps.needs import NeedsApp
     from workbook.users.model import Access
 
+    for drawn_in_this_process in (needs.grid_svg, needs.gap_svg, needs.trend_svg):
+        drawn_in_this_process.cache_clear()  # earlier tests drew some: draw them again
     monkeypatch.setenv(chartcache.ENV, str(tmp_path))
     app = NeedsApp(store, {"district": DISTRICT}, access=Access.single_user())
     opening = len(list(tmp_path.rglob("*.svg")))
@@ -159,8 +162,7 @@ def test_the_warmer_draws_the_views_one_choice_away(tmp_path, monkeypatch, store
     # and what a person then chooses is read back, not drawn again
     calls = []
     monkeypatch.setattr("workbook.report.blocks.svg", lambda *a, **k: calls.append(a) or "")
-    from workbook.apps import needs
-
+    needs.grid_svg.cache_clear()
     needs.gap_svg.cache_clear()
     needs.trend_svg.cache_clear()
     app.group.value = first_group  # the page as a person opens it
