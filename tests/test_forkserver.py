@@ -189,9 +189,9 @@ def test_a_forked_kernel_answers_the_widget_control_comm(manager) -> None:
     km, kc = manager()
     assert _run(kc, "import ipywidgets as w; x = w.HTML('hello'); print(x.model_id)")
     comm_id = str(uuid.uuid4())
-    kc.shell_channel.send(kc.session.msg("comm_open", {
-        "comm_id": comm_id, "target_name": "jupyter.widget.control",
-        "data": {}, "metadata": {"version": "1.0.0"}}))
+    kc.shell_channel.send(kc.session.msg(
+        "comm_open", {"comm_id": comm_id, "target_name": "jupyter.widget.control",
+                      "data": {}}, metadata={"version": "1.0.0"}))  # as the page sends it
     kc.shell_channel.send(kc.session.msg("comm_msg", {
         "comm_id": comm_id, "data": {"method": "request_states"}}))
     deadline = time.monotonic() + 30
