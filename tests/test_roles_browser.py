@@ -26,6 +26,8 @@ pytestmark = pytest.mark.slow
 DISTRICT = "27661590000000"  # Salinas Union High
 OTHER = "27660920000000"  # Monterey Peninsula Unified
 TIMEOUT = 90_000
+#: The apps these tests open (each says "app warm" in the log once its kernel waits).
+POOLED_APPS = ("plan", "rating", "rootcause", "status", "coaching")
 PASSWORD = "correct horse battery staple"
 PEOPLE = {  # name: (role, organisations)
     "Ana Admin": ("admin", []),
@@ -70,8 +72,24 @@ def server(store_url, tmp_path_factory):
                      log_path=tmp_path_factory.mktemp("roles-log") / "serve.log",
                      env={"JUPYTERHUB_USER": "", "JUPYTER_TOKEN": ""})
     srv.start()
+    _wait_for_the_pools(srv)
     yield srv
     srv.stop()
+
+
+def _wait_for_the_pools(srv, timeout: float = 300) -> None:
+    """Until every app has a pre-heated kernel waiting: these tests are about who may do
+    what, not about a server's first minute (benchmarks/apps.py measures that)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        log = srv.log()
+        if all(f"[workbook] {app} app warm" in log for app in POOLED_APPS):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the apps' kernels did not warm up in {timeout:.0f} s; see "
+                         f"{srv.log_path}")
 
 
 @pytest.fixture(scope="module")
