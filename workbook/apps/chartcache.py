@@ -102,10 +102,11 @@ WARM_NICE = 19
 
 
 def start_warmer():
-    """Draw, in a background process at the lowest priority, every district's opening
-    view of the needs explorer into this server's folder, so the first person to open a
-    district finds its charts drawn. Its lines go to the server's log. Returns the
-    process (the caller stops it; it also stops by itself when the server is gone)."""
+    """Draw, in a background process at the lowest priority, the needs explorer's charts
+    into this server's folder (see `warm`: every district's opening view, then the views
+    one choice away), so people find them drawn. Its lines go to the server's log.
+    Returns the process (the caller stops it; it also stops by itself when the server is
+    gone)."""
     import subprocess
     import sys
 
