@@ -75,7 +75,36 @@ def test_state_thresholds():
 
 def test_unknown_state_raises():
     with pytest.raises(WorkbookError, match=re.escape(
-            "no small-n threshold known for state 'WA' (known: CA, OR)")):
+            "no small-n threshold known for state 'WA' (known: CA, OR; or set small_n: in "
+            "parameters/states/wa/terms.yaml)")):
+        threshold_for("WA")
+
+
+def test_a_new_state_brings_its_threshold_in_its_folder(tmp_path, monkeypatch):
+    """A third state is a folder: its terms.yaml's small_n is its threshold, and a region
+    may name it; no code edit."""
+    import shutil
+
+    from workbook import paths
+    from workbook.run.regions import Region
+
+    shutil.copytree(paths.root() / "parameters" / "states", tmp_path / "parameters" / "states")
+    wa = tmp_path / "parameters" / "states" / "wa"
+    wa.mkdir()
+    (wa / "terms.yaml").write_text("state: WA\nstate_name: Washington\ncolors: false\n"
+                                   "small_n: 10\n", encoding="utf-8")
+    monkeypatch.setenv("WORKBOOK_HOME", str(tmp_path))
+    assert threshold_for("wa") == 10
+    with pytest.raises(WorkbookError, match="below WA's legal minimum of 10"):
+        threshold_for("WA", override=5)
+    region = Region(name="x", title="X", school_year="2024-25", year=2024, state="WA",
+                    sources=[])
+    assert region.state == "WA"
+    with pytest.raises(ValueError, match=r"no folder parameters/states/tx/ .*known states: "
+                                         r"CA, OR, WA"):
+        Region(name="x", title="X", school_year="2024-25", year=2024, state="TX", sources=[])
+    (wa / "terms.yaml").write_text("small_n: ten\n", encoding="utf-8")
+    with pytest.raises(WorkbookError, match="small_n must be a whole number"):
         threshold_for("WA")
 
 

@@ -125,6 +125,11 @@ def plan_export(
     district: Annotated[str, typer.Argument(help="District (organisation) id.")],
     output: Annotated[Path, typer.Option("-o", "--output", help=".yaml or .xlsx file")],
     database: Database = None,
+    quarter: Annotated[int | None, typer.Option(
+        help="Excel: the quarter (1-4) of the quarterly report sheet; default the one today "
+             "falls in (the plan's last quarter once its milestones end).")] = None,
+    plan_year: Annotated[int | None, typer.Option(
+        help="Excel: the plan year (1-5) of --quarter; default 1.")] = None,
 ) -> None:
     """Write a district's whole plan to YAML (for editing and review) or Excel (Tool A).
 
@@ -146,13 +151,16 @@ def plan_export(
         if output.suffix.lower() == ".xlsx":
             from workbook.exchange.excel import export_plan
 
-            export_plan(doc, output)
+            export_plan(doc, output, quarter=quarter, plan_year=plan_year)
         else:
             from workbook.exchange.yamlfile import export_yaml
 
             export_yaml(doc, output)
     except OSError as err:
         typer.echo(f"error: {output}: cannot write: {err.strerror or err}", err=True)
+        raise typer.Exit(1) from None
+    except WorkbookError as err:
+        typer.echo(f"error: {output}: {err}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"wrote {len(doc.all())} records to {output}", err=True)
 

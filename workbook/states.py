@@ -30,8 +30,10 @@ CA_TERMS: dict[str, object] = {
     "regional_unit": "county office", "regional_unit_long": "county office of education",
     # what the state's support to a district is called
     "support_name": "differentiated assistance",
-    # the small-group rule, in a sentence
+    # the small-group rule, in a sentence, and its number (the smallest group shown; a new
+    # state's is read from here by workbook.privacy.threshold_for)
     "suppression": "California does not report groups of fewer than 11 students",
+    "small_n": 11,
     "results_intro": ("The colors are the state's: Red is the lowest performance, Blue the "
                       "highest. Grey cells were not reported (too few students or not "
                       "applicable)."),

@@ -558,8 +558,9 @@ def quarter_report(doc: PlanDocument, *, as_of: dt.date | None = None,
     `plan_start` (first day of plan year 1) defaults to the organisation's `plan_start`;
     None when neither is known. Without `quarter`, the quarter is the one `as_of` (default
     today) falls in (`progress.quarter_of`), with figures as of that day, as in the monthly
-    status app; with `quarter` (and `plan_year`, default 1), as in workbook 04: figures as
-    of `as_of`, default the quarter's last day.
+    status app, unless that is past the last plan year with milestones: then that year's
+    fourth quarter, as of its last day; with `quarter` (and `plan_year`, default 1), as in
+    workbook 04: figures as of `as_of`, default the quarter's last day.
     """
     org = doc.organisation
     start = plan_start or (org.plan_start if org else None)
@@ -571,7 +572,19 @@ def quarter_report(doc: PlanDocument, *, as_of: dt.date | None = None,
                                 "or neither to report the quarter `as_of` falls in")
         as_of = as_of or dt.date.today()
         plan_year, quarter = progress.quarter_of(start, as_of)
+        last = last_milestone_year(doc)
+        if last is not None and plan_year > last:
+            # past the plan's last year of milestones (a plan set for three years, read in
+            # its fifth): its last quarter, as of that quarter's last day, not an empty one
+            plan_year, quarter = last, 4
+            as_of = min(as_of, progress.quarter_bounds(start, 4, last)[1])
     return progress.quarterly_tables(doc, start, quarter, plan_year or 1, as_of=as_of)
+
+
+def last_milestone_year(doc: PlanDocument) -> int | None:
+    """The last plan year any milestone of the plan is set for (None without milestones)."""
+    years = [int(y) for m in doc.of(Milestone) if (y := getattr(m, "plan_year", None))]
+    return max(years) if years else None
 
 
 def _plain(value: Any) -> Any:

@@ -248,11 +248,22 @@ def growth_baselines(outcomes: pd.DataFrame, district_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["metric", "indicator", "grade", "year", "status", "n"])
 
 
+#: Where a growth target's result came from (`growth_results`' `source` column).
+FROM_STATE_FILE = "ODE file"
+FROM_PLAN = "annual result recorded in the plan"
+
+
 def growth_results(measures: list, outcomes: pd.DataFrame, district_id: str,
-                   first_year: int) -> pd.DataFrame:
+                   first_year: int, results: list | None = None) -> pd.DataFrame:
     """Met / not met per plan year for goal measures whose `state_indicator` is an Oregon
-    metric: plan year k is the school year ending in `first_year + k - 1`; a year without
-    data is "no data yet"."""
+    metric: plan year k is the school year ending in `first_year + k - 1`. The result is
+    ODE's district figure for that year where the loaded files have it, else the annual
+    result the plan records for that measure and plan year (`results`: the plan's
+    `progress.model.Result` records, the same ones its measures table reads), so the two
+    never disagree; `source` says which. A year with neither is "no data yet"."""
+    recorded: dict[tuple[str, int], object] = {}
+    for r in results or []:
+        recorded[(r.measure, int(r.plan_year))] = r
     rows = []
     for m in measures:
         if not m.state_indicator:
@@ -265,17 +276,23 @@ def growth_results(measures: list, outcomes: pd.DataFrame, district_id: str,
         for k, target in sorted(m.targets.items()):
             year = first_year + int(k) - 1
             got = by_year.get(year)
+            source = FROM_STATE_FILE
             if got is None or pd.isna(got):
+                entry = recorded.get((m.id, int(k)))
+                got = None if entry is None else float(entry.value)
+                source = "" if entry is None else \
+                    f"{FROM_PLAN} ({getattr(entry, 'source', 'typed')})"
+            if got is None:
                 verdict = "no data yet"
             else:
                 ok = got >= target if m.higher_is_better else got <= target
                 verdict = "met" if ok else "not met"
             rows.append({"measure": m.indicator, "indicator": m.state_indicator,
                          "plan_year": int(k), "year": year, "target": float(target),
-                         "result": None if got is None or pd.isna(got) else float(got),
-                         "verdict": verdict})
+                         "result": None if got is None else float(got),
+                         "verdict": verdict, "source": source})
     return pd.DataFrame(rows, columns=["measure", "indicator", "plan_year", "year", "target",
-                                       "result", "verdict"])
+                                       "result", "verdict", "source"])
 
 
 def triggers(growth: pd.DataFrame, perkins_met_share: float | None = None,
@@ -337,11 +354,13 @@ def growth_by_year(results: pd.DataFrame) -> pd.DataFrame:
 def district_growth(doc, outcomes: pd.DataFrame, district_id: str, plan_start: str
                     ) -> pd.DataFrame:
     """`growth_results` for a district's plan document (its goal measures on ODE's
-    metrics), plan year 1 ending in the school year after `plan_start`."""
+    metrics and the annual results it records), plan year 1 ending in the school year
+    after `plan_start`."""
     from workbook.direction.model import Measure
+    from workbook.progress.model import Result
 
     return growth_results(doc.of(Measure), outcomes, district_id,
-                          plan_first_year(plan_start))
+                          plan_first_year(plan_start), doc.of(Result))
 
 
 #: A corrective-action support (progress.model.Support, type "corrective action") whose

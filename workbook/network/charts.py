@@ -114,33 +114,61 @@ def attention_chart(by_district: pd.DataFrame) -> alt.TopLevelMixin:
                  width=WIDTH - 220, height=_height(len(f)))
 
 
+def _has_colors(f: pd.DataFrame) -> bool:
+    return bool((f["color"].fillna(0).astype(int) > 0).any()) if "color" in f else False
+
+
 def outcome_grid_chart(indicators: pd.DataFrame) -> alt.TopLevelMixin:
-    """Districts x indicators for all students, in the state's colors, status printed.
-    Drawn from the (suppressed) `state_indicators` frame: only its all-students rows."""
+    """Districts x indicators for all students, status printed; cells in the state's colors
+    where the state publishes colors, plain where it does not (Oregon). Indicators are
+    named, not coded. Drawn from the (suppressed) `state_indicators` frame: only its
+    all-students rows."""
+    from workbook.data.model import INDICATORS
+    from workbook.i18n import _
+
     f = indicators[indicators["student_group"] == "ALL"].copy()
     if f.empty:
         return empty_chart("All students by indicator", "No results for these districts.")
     f["label"] = [("n/r" if nr else f"{s:.1f}" if pd.notna(s) else "")
                   for s, nr in zip(f["status"], f["not_reported"].fillna(True), strict=True)]
+    f["indicator_label"] = [_(INDICATORS.get(str(c), (str(c), True))[0]).split(" (")[0]
+                            for c in f["indicator"]]
+    colored = _has_colors(f)
     f["color_name"] = f["color_name"].fillna("not reported")
-    names = [c for c in COLOR_HEX if c in set(f["color_name"])]
     order = sorted(set(f["org_name"]))
-    keep = ["org_name", "indicator", "status", "color_name", "label"]
+    columns = list(dict.fromkeys(f["indicator_label"]))
+    keep = ["org_name", "indicator_label", "status", "color_name", "label"]
     base = alt.Chart().encode(
-        x=alt.X("indicator:N", title=None, axis=alt.Axis(labelAngle=0, orient="top")),
+        x=alt.X("indicator_label:N", title=None, sort=columns,
+                axis=alt.Axis(labelAngle=-30, orient="top", labelLimit=160)),
         y=alt.Y("org_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)))
     tip = [alt.Tooltip("org_name:N", title="District"),
-           alt.Tooltip("indicator:N", title="Indicator"),
-           alt.Tooltip("status:Q", title="Status", format=".1f"),
-           alt.Tooltip("color_name:N", title="Color")]
-    cells = base.mark_rect(stroke="white").encode(
-        color=alt.Color("color_name:N", title="Color",
-                        scale=alt.Scale(domain=names, range=[COLOR_HEX[n] for n in names])),
-        tooltip=tip)
+           alt.Tooltip("indicator_label:N", title="Indicator"),
+           alt.Tooltip("status:Q", title="Status", format=".1f")]
+    if colored:
+        names = [c for c in COLOR_HEX if c in set(f["color_name"])]
+        tip.append(alt.Tooltip("color_name:N", title="Color"))
+        cells = base.mark_rect(stroke="white").encode(
+            color=alt.Color("color_name:N", title="Color",
+                            scale=alt.Scale(domain=names,
+                                            range=[COLOR_HEX[n] for n in names])),
+            tooltip=tip)
+    else:  # no colors published: plain cells, the number is the message
+        cells = base.mark_rect(stroke="white", color="#f0f0f0").encode(tooltip=tip)
     text = base.mark_text(fontSize=9).encode(text="label:N", tooltip=tip)
     return alt.layer(cells, text, data=chart_data(f[keep])).properties(
         title="All students: each district's results by indicator",
         width=WIDTH - 220, height=_height(len(order)))
+
+
+def outcome_grid_summary(indicators: pd.DataFrame) -> str:
+    """The grid's text alternative, in the state's terms (colors only where published)."""
+    f = indicators[indicators["student_group"] == "ALL"] if "student_group" in indicators \
+        else indicators
+    how = "in the state's colors" if _has_colors(f) else \
+        "as published by the state (it publishes no colors)"
+    return (f"Each district's all-students result on each state indicator, {how}; every "
+            "student group is in the data below.")
 
 
 def load_chart(load: pd.DataFrame) -> alt.TopLevelMixin:

@@ -210,7 +210,15 @@ def svg(chart: alt.TopLevelMixin) -> str:
 
     # our chart builders are tested; skipping altair's schema validation halves the cost
     spec = readable(chart.to_dict(validate=False))
-    return _stable_ids(vlc.vegalite_to_svg(spec), spec)
+    return _hide_internals(_stable_ids(vlc.vegalite_to_svg(spec), spec))
+
+
+def _hide_internals(drawing: str) -> str:
+    """The drawing's own ARIA tree hidden: the figure around it is one image whose name
+    says what it shows (`chart`), and Vega's mark containers are not read well (an empty
+    one, a chart whose every value is suppressed, is a nameless graphics-symbol)."""
+    return drawing.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1) \
+        if drawing.startswith("<svg ") else drawing
 
 
 #: The charts' font: the report page's, installed with Debian (fonts-dejavu), which

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from workbook.i18n import DEFAULT as DEFAULT_LANGUAGE
-from workbook.i18n import _, format_number, language
+from workbook.i18n import _, format_date, format_number, language
 
 
 def N_(text: str) -> str:  # noqa: N802 - gettext's conventional name for "mark only"
@@ -186,8 +186,10 @@ def cell(value: object, column: str = "", unreported: bool = False) -> str:
     if isinstance(value, float):
         return _number(value)
     if isinstance(value, dt.datetime | dt.date | pd.Timestamp):
-        return value.date().isoformat() if isinstance(value, dt.datetime) else \
-            value.isoformat()
+        day = value.date() if isinstance(value, dt.datetime) else value
+        if language() != DEFAULT_LANGUAGE:  # "1 de diciembre de 2026"
+            return format_date(day)
+        return day.isoformat()
     if isinstance(value, list | tuple | set):
         return ", ".join(cell(v) for v in value)
     if column in ("suppressed", "suppression"):  # privacy markers, in the reader's language
@@ -228,6 +230,28 @@ def _named(column: str, code: object) -> object:
     return code
 
 
+#: The Dashboard's level and color columns: on the page only when some row has a level or
+#: a color (a state without colors, such as Oregon, shows none of them; the CSV keeps them).
+COLOR_COLUMNS = ("status_level", "change_level", "color", "color_name")
+
+
+def _colorless(frame: pd.DataFrame) -> set[str]:
+    from workbook.needs.tables import NO_COLOR, NOT_REPORTED
+
+    present = [c for c in COLOR_COLUMNS if c in frame.columns]
+    if not present or frame.empty:
+        return set()
+    for c in present:
+        values = frame[c]
+        if c == "color_name":
+            if any(not missing(v) and str(v) not in ("", NO_COLOR, NOT_REPORTED)
+                   for v in values):
+                return set()
+        elif any(not missing(v) and v != 0 for v in values):
+            return set()
+    return set(present)
+
+
 def for_people(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` as a page shows it: one column per code and its name, human headings, every
     cell a string (Yes/No, dashes, codes with names). The data file keeps `frame` as is."""
@@ -236,9 +260,10 @@ def for_people(frame: pd.DataFrame) -> pd.DataFrame:
     flags = frame["not_reported"] if "not_reported" in frame.columns else \
         pd.Series(False, index=frame.index)
     unreported = [not missing(v) and bool(v) for v in flags]
+    colorless = _colorless(frame)
     for column in frame.columns:
         col = str(column)
-        if col in HIDDEN or col in used:
+        if col in HIDDEN or col in used or col in colorless:
             continue
         values: Iterable[object] = frame[column]
         partner = NAMED.get(col)

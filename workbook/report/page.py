@@ -234,7 +234,7 @@ def render(nb: nbformat.NotebookNode, *, title: str, subtitle: str = "",
                                           "results; the plan content is an illustration, not "
                                           "this district’s plan.")) + "</p>"
               ) if illustrative else ""
-    when = dt.date.today().isoformat()
+    when = i18n.format_date(dt.date.today())  # "December 1, 2026", "1 de diciembre de 2026"
     edition = _("stakeholder edition") if audience == "stakeholder" else _("team edition")
     prepared = _("Prepared {date} · {edition}").format(date=when, edition=edition)
     footer = fine_print(subtitle)

@@ -204,11 +204,12 @@ def growth_targets(ctx: Context) -> None:
 
     from workbook.direction.model import Measure
     from workbook.identification import oregon
+    from workbook.progress.model import Result
 
     start = getattr(ctx.params, "plan_start", ctx.region.plan_start)
     first = dt.date.fromisoformat(str(start)).year + 1  # plan year 1 ends that spring
     results = oregon.growth_results(ctx.doc.of(Measure), ctx.outcomes,
-                                    ctx.params.district_id, first)
+                                    ctx.params.district_id, first, ctx.doc.of(Result))
     show.note(str(terms("OR")["growth_targets"]))
     show.table(results, "Growth targets, met or not met by year", name="growth-targets")
     show.table(oregon.growth_by_year(results), "Growth targets met / not met, each year",

@@ -262,9 +262,12 @@ def headline(outcomes, district_id: str, year: int) -> str:
 
 
 def _headline(rows) -> str:
+    from workbook import states
     from workbook.data.model import COLOR_NAMES
 
-    if len(rows) and (rows["state"] == "OR").all():  # Oregon has no Dashboard colors
+    # a state without Dashboard colors (Oregon) says where it stands in its own terms
+    if len(rows) and rows["state"].nunique() == 1 and \
+            not states.terms(str(rows["state"].iloc[0]))["colors"]:
         from workbook.identification.oregon import headline as oregon_headline
 
         return oregon_headline(rows)

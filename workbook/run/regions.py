@@ -67,7 +67,8 @@ class Region(BaseModel):
     title: str
     school_year: str = Field(pattern=r"^\d{4}-\d{2}$")  # "2024-25"
     year: int  # the Dashboard year the workbooks read (2024 = 2023-24 results)
-    state: Literal["CA", "OR"] = "CA"
+    # any state with a folder under parameters/states/ (its terms, rules and threshold)
+    state: str = Field(default="CA", pattern=r"^[A-Z]{2}$")
     sources: list[Source]
     districts: list[str] | DistrictFilter | Literal["all"] = "all"
     # a Literal built from NOTEBOOK_PARAMS at import: pydantic checks it, mypy cannot
@@ -88,6 +89,11 @@ class Region(BaseModel):
     @classmethod
     def _language_codes(cls, value: list[str]) -> list[str]:
         return check_languages(value)
+
+    @field_validator("state")
+    @classmethod
+    def _known_state(cls, value: str) -> str:
+        return check_state(value)
 
     @property
     def district_notebooks(self) -> list[str]:
@@ -116,6 +122,25 @@ class Region(BaseModel):
                     if s.indicator is not None or s.year is not None:
                         out.hints[f] = Hint(s.indicator, s.year)
         return out
+
+
+def known_states() -> list[str]:
+    """The states workbook knows: one folder each under parameters/states/ (its terms,
+    rules and small-group threshold)."""
+    from workbook import paths
+
+    base = paths.root() / "parameters" / "states"
+    return sorted(p.name.upper() for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+
+
+def check_state(value: str) -> str:
+    """A region's state: a two-letter code with its folder under parameters/states/."""
+    known = known_states()
+    if value not in known:
+        raise ValueError(f"no folder parameters/states/{value.lower()}/ for state {value!r}; "
+                         f"known states: {', '.join(known) or 'none'} (README: What a state "
+                         "needs)")
+    return value
 
 
 def check_languages(codes: list[str]) -> list[str]:

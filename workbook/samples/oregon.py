@@ -62,13 +62,20 @@ def _cite(code: str, group: str, status: float, year: int) -> str:
     return f"{code}{who}: {what} (ODE {year - 1}-{str(year)[2:]})"
 
 
+#: A county office, with the county's name before it when there is one ("Benton County
+#: Office of Education", "the county office"): in Oregon, the ESD.
+_OFFICE = re.compile(r"\b(?:(?!The\b|A\b)[A-Z][A-Za-z.'-]* )?[Cc]ounty [Oo]ffice"
+                     r"(?: of Education)?\b")
+
+
 def _retext(value: object, swaps: list[tuple[str, str]], esd: str) -> object:
     if isinstance(value, str):
         for old, new in swaps:
             value = value.replace(old, new)
         for pattern, new in _WORDS:
             value = pattern.sub(new, value)
-        return re.sub(r"\b[Cc]ounty [Oo]ffice( of Education)?\b", esd, value)
+        # "Benton County Office of Education" is the ESD, the county's name included
+        return _OFFICE.sub(esd, value)
     if isinstance(value, list):
         return [_retext(v, swaps, esd) for v in value]
     return value
