@@ -589,3 +589,26 @@ def test_the_reporting_sheet_is_tool_as_quarter_and_semester_grid(tmp_path):
     [adjusted] = block("What was adjusted")
     assert adjusted[0] == "the whole plan" and adjusted[2:5] == ("Reviews monthly",
                                                                  "Two actions behind", "Board")
+
+
+def test_a_plan_read_after_its_milestones_end_reports_its_last_quarter(tmp_path):
+    """Exported years after its last milestone (a three-year plan read in year 5, as the
+    CLI and the apps' download do with no quarter given), the reporting sheets show the
+    plan's last quarter with its figures, not an empty plan year 5."""
+    from workbook.exchange.excel import last_milestone_year, quarter_report
+
+    doc = _doc()
+    last = last_milestone_year(doc)
+    assert last is not None
+    start = doc.organisation.plan_start
+    late = D(start.year + 4, start.month, 1) + dt.timedelta(days=100)
+    tables = quarter_report(doc, as_of=late)
+    assert tables is not None
+    period = tables["period"].iloc[0]
+    assert (int(period["plan_year"]), int(period["quarter"])) == (last, 4)
+    assert period["as_of"] == period["end"]
+    q = _quarter(export_plan(doc, tmp_path / "late.xlsx", as_of=late))
+    assert q["strategies"] and q["strategies"][0]["Actions"] == 2
+    # inside the plan's years the quarter today falls in is kept
+    inside = quarter_report(doc, as_of=AS_OF)
+    assert inside is not None and int(inside["period"].iloc[0]["plan_year"]) == 1
