@@ -576,6 +576,9 @@ def serve(host: str = "127.0.0.1", port: int = 8866, token: bool = True,
                           pool_size=pool_size)
     auth_config(config, mode=mode, database_url=url, proxy_header=proxy_header,
                 trusted_proxies=tuple(trusted_proxies))
+    from workbook.apps.templates import share_compiled_templates
+
+    share_compiled_templates()  # each page's templates compiled once, not once per page
     voila_class = _voila_class()
     voila_class.max_kernels = cap
     app = voila_class(config=config)
