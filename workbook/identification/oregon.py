@@ -19,7 +19,7 @@ import csv
 import functools
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import yaml
@@ -261,7 +261,7 @@ def growth_results(measures: list, outcomes: pd.DataFrame, district_id: str,
     result the plan records for that measure and plan year (`results`: the plan's
     `progress.model.Result` records, the same ones its measures table reads), so the two
     never disagree; `source` says which. A year with neither is "no data yet"."""
-    recorded: dict[tuple[str, int], object] = {}
+    recorded: dict[tuple[str, int], Any] = {}
     for r in results or []:
         recorded[(r.measure, int(r.plan_year))] = r
     rows = []
