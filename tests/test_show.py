@@ -406,3 +406,22 @@ def test_toc_without_headings_is_empty():
     body, toc = report._toc("<p>no headings</p>")
     assert body == "<p>no headings</p>"
     assert soup(toc).select("li") == []
+
+
+def test_level_and_color_columns_show_only_when_the_state_gives_colors():
+    """Oregon publishes no Dashboard colors: its tables show no empty level and color
+    columns on the page (the CSV keeps them); a California table keeps them."""
+    from workbook.report.labels import for_people
+
+    oregon = pd.DataFrame({"indicator": ["GRAD4", "GRAD4"], "student_group": ["ALL", "NEVEREL"],
+                           "status": [88.7, 41.2], "status_level": [0, 0],
+                           "change_level": [0, 0], "color": [0, 0],
+                           "color_name": ["no color", "not reported"]})
+    shown = for_people(oregon)
+    assert not [c for c in shown.columns if "color" in c.lower() or "level" in c.lower()]
+    assert list(shown.iloc[1])[:2] == ["Four-year cohort graduation rate (GRAD4)",
+                                       "Never English Learners (NEVEREL)"]
+    california = oregon.assign(indicator="CHRO", student_group=["ALL", "EL"], color=[0, 2],
+                               color_name=["no color", "Orange"])
+    heads = list(for_people(california).columns)
+    assert "Dashboard color (1-5)" in heads and "Status level (1-5)" in heads
