@@ -366,10 +366,10 @@ def test_growth_targets_met_and_not_met_per_year(outcomes):
     assert verdicts == {("REG_ATTEND", 1): "met", ("REG_ATTEND", 2): "no data yet",
                         ("GRAD4", 1): "not met"}
     trig = rules.triggers(res, perkins_met_share=95, recorded={"civil_rights": False})
-    state = trig.set_index("code")["state"]
+    state = trig.set_index("trigger_code")["state"]
     assert state["growth_targets"] == "raised" and state["perkins"] == "not raised"
     assert state["civil_rights"] == "not raised" and state["finances"] == "not recorded"
-    assert rules.triggers(res, perkins_met_share=80).set_index("code")["state"]["perkins"] \
+    assert rules.triggers(res, perkins_met_share=80).set_index("trigger_code")["state"]["perkins"] \
         == "raised"
 
 

@@ -101,6 +101,11 @@ def test_quarterly_report_shows_growth_targets_and_triggers(run):
     assert "Growth targets met / not met, each year" in page  # one line per plan year
     assert "Corrective-action triggers" in page and "seed 000" in page
     assert "(growth target)" in page
+    # the triggers' machine ids are for the data file, not for people
+    table = page.split("Corrective-action triggers", 1)[1].split("triggers.csv", 1)[0]
+    assert "growth_targets" not in table and "perkins" not in table.replace("Perkins", "")
+    csv = (out / FULL / "data" / "04_quarterly_report" / "triggers.csv").read_text()
+    assert csv.splitlines()[0].startswith("trigger,trigger_code,")
 
 
 def test_landing_page_in_oregon_terms(run):

@@ -275,9 +275,12 @@ def _voila_class():
             from jupyter_server.utils import url_path_join
             from voila.tornado.handler import TornadoVoilaHandler
 
-            from workbook.apps import workbooks
+            from workbook.apps import pool, workbooks
             from workbook.apps.capacity import capped
             from workbook.run.notebooks import NOTEBOOK_DIR
+
+            # refills after the rush, one at a time, never a page waiting on a sleeping one
+            pool.install(self.kernel_manager)
 
             handlers = [h for h in super().init_handlers()
                         if not (len(h) > 1 and isinstance(h[1], type)
@@ -430,9 +433,8 @@ def voila_config(*, host: str, port: int, token: str, preheat: bool, pool_size: 
     c.MappingKernelManager.cull_idle_timeout = KERNEL_IDLE_SECONDS
     c.MappingKernelManager.cull_interval = 30
     c.MappingKernelManager.cull_connected = False
-    # refill the pool a few seconds after a kernel is taken: a fork is cheap, but the new
-    # kernel's warm-up takes a CPU for a second or two, and on a small server that would
-    # slow down the page just opened. A reload meanwhile takes the pool's other kernel.
+    # when a taken kernel is replaced: workbook.apps.pool (once the server is quiet, one
+    # at a time); Voila's own delay is only used if that policy is not installed
     c.VoilaKernelManager.fill_delay = FILL_DELAY_SECONDS
     return c
 

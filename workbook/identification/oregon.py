@@ -320,7 +320,7 @@ def triggers(growth: pd.DataFrame, perkins_met_share: float | None = None,
             basis = "recorded by the ESD liaison"
         else:
             state, basis = "not recorded", "to be recorded by the ESD liaison"
-        out.append({"trigger": t.name, "code": t.code, "computable": t.computable,
+        out.append({"trigger": t.name, "trigger_code": t.code, "computable": t.computable,
                     "state": state, "basis": basis, "source": t.source})
     return pd.DataFrame(out)
 

@@ -117,8 +117,9 @@ NAMED = {"student_group": "student_group_name", "indicator": "indicator_name",
          "org_id": "org_name", "district_id": "district", "practice": "practice_name",
          "domain": "domain_name"}
 
-#: Columns that only order rows or carry a drawing's internals: in the CSV, not on the page.
-HIDDEN = {"order", "index"}
+#: Columns that only order rows, carry a drawing's internals or a machine id beside its
+#: name: in the CSV, not on the page.
+HIDDEN = {"order", "index", "trigger_code"}
 
 #: Columns whose blank means "nothing to say" (a row that is shown), never a missing value.
 BLANK_WHEN_EMPTY = {"suppressed", "suppression", "note", "flags", "evidence", "comments"}
