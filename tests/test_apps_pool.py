@@ -144,6 +144,26 @@ def test_a_busy_page_holds_refills_back_until_the_longest_wait(quick, monkeypatc
     asyncio.run(go())
 
 
+def test_a_stuck_notebook_holds_back_no_other_pool(quick, monkeypatch):
+    monkeypatch.setattr(pool, "RUN_WAIT_SECONDS", 0.5)
+
+    async def go():
+        m = manager(run_seconds=0.1)
+        for name in ("needs.ipynb", "plan.ipynb"):
+            m.fill_if_needed(delay=0, notebook_name=name)
+            await asyncio.gather(*m._pools[name])
+        await asyncio.sleep(0.2)
+        m.run_seconds = 30  # the next notebook never ends (within the test)
+        take(m, "needs.ipynb")
+        take(m, "plan.ipynb")
+        started = asyncio.get_event_loop().time()
+        await asyncio.wait_for(m._refill_task, 5)
+        assert [f[1] for f in m.fills[2:]] == ["needs.ipynb", "plan.ipynb"]
+        assert asyncio.get_event_loop().time() - started < 4
+        assert m.running == 2  # both notebooks still running: nothing was cancelled
+    asyncio.run(go())
+
+
 def test_install_is_idempotent():
     m = manager()
     cls = type(m)

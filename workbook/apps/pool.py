@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 QUIET_SECONDS = 2.0
 #: A refill waits at most this long for quiet (a server that is never quiet still refills).
 MAX_WAIT_SECONDS = 45.0
+#: The next refill starts after this long even if the last one's notebook is still running
+#: (it goes on running; a notebook stuck for ever holds back no other app's pool).
+RUN_WAIT_SECONDS = 120.0
 #: How often a waiting refill looks again.
 POLL_SECONDS = 0.25
 
@@ -104,9 +107,14 @@ class Refills:
                                        **kwargs)
                 for task in [t for t in pool if t not in before]:
                     content = await task
-                    await content["task"]  # the notebook has run: the kernel is ready
+                    # the notebook has run: the kernel is ready (the shield keeps the run
+                    # going when the wait ends first)
+                    await asyncio.wait_for(asyncio.shield(content["task"]), RUN_WAIT_SECONDS)
             except asyncio.CancelledError:
                 raise
+            except TimeoutError:
+                log.warning("a pre-heated kernel for %s is still running its notebook after "
+                            "%.0f s; refilling the next pool", name, RUN_WAIT_SECONDS)
             except Exception:  # a kernel that failed to start: Voila logs it; go on
                 log.warning("could not pre-heat a kernel for %s", name, exc_info=True)
 
