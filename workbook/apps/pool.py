@@ -47,18 +47,11 @@ class Refills:
     _refill_queue: list[tuple[str, dict[str, Any], float]]
     _refill_task: asyncio.Task | None
     _last_take: float
-    _refilling: set[str]
-
-    def _refill_state(self) -> None:
-        if not hasattr(self, "_refill_queue"):
-            self._refill_queue, self._refill_task = [], None
-            self._last_take, self._refilling = 0.0, set()
 
     # Voila calls this with delay=0 to fill every pool at start-up, and with delay=None
     # after a page took a kernel: only the second is changed
     def fill_if_needed(self, delay: float | None = None, notebook_name: str | None = None,
                        **kwargs: Any) -> None:
-        self._refill_state()
         if delay == 0 or notebook_name is None:
             super().fill_if_needed(delay=delay, notebook_name=notebook_name,  # type: ignore[misc]
                                    **kwargs)
@@ -71,14 +64,13 @@ class Refills:
 
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
         """A page's own kernel (the pool was empty): the server is busy now."""
-        self._refill_state()
         self._last_take = time.monotonic()
         return await super().start_kernel(*args, **kwargs)  # type: ignore[misc]
 
     def _busy_pages(self) -> bool:
         """Is a kernel of an open page (not one being pre-heated) running code?"""
         in_pool = set()
-        for pool in getattr(self, "_pools", {}).values():
+        for pool in self._pools.values():  # type: ignore[attr-defined]
             for task in pool:
                 if task.done() and not task.cancelled() and task.exception() is None:
                     in_pool.add(task.result().get("kernel_id"))
@@ -110,8 +102,6 @@ class Refills:
                     # the notebook has run: the kernel is ready (the shield keeps the run
                     # going when the wait ends first)
                     await asyncio.wait_for(asyncio.shield(content["task"]), RUN_WAIT_SECONDS)
-            except asyncio.CancelledError:
-                raise
             except TimeoutError:
                 log.warning("a pre-heated kernel for %s is still running its notebook after "
                             "%.0f s; refilling the next pool", name, RUN_WAIT_SECONDS)
@@ -124,4 +114,5 @@ def install(manager: Any) -> Any:
     cls = manager.__class__
     if not issubclass(cls, Refills):
         manager.__class__ = type(f"Refilling{cls.__name__}", (Refills, cls), {})
+        manager._refill_queue, manager._refill_task, manager._last_take = [], None, 0.0
     return manager
