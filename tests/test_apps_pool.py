@@ -11,15 +11,21 @@ import asyncio
 from types import SimpleNamespace
 
 import pytest
+from voila.request_info_handler import RequestInfoSocketHandler
 
 from workbook.apps import pool
 
 
 class FakeVoilaManager:
     """Voila's manager as the policy sees it: `fill_if_needed` puts started kernels in
-    `_pools` (each a task giving {"kernel_id", "task"}), `_kernels` with execution states."""
+    `_pools` (each a task giving {"kernel_id", "task"}), `_kernels` with execution states.
+    As with our apps' real notebooks, a kernel's notebook runs for `run_seconds`, then
+    connects to Voila's request socket and waits there: its render task ends only when a
+    page takes the kernel (`take`). With `waits=False`, a notebook that runs to its end."""
 
-    def __init__(self, run_seconds: float = 0.2):
+    def __init__(self, run_seconds: float = 0.2, waits: bool = True):
+        self.waits = waits
+        self.requests: dict[str, asyncio.Event] = {}
         self._pools: dict[str, list[asyncio.Task]] = {}
         self._kernels: dict[str, SimpleNamespace] = {}
         self.fills: list[tuple[float | None, str | None, float]] = []
@@ -46,6 +52,13 @@ class FakeVoilaManager:
             self.most_running = max(self.most_running, self.running)
             await asyncio.sleep(self.run_seconds)
             self.running -= 1
+            if self.waits:  # warm: waiting on the request socket until a page takes it
+                request = self.requests[kernel_id] = asyncio.Event()
+                RequestInfoSocketHandler._waiters[kernel_id] = object()
+                try:
+                    await request.wait()
+                finally:
+                    RequestInfoSocketHandler._waiters.pop(kernel_id, None)
             self._kernels[kernel_id].execution_state = "idle"
 
         return {"kernel_id": kernel_id, "task": asyncio.get_event_loop().create_task(run())}
@@ -68,8 +81,11 @@ def manager(**kwargs) -> FakeVoilaManager:
 
 
 def take(m: FakeVoilaManager, name: str) -> None:
-    """What Voila does when a page takes a pre-heated kernel: pop it, ask for a refill."""
-    m._pools[name].pop(0)
+    """What Voila does when a page takes a pre-heated kernel: pop it, send it the request,
+    ask for a refill."""
+    taken = m._pools[name].pop(0)
+    if taken.done() and taken.result()["kernel_id"] in m.requests:
+        m.requests[taken.result()["kernel_id"]].set()
     m.fill_if_needed(delay=None, notebook_name=name)
 
 
@@ -169,3 +185,32 @@ def test_install_is_idempotent():
     cls = type(m)
     assert pool.install(m) is m and type(m) is cls
     assert isinstance(m, pool.Refills) and isinstance(m, FakeVoilaManager)
+
+
+@pytest.mark.parametrize("waits", [True, False])
+def test_a_kernel_is_ready_once_its_notebook_waits_for_the_request(quick, waits):
+    """An app's notebook never ends while it waits for its page (Voila's render task ends
+    only after the request): the next refill starts when the last one is waiting, not after
+    RUN_WAIT_SECONDS. A notebook that does not wait is ready when it ends."""
+    async def go():
+        m = manager(run_seconds=0.2, waits=waits)
+        names = ("needs.ipynb", "plan.ipynb", "status.ipynb")
+        for name in names:
+            m.fill_if_needed(delay=0, notebook_name=name)
+        await asyncio.sleep(0.3)
+        m.most_running = 0
+        loop = asyncio.get_event_loop()
+        for name in names:
+            take(m, name)
+        started = loop.time()
+        await asyncio.wait_for(m._refill_task, 10)  # RUN_WAIT_SECONDS is 120
+        took = loop.time() - started
+        assert took < pool.QUIET_SECONDS + 3 * 0.2 + 1.5
+        assert m.most_running == 1 and m.running == 0
+        starts = [f[2] for f in m.fills[3:]]
+        assert [f[1] for f in m.fills[3:]] == list(names)
+        assert all(b - a >= 0.19 for a, b in zip(starts, starts[1:], strict=False))
+        if waits:
+            ready = [task.result()["kernel_id"] for n in names for task in m._pools[n]]
+            assert all(pool._waiting_for_request(k) for k in ready)
+    asyncio.run(go())

@@ -15,7 +15,8 @@ twice (measured with 20 opens at once on 2 cores: median 42 s to content, one pa
 `Refills` changes only when replacements are made. A page that takes a kernel queues its
 app for a refill instead; the pool holds only kernels that are already starting or ready,
 so a page never waits for a sleep (with the pool empty, Voila starts the page a kernel of
-its own, as it does without pre-heating). The queue is worked one kernel at a time, once
+its own, as it does without pre-heating). The queue is worked one kernel at a time (the
+next starts when the last has run its notebook up to the wait for its page's request), once
 the server is quiet: no page taken or started for `QUIET_SECONDS` and no kernel of an open
 page running code. A server that is never quiet still refills, after `MAX_WAIT_SECONDS`.
 The first fill at start-up is Voila's own, unchanged.
@@ -34,8 +35,8 @@ log = logging.getLogger(__name__)
 QUIET_SECONDS = 2.0
 #: A refill waits at most this long for quiet (a server that is never quiet still refills).
 MAX_WAIT_SECONDS = 45.0
-#: The next refill starts after this long even if the last one's notebook is still running
-#: (it goes on running; a notebook stuck for ever holds back no other app's pool).
+#: The next refill starts after this long even if the last one's notebook has not reached
+#: its wait for a request (it goes on running; a stuck notebook holds back no other pool).
 RUN_WAIT_SECONDS = 120.0
 #: How often a waiting refill looks again.
 POLL_SECONDS = 0.25
@@ -98,15 +99,32 @@ class Refills:
                 super().fill_if_needed(delay=0, notebook_name=name,  # type: ignore[misc]
                                        **kwargs)
                 for task in [t for t in pool if t not in before]:
-                    content = await task
-                    # the notebook has run: the kernel is ready (the shield keeps the run
-                    # going when the wait ends first)
-                    await asyncio.wait_for(asyncio.shield(content["task"]), RUN_WAIT_SECONDS)
+                    await _ready(await task)
             except TimeoutError:
                 log.warning("a pre-heated kernel for %s is still running its notebook after "
                             "%.0f s; refilling the next pool", name, RUN_WAIT_SECONDS)
             except Exception:  # a kernel that failed to start: Voila logs it; go on
                 log.warning("could not pre-heat a kernel for %s", name, exc_info=True)
+
+
+def _waiting_for_request(kernel_id: str) -> bool:
+    """Has the kernel's notebook reached the wait for its page's request? Our apps'
+    notebooks connect to Voila's request socket then (workbook.apps.request)."""
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    return kernel_id in RequestInfoSocketHandler._waiters
+
+
+async def _ready(content: dict[str, Any]) -> None:
+    """Until a pre-heated kernel is ready: its notebook has run up to the wait for the
+    page's request (an app's notebook), or to its end (one that does not wait). Voila's
+    render task ends only after the request, so waiting for it alone would wait for ever.
+    Raises TimeoutError after RUN_WAIT_SECONDS; the notebook goes on running."""
+    deadline = time.monotonic() + RUN_WAIT_SECONDS
+    while not content["task"].done() and not _waiting_for_request(content["kernel_id"]):
+        if time.monotonic() >= deadline:
+            raise TimeoutError
+        await asyncio.sleep(POLL_SECONDS)
 
 
 def install(manager: Any) -> Any:
