@@ -38,11 +38,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 DISTRICT = "27661590000000"  # Salinas Union High: a rich plan, many groups
@@ -90,16 +92,21 @@ async ([selector, target, kind, value]) => {
 """
 
 
-def ready_count(log: str, app: str) -> int:
-    return log.count(f"[workbook] {app} app warm")
+def pooled(log: str, app: str) -> int:
+    """The app's pre-heated kernels waiting in its pool now, read from the server's log:
+    kernels that reached their wait for a request, less those a page took."""
+    return (log.count(f"[workbook] {app} app warm")
+            - len(re.findall(rf"Using pre-heated kernel: \S+ for {app}\.ipynb", log)))
 
 
-def wait_warm(server, counts: dict[str, int], timeout: float = 300) -> None:
-    """Wait until every app has one more warm kernel than `counts` says were used."""
+def wait_warm(server, apps: Iterable[str] = tuple(READY), timeout: float = 300) -> None:
+    """Wait until the apps' pools are full again (`workbook serve`'s pool size each): no
+    kernel being pre-heated meanwhile. A page that found the pool empty started a kernel
+    of its own, which is not refilled, so the log's counts are what tell."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         log = server.log()
-        if all(ready_count(log, app) > used for app, used in counts.items()):
+        if all(pooled(log, app) >= POOL_SIZE for app in apps):
             time.sleep(0.5)  # let the kernel settle into its wait
             return
         time.sleep(0.2)
@@ -147,14 +154,13 @@ def main() -> None:
                             env={"JUPYTERHUB_USER": "benchmark"})
         server.start()
         try:
-            used = dict.fromkeys(READY, 0)
-            wait_warm(server, used)
+            wait_warm(server)
             print(f"apps in Chromium, {args.trials} trials each, pre-heated kernels, "
                   f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
-            report(run(server, args.trials, used, sync_playwright, chromium))
+            report(run(server, args.trials, sync_playwright, chromium))
             if not args.no_load:
-                report(load(server, used, chromium, args.idle_wait))
-        except Exception:
+                report(load(server, chromium, args.idle_wait))
+        except (Exception, SystemExit):  # SystemExit: kernels that did not warm up
             print(f"server log: {server.log_path}", file=sys.stderr)
             print(server.log()[-4000:], file=sys.stderr)
             raise
@@ -170,7 +176,7 @@ def report(results: list) -> None:
                   + ("ok" if values[0] <= target else "OVER")), flush=True)
 
 
-def run(server, trials: int, used: dict[str, int], sync_playwright, chromium: str) -> list:
+def run(server, trials: int, sync_playwright, chromium: str) -> list:
     results = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
@@ -181,16 +187,15 @@ def run(server, trials: int, used: dict[str, int], sync_playwright, chromium: st
         for app, selector in READY.items():
             times = []
             for _ in range(trials):
-                wait_warm(server, used)  # every pool full: no kernel starting meanwhile
+                wait_warm(server)  # every pool full: no kernel starting meanwhile
                 start = time.perf_counter()
                 page.goto(f"{server.base}/voila/render/{app}.ipynb?district={DISTRICT}",
                           wait_until="commit")
                 page.wait_for_selector(selector)
                 times.append(time.perf_counter() - start)
-                used[app] += 1
                 page.goto("about:blank")
             results.append((f"first render: {app}", times, FIRST_RENDER_TARGET, "s"))
-        results += redraws(server, page, trials, used)
+        results += redraws(server, page, trials)
         browser.close()
     return results
 
@@ -215,14 +220,13 @@ def wait_warmer(server, timeout: float = 1200) -> float:
     raise SystemExit("the chart warmer did not finish in time; see " + str(server.log_path))
 
 
-def redraws(server, page, trials: int, used: dict[str, int]) -> list:
+def redraws(server, page, trials: int) -> list:
     out = [("chart warmer: every district's views, after start", [wait_warmer(server)],
             None, "s total")]
-    wait_warm(server, {"needs": used["needs"]})
+    wait_warm(server, ["needs"])
     page.goto(f"{server.base}/voila/render/needs.ipynb?district={DISTRICT}")
     page.wait_for_selector(".wb-chart-gap svg")
-    used["needs"] += 1
-    wait_warm(server, {"needs": used["needs"]})  # Voila's refill of the pool is done
+    wait_warm(server, ["needs"])  # Voila's refill of the pool is done
     n_ind = page.eval_on_selector(".wb-indicator select", "e => e.options.length")
     gap = [change(page, ".wb-indicator select", ".wb-chart-gap", "select", i)
            for i in range(1, min(n_ind, trials + 1))]
@@ -231,11 +235,10 @@ def redraws(server, page, trials: int, used: dict[str, int]) -> list:
     trend = [change(page, ".wb-group select", ".wb-chart-trend", "select", i)
              for i in range(1, min(n_grp, trials + 1))]
     out.append(("redraw: needs student group -> trend", trend, REDRAW_TARGET, "ms"))
-    wait_warm(server, {"rootcause": used["rootcause"]})
+    wait_warm(server, ["rootcause"])
     page.goto(f"{server.base}/voila/render/rootcause.ipynb?district={DISTRICT}")
     page.wait_for_selector(".wb-chart-fishbone svg")
-    used["rootcause"] += 1
-    wait_warm(server, {"rootcause": used["rootcause"]})
+    wait_warm(server, ["rootcause"])
     fish = [change(page, ".wb-cause textarea", ".wb-chart-fishbone", "text",
                    f"Teachers lack time to plan together {i}") for i in range(trials)]
     out.append(("redraw: root cause keystroke -> fishbone", fish, REDRAW_TARGET, "ms"))
@@ -267,7 +270,7 @@ def kernels(server) -> tuple[int, float]:
     return count, pss / 2**20
 
 
-def load(server, used: dict[str, int], chromium: str, idle_wait: float) -> list:
+def load(server, chromium: str, idle_wait: float) -> list:
     """The burst, the reload and the beacon-less opens (see the module's docstring)."""
     import asyncio
     import concurrent.futures
@@ -277,8 +280,7 @@ def load(server, used: dict[str, int], chromium: str, idle_wait: float) -> list:
     from playwright.async_api import async_playwright
 
     apps = list(READY)
-    for app in apps:
-        wait_warm(server, {app: used[app]})
+    wait_warm(server)
 
     async def burst() -> list[float]:
         async with async_playwright() as pw:
@@ -305,11 +307,8 @@ def load(server, used: dict[str, int], chromium: str, idle_wait: float) -> list:
             return list(times)
 
     burst_times = asyncio.run(burst())
-    for i in range(BURST):
-        used[apps[i % len(apps)]] += 1
     time.sleep(5)
-    for app in apps:
-        wait_warm(server, {app: used[app]})
+    wait_warm(server)
 
     async def reload() -> float:
         async with async_playwright() as pw:
@@ -329,9 +328,7 @@ def load(server, used: dict[str, int], chromium: str, idle_wait: float) -> list:
             return took
 
     reload_time = asyncio.run(reload())
-    used["status"] += 2
-    for app in apps:
-        wait_warm(server, {app: used[app]})
+    wait_warm(server)
 
     def fetch(i: int) -> int:
         app = apps[i % len(apps)]
