@@ -270,6 +270,40 @@ def kernels(server) -> tuple[int, float]:
     return count, pss / 2**20
 
 
+def cpu_by_part(server) -> dict[tuple[str, int], float]:
+    """CPU seconds used so far by each process, keyed by (part, pid): the server's own
+    process, its kernels (the fork server and every process under the server), and the
+    browser (every Chromium process)."""
+    import psutil
+
+    out = {}
+    root = psutil.Process(server.proc.pid)
+    under = {p.pid for p in root.children(recursive=True)}
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            times = proc.cpu_times()
+            if proc.pid == root.pid:
+                part = "server"
+            elif proc.pid in under:
+                part = "kernels"
+            elif "chromium" in " ".join(proc.info["cmdline"] or []):
+                part = "browser"
+            else:
+                continue
+            out[(part, proc.pid)] = times.user + times.system
+        except psutil.Error:
+            continue
+    return out
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds each part used between two `cpu_by_part` readings."""
+    used: dict[str, float] = dict.fromkeys(("browser", "kernels", "server"), 0.0)
+    for key, seconds in after.items():
+        used[key[0]] += seconds - before.get(key, 0.0)
+    return used
+
+
 def load(server, chromium: str, idle_wait: float) -> list:
     """The burst, the reload and the beacon-less opens (see the module's docstring)."""
     import asyncio
@@ -302,11 +336,23 @@ def load(server, chromium: str, idle_wait: float) -> list:
                     return float("inf")
                 return time.perf_counter() - start
 
+            before = cpu_by_part(server)
             times = await asyncio.gather(*(one(i) for i in range(BURST)))
+            burst_cpu.update(cpu_used(before, cpu_by_part(server)))  # before its pages close
             await browser.close()
             return list(times)
 
+    burst_cpu: dict[str, float] = {}
     burst_times = asyncio.run(burst())
+    cores = os.cpu_count() or 1
+    total = sum(burst_cpu.values())
+    # where the burst's time went: the CPU each part used while the pages opened. With
+    # every page's browser on the same cores, the browser's part alone is a floor.
+    print(f"  CPU in the burst: browser {burst_cpu['browser']:.1f} s, kernels "
+          f"{burst_cpu['kernels']:.1f} s, server {burst_cpu['server']:.1f} s; {total:.1f} s "
+          f"in all = {total / cores:.1f} s of wall on {cores} cores, "
+          f"{total / BURST:.2f} CPU-s a page ({burst_cpu['browser'] / BURST:.2f} of it the "
+          f"browser's)", flush=True)
     time.sleep(5)
     wait_warm(server)
 

@@ -151,6 +151,10 @@ def main() -> None:
 
         print(f"running {leas} LEAs with {args.workers} warm kernels on {os.cpu_count()} "
               "cores ...", flush=True)
+        from workbook.run.speedups import CHART_TIMES_ENV
+
+        chart_times = folder / "chart-seconds.txt"
+        os.environ[CHART_TIMES_ENV] = str(chart_times)  # the kernels add each drawing's time
         with PeakRSS() as rss:
             start, cpu0 = time.perf_counter(), _cpu()
             result = batch.run(region.manifest, workers=args.workers,
@@ -162,6 +166,8 @@ def main() -> None:
                      f"{first.notebook}: {first.error}")
         done = [o for o in result.outcomes if o.status == "done"]
         district_nbs = [o for o in done if o.notebook != batch.NETWORK]
+        drawn = [float(v) for v in chart_times.read_text().split()] if chart_times.exists() \
+            else []
     finally:
         if not args.keep:
             tmp.cleanup()
@@ -173,6 +179,14 @@ def main() -> None:
     print(f"CPU time                  {cpu:.1f} s (this process and the kernels; "
           f"{cpu / len(district_nbs) / args.workers:.3f} s per district-notebook over "
           f"{args.workers} cores: the wall time on an otherwise idle machine)")
+    draw = sum(drawn)
+    print(f"of which drawing charts   {draw:.1f} s in vl-convert ({len(drawn)} drawings, "
+          f"{draw / max(len(drawn), 1) * 1000:.0f} ms each; {draw / leas:.2f} s per LEA, "
+          f"{draw / len(district_nbs) / args.workers:.3f} s per district-notebook over "
+          f"{args.workers} cores)")
+    print(f"everything else           "
+          f"{(cpu - draw) / len(district_nbs) / args.workers:.3f} s per district-notebook "
+          f"over {args.workers} cores")
     print(f"peak RSS                  {rss.peak / 2**20:.0f} MiB (this process and kernels)")
 
 

@@ -34,6 +34,8 @@ import functools
 import hashlib
 import json
 import logging
+import os
+import time
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -141,7 +143,9 @@ def _svg_memo(size: int = 32) -> bool:
         if key in kept:
             kept.move_to_end(key)
             return kept[key]
+        start = time.perf_counter()
         drawing = draw(vl_spec)
+        _log_drawing(time.perf_counter() - start)
         kept[key] = drawing
         if len(kept) > size:
             kept.popitem(last=False)
@@ -150,3 +154,15 @@ def _svg_memo(size: int = 32) -> bool:
     vegalite_to_svg._workbook_memo = True  # type: ignore[attr-defined]
     vl_convert.vegalite_to_svg = vegalite_to_svg
     return True
+
+
+#: A file each drawing's seconds in vl-convert are added to, one line each, when this
+#: environment variable names one (benchmarks/statewide.py: how much of a run is drawing).
+CHART_TIMES_ENV = "WORKBOOK_CHART_TIMES"
+
+
+def _log_drawing(seconds: float) -> None:
+    path = os.environ.get(CHART_TIMES_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(f"{seconds:.6f}\n")
