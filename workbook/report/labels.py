@@ -16,6 +16,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from workbook.i18n import DEFAULT as DEFAULT_LANGUAGE
@@ -256,7 +257,7 @@ def _colorless(frame: pd.DataFrame) -> set[str]:
 def for_people(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` as a page shows it: one column per code and its name, human headings, every
     cell a string (Yes/No, dashes, codes with names). The data file keeps `frame` as is."""
-    out = pd.DataFrame(index=frame.index)
+    out: dict[str, list[str]] = {}  # one frame at the end: cheaper than column by column
     used: set[str] = set()
     flags = frame["not_reported"] if "not_reported" in frame.columns else \
         pd.Series(False, index=frame.index)
@@ -279,9 +280,33 @@ def for_people(frame: pd.DataFrame) -> pd.DataFrame:
             if code in frame.columns:  # shown with its code, at the code's place
                 continue
         heading = label(col) if col else ""
-        while heading in out.columns:
+        while heading in out:
             heading += " "  # two columns with one heading stay two columns
-        out[heading] = [cell(v, col, u) for v, u in zip(values, unreported, strict=True)]
+        out[heading] = _cells(values, col, unreported)
+    return pd.DataFrame(out, index=frame.index)
+
+
+#: Values whose text depends only on their type and value (and the row's "not reported"),
+#: so a column's repeated values (group names, codes, colors) are written once. Dates are
+#: left out: two equal times in different zones are different days.
+_PLAIN = frozenset({str, float, int, bool, np.float64, np.float32, np.int64, np.int32,
+                    np.bool_})
+
+
+def _cells(values: Iterable[object], column: str, unreported: list[bool]) -> list[str]:
+    """`cell` of every value of a column: the same texts, each distinct one made once."""
+    made: dict[tuple[type, object, bool], str] = {}
+    out = []
+    for value, unrep in zip(values, unreported, strict=True):
+        kind = type(value)
+        if kind not in _PLAIN:
+            out.append(cell(value, column, unrep))
+            continue
+        key = (kind, value, unrep)
+        text = made.get(key)
+        if text is None:
+            text = made[key] = cell(value, column, unrep)
+        out.append(text)
     return out
 
 
