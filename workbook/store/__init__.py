@@ -122,6 +122,9 @@ def make_engine(url: str | None = None) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+#: How long (ms) a process opening a fresh SQLite database waits for another making it.
+MIGRATION_WAIT_MS = 120_000
+
 #: pg_advisory_xact_lock key that serialises migrations ("workbook" in ASCII)
 _MIGRATION_LOCK = 0x776F726B626F6F6B
 
@@ -147,7 +150,13 @@ def migrate(engine: Engine) -> None:
             return
     with engine.begin() as conn:
         if engine.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # the others wait for the one making the schema, however slow a loaded machine
+            # makes it, rather than fail after the usual 10 s
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={MIGRATION_WAIT_MS}")
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                conn.exec_driver_sql("PRAGMA busy_timeout=10000")
         elif engine.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
                          {"key": _MIGRATION_LOCK})
