@@ -102,9 +102,13 @@ def database_url(url: str | None = None) -> str:
     return url or os.environ.get("WORKBOOK_DATABASE_URL") or paths.default_database_url()
 
 
+#: How long (ms) an SQLite statement waits for another connection's lock.
+BUSY_TIMEOUT_MS = 10_000
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA busy_timeout=10000")  # first: a fresh file may be busy being made
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: a fresh file may be busy
     cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
@@ -151,12 +155,12 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         if engine.dialect.name == "sqlite":
             # the others wait for the one making the schema, however slow a loaded machine
-            # makes it, rather than fail after the usual 10 s
+            # makes it, rather than fail after BUSY_TIMEOUT_MS
             conn.exec_driver_sql(f"PRAGMA busy_timeout={MIGRATION_WAIT_MS}")
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             finally:
-                conn.exec_driver_sql("PRAGMA busy_timeout=10000")
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         elif engine.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
                          {"key": _MIGRATION_LOCK})
