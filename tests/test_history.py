@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -237,6 +238,36 @@ def test_migration_0002_upgrades_a_store_without_loss(backend, tmp_path):
         store.save_all([], user="cy", delete=removal(doc, doc.get(g.id)).delete)
         assert [r.id for r in store.restore_deleted("d", user="cy")] == [g.id, m.id]
         store.engine.dispose()
+
+
+class _LockedAtFirst:
+    """An sqlite3 cursor whose first `n` statements fail as a racing opener's would."""
+
+    def __init__(self, cur, n: int, message: str = "database is locked"):
+        self.cur, self.n, self.message, self.seen = cur, n, message, []
+
+    def execute(self, sql):
+        self.seen.append(sql)
+        if self.n:
+            self.n -= 1
+            raise sqlite3.OperationalError(self.message)
+        return self.cur.execute(sql)
+
+
+def test_switching_to_wal_retries_while_another_opener_holds_the_file(tmp_path):
+    conn = sqlite3.connect(tmp_path / "x.db")
+    cur = _LockedAtFirst(conn.cursor(), 3)
+    workbook.store._use_wal(cur)
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert cur.seen.count("PRAGMA journal_mode=WAL") == 1  # three failed asks, then switch
+    # a file already in WAL mode is asked, not switched again
+    again = _LockedAtFirst(conn.cursor(), 0)
+    workbook.store._use_wal(again)
+    assert again.seen == ["PRAGMA journal_mode"]
+    # any other error is not waited out
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        workbook.store._use_wal(_LockedAtFirst(conn.cursor(), 1, "disk I/O error"))
+    conn.close()
 
 
 def _open_and_save(url: str, barrier, n: int) -> None:

@@ -17,7 +17,9 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import os
+import random
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,9 +111,32 @@ BUSY_TIMEOUT_MS = 10_000
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: a fresh file may be busy
-    cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    _use_wal(cur)
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def _use_wal(cur: sqlite3.Cursor) -> None:
+    """Put the file in WAL mode (readers never block the writer), once per file.
+
+    WAL mode is kept in the file, so a connection asks first and only the first one
+    switches. Switching needs the exclusive lock; when several processes open a fresh file
+    at once SQLite answers "database is locked" at once, without waiting out the busy
+    timeout (a wait could deadlock), so the switch is retried until MIGRATION_WAIT_MS.
+    """
+    deadline = time.monotonic() + MIGRATION_WAIT_MS / 1000
+    pause = 0.01
+    while True:
+        try:
+            mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() not in ("wal", "memory"):
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause * (0.5 + random.random()))
+            pause = min(pause * 2, 0.5)
 
 
 def make_engine(url: str | None = None) -> Engine:
