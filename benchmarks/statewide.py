@@ -18,7 +18,9 @@ kernels: planning, every district workbook and its HTML report, the network repo
 region's disclosure audit and landing page. Peak RSS: the largest sum, sampled every 0.2 s,
 of the resident memory of this process and every process it started (the kernels).
 
-Prints: LEAs, district-notebooks, wall time, time per district-notebook, peak RSS. Any failed
+Prints: LEAs, district-notebooks, wall time (and how much of it the districts' notebooks,
+the network report, and the audit and landing page took), time per district-notebook, CPU
+time and how much of it went to drawing charts, peak RSS. Any failed
 notebook stops the script with its error; no timings are printed then.
 """
 
@@ -157,8 +159,15 @@ def main() -> None:
         os.environ[CHART_TIMES_ENV] = str(chart_times)  # the kernels add each drawing's time
         with PeakRSS() as rss:
             start, cpu0 = time.perf_counter(), _cpu()
+            seen: dict[str, float] = {}  # phase -> seconds from the start when it ended
+
+            def progress(got: list) -> None:
+                phase = "network" if any(o.notebook == batch.NETWORK for o in got) \
+                    else "districts"
+                seen[phase] = time.perf_counter() - start
+
             result = batch.run(region.manifest, workers=args.workers,
-                               out_root=folder / "out", database_url=url)
+                               out_root=folder / "out", database_url=url, progress=progress)
             wall, cpu = time.perf_counter() - start, _cpu() - cpu0
         if result.failed:
             first = result.failed[0]
@@ -176,6 +185,11 @@ def main() -> None:
     print(f"district-notebooks        {len(district_nbs)} (+ the network report)")
     print(f"wall time                 {wall:.1f} s")
     print(f"per district-notebook     {wall / len(district_nbs):.3f} s")
+    districts_end = seen.get("districts", 0.0)
+    network_end = seen.get("network", districts_end)
+    print(f"  of which                {districts_end:.1f} s the districts' notebooks "
+          f"({args.workers} at a time), {network_end - districts_end:.1f} s the network "
+          f"report, {wall - network_end:.1f} s the audit and the landing page")
     print(f"CPU time                  {cpu:.1f} s (this process and the kernels; "
           f"{cpu / len(district_nbs) / args.workers:.3f} s per district-notebook over "
           f"{args.workers} cores: the wall time on an otherwise idle machine)")

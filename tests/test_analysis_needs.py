@@ -471,3 +471,35 @@ def test_consensus_sits_beside_the_mean_and_is_not_derived():
     t = N.consensus_table(profile).set_index("practice")
     assert t.loc["1a", "differs"] == "yes" and t.loc["2b", "differs"] == ""
     assert N.rubric_profile(ratings, min_raters=2)["consensus_level"].isna().all()
+
+
+def _counts_one_by_one(frame: pd.DataFrame, ids: list[str], year: int) -> pd.DataFrame:
+    """What `all_students_counts` must equal: each district's snapshot, all students."""
+    rows = []
+    for district in ids:
+        try:
+            snap = N.district_snapshot(frame, district, year)
+        except WorkbookError:
+            continue
+        rows.append(snap[snap["student_group"] == "ALL"][
+            ["org_id", "org_name", "year", "indicator", "student_group", "n"]])
+    return pd.concat(rows, ignore_index=True) if rows else None
+
+
+@pytest.mark.parametrize("region", ["sample", "oregon-lbl"])
+def test_all_students_counts_are_the_snapshots_of_every_district(region):
+    from workbook.run import context
+
+    frame = context.region_outcomes(region)
+    districts = list(frame.loc[frame["org_level"] == "district", "org_id"].unique())
+    schools = list(frame.loc[frame["org_level"] == "school", "org_id"].unique()[:4])
+    year = int(frame["year"].max())
+    for ids in (districts, districts[::-1][:5] + schools, ["no such district"] + districts[:2]):
+        for y in (year, year - 1):
+            want = _counts_one_by_one(frame, ids, y)
+            got = N.all_students_counts(frame, ids, y)
+            if want is None:
+                assert got.empty
+            else:
+                pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert N.all_students_counts(frame, districts, 1990).empty

@@ -536,7 +536,7 @@ from workbook.report import blocks
 from workbook.report.charts import chart_data, empty_chart
 if sys.argv[1] == "fast":
     from workbook.run import speedups
-    assert len(speedups.install()) == 4
+    assert len(speedups.install()) == 5
 frame = pd.DataFrame({"group": ["All", "English learners", None], "gap": [0.0, -12.5, None],
                       "shown": [True, False, True], "n": pd.array([120, 11, None], "Int64")})
 base = alt.Chart(chart_data(frame)).encode(
@@ -546,6 +546,10 @@ base = alt.Chart(chart_data(frame)).encode(
 charts = [alt.layer(base.mark_bar(), base.mark_text(dx=4).encode(text="gap:Q"))
           .properties(width=300, title="A long title " * 8),
           base.mark_point().facet(row="shown:N"), empty_chart("Nothing", "No data yet.")]
+# layers with parameters (the slow path kept), and layered charts side by side
+pick = alt.selection_point(name="pick", fields=["group"])
+charts += [alt.layer(base.mark_bar().add_params(pick), base.mark_text().encode(text="gap:Q")),
+           alt.hconcat(charts[0], alt.layer(base.mark_rule(), base.mark_point()))]
 specs = [c.to_dict(validate=False) for c in charts]
 drawings = [blocks.svg(c) for c in charts] + [blocks.svg(charts[0])]  # the last one kept
 print(json.dumps({"specs": specs, "drawings": drawings}, sort_keys=True))
@@ -559,5 +563,5 @@ def test_the_warm_kernels_speedups_change_nothing_drawn():
                                text=True, timeout=300, check=True).stdout
            for how in ("plain", "fast")}
     drawn = json.loads(out["fast"])
-    assert len(drawn["drawings"]) == 4 and all("<svg" in d for d in drawn["drawings"])
+    assert len(drawn["drawings"]) == 6 and all("<svg" in d for d in drawn["drawings"])
     assert out["fast"] == out["plain"]

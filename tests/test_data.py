@@ -233,6 +233,37 @@ def test_cache_round_trip_and_district_slice(tmp_path, sample_outcomes, monkeypa
     assert len(cache.districts(folder)) == 37
 
 
+def _parts_one_by_one(folder: Path) -> pd.DataFrame:
+    """What `read_all` must equal: each part read by pandas, joined in folder order."""
+    from workbook.data.model import TIDY_COLUMNS
+
+    files = sorted(folder.glob("district=*/part.parquet"))
+    return pd.concat([pd.read_parquet(f) for f in files],
+                     ignore_index=True).astype(TIDY_COLUMNS)
+
+
+def test_read_all_joins_the_parts_as_pandas_would(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from workbook.data.model import TIDY_COLUMNS
+    from workbook.run import regions
+
+    for sources in (data.sample_sources(), regions.load("oregon-lbl").source_paths()):
+        folder = cache.cached(sources, tmp_path)
+        got = cache.read_all(folder)
+        pd.testing.assert_frame_equal(got, _parts_one_by_one(folder), check_exact=True)
+    # parts whose types disagree (a cache written otherwise) are still joined
+    odd = tmp_path / "odd"
+    for i, column in enumerate([pa.array([7]), pa.array(["x"])]):
+        (odd / f"district={i}").mkdir(parents=True)
+        pq.write_table(pa.table({c: column if c == "org_name" else pa.array([None], pa.string())
+                                 for c in TIDY_COLUMNS}), odd / f"district={i}" / "part.parquet")
+    assert cache.read_all(odd)["org_name"].tolist() == ["7", "x"]
+    with pytest.raises(ValueError, match="No objects to concatenate"):
+        cache.read_all(tmp_path / "nothing")
+
+
 def test_changed_source_gets_a_new_cache(tmp_path, copy_file):
     src = copy_file(CA_2024)
     first = cache.fingerprint([src])

@@ -15,7 +15,7 @@ the top; the charts (`needs.charts`) and priorities (`needs.priorities`) are apa
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -210,6 +210,31 @@ def district_snapshot(frame: pd.DataFrame, district_id: str,
                      _g=out["student_group"].map(_group_rank))
     out = out.sort_values(["_i", "indicator", "_g", "student_group"], kind="stable")
     return out[SNAPSHOT_COLUMNS].reset_index(drop=True)
+
+
+def all_students_counts(frame: pd.DataFrame, district_ids: Sequence[str],
+                        year: int) -> pd.DataFrame:
+    """Each district's all-students rows in `year` as `district_snapshot` gives them (org_id,
+    org_name, year, indicator, student_group, n), for many districts in one pass over the
+    state's rows: districts in the order given, each one's indicators in `INDICATORS`
+    order; a district with no rows that year has none. (A state's 1,000 LEAs one snapshot
+    at a time took 18 s.)"""
+    order = {d: i for i, d in enumerate(dict.fromkeys(district_ids))}
+    rows = frame[frame["org_level"].isin(["district", "school"])
+                 & frame["org_id"].isin(list(order))]
+    rows = _all_grades(rows)
+    rows = rows[(rows["year"] == year) & (rows["student_group"] == "ALL")]
+    out = pd.DataFrame({
+        "org_id": rows["org_id"],
+        "org_name": rows["org_name"],
+        "year": rows["year"].astype("Int64"),
+        "indicator": rows["indicator"],
+        "student_group": rows["student_group"],
+        "n": _n(rows["denominator"]),
+    })
+    out = out.assign(_d=out["org_id"].map(order), _i=out["indicator"].map(indicator_rank))
+    out = out.sort_values(["_d", "_i", "indicator"], kind="stable")
+    return out.drop(columns=["_d", "_i"]).reset_index(drop=True)
 
 
 def flagged_groups(snapshot: pd.DataFrame) -> pd.DataFrame:

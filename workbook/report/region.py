@@ -54,18 +54,10 @@ def totals_frame(outcomes: pd.DataFrame, district_ids: Sequence[str], year: int)
     shows it, before suppression) and one for the region, their sum."""
     from workbook import needs
 
-    rows = []
-    for district in district_ids:
-        try:
-            snap = needs.district_snapshot(outcomes, district, year)
-        except WorkbookError:  # no results that year: nothing to add
-            continue
-        every = snap[snap["student_group"] == "ALL"]
-        rows.append(every[["org_id", "org_name", "year", "indicator", "student_group", "n"]])
-    if not rows:
+    by_district = needs.all_students_counts(outcomes, district_ids, year)
+    if by_district.empty:
         return pd.DataFrame(columns=["org_id", "org_name", "year", "indicator",
                                      "student_group", "n"])
-    by_district = pd.concat(rows, ignore_index=True)
     by_district["org_id"] = by_district["org_id"].astype(str)
     region = (by_district.groupby(["year", "indicator"], sort=False, as_index=False)["n"]
               .sum(min_count=1)
