@@ -218,7 +218,7 @@ def all_students_counts(frame: pd.DataFrame, district_ids: Sequence[str],
     org_name, year, indicator, student_group, n), for many districts in one pass over the
     state's rows: districts in the order given, each one's indicators in `INDICATORS`
     order; a district with no rows that year has none. (A state's 1,000 LEAs one snapshot
-    at a time took 18 s.)"""
+    at a time took 18-31 s; this takes 0.1 s.)"""
     order = {d: i for i, d in enumerate(dict.fromkeys(district_ids))}
     rows = frame[frame["org_level"].isin(["district", "school"])
                  & frame["org_id"].isin(list(order))]
