@@ -115,6 +115,13 @@ class PeakRSS:
         self._thread.join()
 
 
+def _own_cpu() -> float:
+    """CPU seconds of this process alone: the threads that drive the kernels and write the
+    pages, and the region's tail."""
+    t = os.times()
+    return t.user + t.system
+
+
 def _cpu() -> float:
     """CPU seconds of this process and its finished children (the kernels, once closed)."""
     t = os.times()
@@ -158,7 +165,7 @@ def main() -> None:
         chart_times = folder / "chart-seconds.txt"
         os.environ[CHART_TIMES_ENV] = str(chart_times)  # the kernels add each drawing's time
         with PeakRSS() as rss:
-            start, cpu0 = time.perf_counter(), _cpu()
+            start, cpu0, own0 = time.perf_counter(), _cpu(), _own_cpu()
             seen: dict[str, float] = {}  # phase -> seconds from the start when it ended
 
             def progress(got: list) -> None:
@@ -169,6 +176,7 @@ def main() -> None:
             result = batch.run(region.manifest, workers=args.workers,
                                out_root=folder / "out", database_url=url, progress=progress)
             wall, cpu = time.perf_counter() - start, _cpu() - cpu0
+            own = _own_cpu() - own0
         if result.failed:
             first = result.failed[0]
             sys.exit(f"{len(result.failed)} failed; first: {first.district_id} "
@@ -193,6 +201,8 @@ def main() -> None:
     print(f"CPU time                  {cpu:.1f} s (this process and the kernels; "
           f"{cpu / len(district_nbs) / args.workers:.3f} s per district-notebook over "
           f"{args.workers} cores: the wall time on an otherwise idle machine)")
+    print(f"  of which                {own:.1f} s in this process (driving the kernels, "
+          f"writing notebooks and pages, the region's tail), {cpu - own:.1f} s in kernels")
     draw = sum(drawn)
     print(f"of which drawing charts   {draw:.1f} s in vl-convert ({len(drawn)} drawings, "
           f"{draw / max(len(drawn), 1) * 1000:.0f} ms each; {draw / leas:.2f} s per LEA, "

@@ -12,12 +12,16 @@ have_fonts() {
   [ -d /usr/share/fonts ] && [ -n "$(find /usr/share/fonts -type f \( -iname '*.ttf' -o -iname '*.otf' \
     -o -iname '*.ttc' -o -iname '*.pfb' \) -print -quit 2>/dev/null)" ]
 }
+# the charts' font (workbook.report.blocks.FONT): Chromium draws their labels with the font
+# vl-convert measured them with, so the browser tests see the text people will see
+have_liberation() { [ -n "$(find /usr/share/fonts -iname 'LiberationSans-Regular.ttf' -print -quit 2>/dev/null)" ]; }
 have_postgres() { compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; }
 
 need=()
 have_postgres || need+=(postgresql)        # the store's tests run against a real server
 [ -x /usr/bin/chromium ] || need+=(chromium) # the report's tests drive Debian's Chromium
 have_fonts || need+=(fonts-dejavu-core)    # Chromium renders text with some font
+have_liberation || need+=(fonts-liberation) # ... and the charts' with theirs
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

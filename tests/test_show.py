@@ -425,3 +425,58 @@ def test_level_and_color_columns_show_only_when_the_state_gives_colors():
                                color_name=["no color", "Orange"])
     heads = list(for_people(california).columns)
     assert "Dashboard color (1-5)" in heads and "Status level (1-5)" in heads
+
+
+# the width of the drawing of one y-axis label: it grows with the label's measured width
+_LABEL_WIDTH = """
+import json, re, sys
+import vl_convert
+from workbook.report import blocks
+if sys.argv[1] == "own":
+    blocks.start_chart_engine()
+def width(label, font):
+    spec = {"data": {"values": [{"g": label, "v": 1}]}, "mark": "bar",
+            "encoding": {"y": {"field": "g", "type": "nominal", "title": None},
+                         "x": {"field": "v", "type": "quantitative", "title": None}},
+            "config": {"font": font, "axis": {"labelLimit": 0}}}
+    return float(re.search(r'<svg[^>]* width="([0-9.]+)"', vl_convert.vegalite_to_svg(spec))[1])
+print(json.dumps({"dejavu_W": width("WWWWWWWW", "DejaVu Sans"),
+                  # vl-convert's stand-in for a font it cannot find: the text as zeros, as
+                  # many as the characters of its JSON (with the quotes), in sans-serif
+                  "liberation_0": width("0000000000", "Liberation Sans"),
+                  "ours_W": width("WWWWWWWW", blocks.FONT),
+                  "liberation_W": width("WWWWWWWW", "Liberation Sans")}))
+"""
+
+
+def _label_widths(mode: str) -> dict[str, float]:
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _LABEL_WIDTH, mode], capture_output=True,
+                          text=True, timeout=120, check=True)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_charts_measure_text_with_vl_converts_own_font_not_the_systems():
+    """With the engine started by start_chart_engine, no system font is seen: a label in a
+    font only the system has is measured as vl-convert's stand-in (its text as zeros in its
+    own sans-serif), and our FONT is its own Liberation Sans. Without it (the control), the
+    system's DejaVu Sans, which the test machine has (scripts/system-setup.sh), is measured."""
+    own = _label_widths("own")
+    assert own["dejavu_W"] == own["liberation_0"]
+    assert own["ours_W"] == own["liberation_W"] != own["liberation_0"]
+    system = _label_widths("system")
+    assert system["dejavu_W"] != system["liberation_0"]  # the control: DejaVu is installed
+    assert system["dejavu_W"] > system["liberation_W"]  # and its W is wider
+
+
+def test_report_page_and_apps_show_text_in_the_charts_font():
+    """The page and the apps' charts name the font vl-convert measured the labels with."""
+    from workbook.apps import page as app_page
+
+    first = show.FONT.split(",")[0].strip()
+    assert show.READABLE_CONFIG["font"] == show.FONT
+    assert f'font-family: "{first}"' in report.CSS
+    assert f'svg text{{font-family:"{first}"' in app_page.CSS

@@ -41,6 +41,7 @@ from workbook.apps.roles import (
 from workbook.report.blocks import (
     Audience,
     esc,  # the one escape, re-exported for the apps
+    start_chart_engine,
 )
 from workbook.store import Store
 from workbook.users.model import Access
@@ -701,8 +702,6 @@ class _Loading:
 
 def warm() -> Store:
     """Everything slow that does not depend on the request: imports, data, chart engine."""
-    import vl_convert
-
     import workbook.needs.charts  # noqa: F401
     import workbook.progress.charts  # noqa: F401
     import workbook.progress.quarterly  # noqa: F401
@@ -710,7 +709,7 @@ def warm() -> Store:
     from workbook.run import speedups
 
     speedups.install()  # the batch's chart speed-ups: same drawings, less work per redraw
-    vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{}]}})
+    start_chart_engine()  # vl-convert, with its own fonts only
     for name in _region_titles():
         district_choices(name)
     return Store()

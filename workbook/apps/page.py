@@ -75,7 +75,7 @@ overflow:visible;text-overflow:clip}
 .wb-chart{max-width:100%}
 .wb-chart figure{margin:0;padding:0 .2rem;max-width:100%}
 .wb-chart svg{overflow:visible;display:block}
-.wb-chart svg text{font-family:sans-serif}
+.wb-chart svg text{font-family:"Liberation Sans",Arial,Helvetica,sans-serif}
 .wb-app .widget-html,.wb-app .widget-html-content{min-width:0;max-width:100%}
 .wb-app .widget-html-content{overflow-wrap:break-word}
 .wb-wide{overflow-x:auto;max-width:100%}

@@ -45,7 +45,7 @@ import workbook.needs.tables, workbook.needs.charts, workbook.needs.priorities
 import workbook.rootcause.tables, workbook.rootcause.charts
 import workbook.plan.tables, workbook.plan.charts
 import workbook.progress.tables, workbook.progress.quarterly, workbook.progress.charts
-vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{}]}})  # start its engine
+workbook.report.blocks.start_chart_engine()  # vl-convert, with its own fonts only
 import workbook.run.speedups; workbook.run.speedups.install()
 """
 
