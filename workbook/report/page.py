@@ -33,8 +33,8 @@ DASHBOARD_PAGE = "California School Dashboard"
 
 CSS = """
 :root { --ink:#1f2933; --muted:#52606d; --rule:#d9e2ec; --accent:#1f4e79; }
-body { font-family: "Liberation Sans", Arial, Helvetica, sans-serif; color: var(--ink); max-width: 60rem;
-       margin: 0 auto; padding: 1.5rem; line-height: 1.45; }
+body { font-family: "Liberation Sans", Arial, Helvetica, sans-serif; color: var(--ink);
+       max-width: 60rem; margin: 0 auto; padding: 1.5rem; line-height: 1.45; }
 .title-page { min-height: 25vh; display:flex; flex-direction:column; justify-content:center;
               border-bottom: 3px solid var(--accent); margin-bottom: 2rem; }
 .title-page h1 { font-size: 2.2rem; color: var(--accent); margin: 0 0 .5rem; }
