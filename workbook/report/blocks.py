@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -253,6 +254,7 @@ def svg(chart: alt.TopLevelMixin) -> str:
 
 
 _engine_started = False
+_engine_lock = threading.Lock()  # one thread sets FONTCONFIG_FILE and puts it back
 
 
 def start_chart_engine() -> None:
@@ -267,9 +269,15 @@ def start_chart_engine() -> None:
     is put back as it was. Where vl-convert does not read fontconfig (Windows, macOS) there is
     no Liberation Sans to shadow it unless someone installed one. A process that drew a chart
     before this ran keeps what vl-convert loaded then."""
-    global _engine_started
     if _engine_started:
         return
+    with _engine_lock:
+        if not _engine_started:
+            _start_chart_engine()
+
+
+def _start_chart_engine() -> None:
+    global _engine_started
     import vl_convert as vlc
 
     folder = tempfile.mkdtemp(prefix="workbook-fonts-")
