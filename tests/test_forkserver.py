@@ -3,9 +3,11 @@ client like any kernel, and a server that cannot be reached means a plain kernel
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -173,6 +175,17 @@ def test_served_pages_use_forked_kernels_and_the_cap(tmp_path) -> None:
         forks = [p for p in psutil.Process(server.proc.pid).children()
                  if "--serve" in p.cmdline()]
         assert len(forks) == 1 and len(forks[0].children()) == 1  # the page's kernel
+        # it talks over unix sockets, not loopback ports another kernel could take first:
+        # every channel of its connection file is a socket file the kernel listens on
+        stub = [p for p in psutil.Process(server.proc.pid).children() if "-f" in p.cmdline()]
+        assert len(stub) == 1
+        info = json.loads(Path(stub[0].cmdline()[stub[0].cmdline().index("-f") + 1])
+                          .read_text())
+        assert info["transport"] == "ipc"
+        channels = {f"{info['ip']}-{info[name]}" for name in
+                    ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")}
+        listening = {c.laddr for c in forks[0].children()[0].net_connections(kind="unix")}
+        assert channels <= listening, channels - listening
         status, body, headers = get("plan")
         assert status == 503
         assert headers["Retry-After"] == str(capacity.RETRY_SECONDS)

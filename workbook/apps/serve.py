@@ -436,6 +436,12 @@ def voila_config(*, host: str, port: int, token: str, preheat: bool, pool_size: 
     # when a taken kernel is replaced: workbook.apps.pool (once the server is quiet, one
     # at a time); Voila's own delay is only used if that policy is not installed
     c.VoilaKernelManager.fill_delay = FILL_DELAY_SECONDS
+    # A kernel talks to the server over unix sockets in the server's private runtime
+    # folder, not TCP ports on loopback: ports that jupyter_client picks are free when it
+    # picks them but can be taken by another kernel before this one binds them ("Address
+    # already in use", a page that never starts); a socket file cannot be taken that way,
+    # and no other user of the machine can connect to it.
+    c.KernelManager.transport = "ipc"
     return c
 
 
