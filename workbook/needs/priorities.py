@@ -54,19 +54,25 @@ def suggest_priorities(snapshot: pd.DataFrame, gaps_frame: pd.DataFrame,
             *(["color_name"] if colors else []), "n",
             *(["flagged_groups"] if colors else []), "evidence"]
     rows = []
+    # each group's gap by (indicator, group), and the snapshot's rows as plain values (as
+    # `iterrows` gives them): a statewide run scores every LEA, and pandas' row objects
+    # were most of the cost
+    gap_of = dict(zip(zip(gaps_frame["indicator"], gaps_frame["student_group"], strict=True),
+                      gaps_frame["gap_to_all"], strict=True)) if len(gaps_frame) else {}
+    names = list(snapshot.columns)
     for indicator, part in snapshot.groupby("indicator", sort=False):
         groups = list(part["student_group"])
         head_group = "ALL" if "ALL" in groups else ("EL" if "EL" in groups else groups[0])
         head = part[part["student_group"] == head_group].iloc[0]
         score = 2.0 * SEVERITY.get(int(head["color"]), 0)
-        g = gaps_frame[(gaps_frame["indicator"] == indicator)
-                       & (gaps_frame["student_group"] != head_group)]
-        g = g.set_index("student_group")["gap_to_all"] if len(g) else pd.Series(dtype=float)
         cited = []
-        for _, r in part[part["student_group"] != head_group].iterrows():
+        for values in part.values:
+            r = dict(zip(names, values, strict=True))
+            if not isinstance(r["student_group"], str) or r["student_group"] == head_group:
+                continue
             w = _weight(r["n"])
             pts = SEVERITY.get(int(r["color"]), 0) * w if r["color"] in (1, 2) else 0.0
-            gap = g.get(r["student_group"], pd.NA)
+            gap = gap_of.get((indicator, r["student_group"]), pd.NA)
             if pd.notna(gap) and gap < 0 and pd.notna(r["n"]) and r["n"] >= MIN_N_FOR_GAPS:
                 pts += min(3.0, -float(gap) / GAP_UNIT.get(indicator, 10.0)) * w
             if pts > 0:

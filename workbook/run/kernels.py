@@ -112,6 +112,9 @@ class WarmKernel:
         self._closing = threading.Lock()
         self._closed = False
         self._templates: dict[Path, nbformat.NotebookNode] = {}
+        from workbook.run import speedups
+
+        speedups.install_driver()  # this process makes the notebooks from the kernel's messages
         # unix sockets: the kernel is on this machine, and nothing listens on a TCP port. The
         # folder holds the sockets and the connection file, and is named after this process,
         # so a later run can remove it if this process is killed before it can

@@ -27,6 +27,14 @@ found two costs that repeat with nothing new to compute:
   `report.blocks.svg` renames the drawing's ids after the spec, so the page is the same
   byte for byte.
 
+And one in the process that drives the kernels (`kernels.WarmKernel` installs it there):
+
+- nbclient makes every output a kernel sends through nbformat's `new_output`, which checks it
+  against its part of the notebook schema with jsonschema (~0.4 ms an output; fastjsonschema,
+  which nbformat uses for whole notebooks, is not asked for a part). Each part is compiled
+  once with fastjsonschema; an output it rejects is checked the old way, which raises the
+  same error as before.
+
 None changes what is drawn or written: `tests/test_batch.py` compares charts and a
 region's outputs with and without them. Each is skipped if the library's internals are not
 what it expects (another altair or vl-convert version), leaving that cost where it was.
@@ -61,7 +69,7 @@ def install() -> list[str]:
                 _installed.add(name)
         except (ImportError, AttributeError, TypeError):  # another version: leave it be
             log.info("speed-up %s not installed", name, exc_info=True)
-    return sorted(_installed)
+    return sorted(_installed - {DRIVER})
 
 
 def _altair_fromdict() -> bool:
@@ -186,6 +194,55 @@ def _svg_memo(size: int = 32) -> bool:
 
     vegalite_to_svg._workbook_memo = True  # type: ignore[attr-defined]
     vl_convert.vegalite_to_svg = vegalite_to_svg
+    return True
+
+
+#: The speed-up of the process that drives the kernels.
+DRIVER = "nbformat-output-check"
+
+
+def install_driver() -> list[str]:
+    """The speed-ups of the process that drives the kernels (see the module's text)."""
+    name = DRIVER
+    if name not in _installed:
+        try:
+            if _nbformat_output_check():
+                _installed.add(name)
+        except (ImportError, AttributeError, TypeError, KeyError, OSError):
+            log.info("speed-up %s not installed", name, exc_info=True)
+    return sorted(_installed & {name})
+
+
+def _nbformat_output_check() -> bool:
+    import fastjsonschema
+    from nbformat.v4 import nbbase
+
+    check = nbbase.validate
+    if getattr(check, "_workbook_fast", False):
+        return True
+    path = os.path.join(os.path.dirname(nbbase.__file__),
+                        nbbase.nbformat_schema[(nbbase.nbformat, nbbase.nbformat_minor)])
+    with open(path, encoding="utf-8") as f:
+        schema = json.load(f)
+    compiled: dict[str, Any] = {}
+
+    def validate(node: Any, ref: Any = None) -> Any:
+        if not isinstance(ref, str) or ref not in schema.get("definitions", {}):
+            return check(node, ref)
+        fast = compiled.get(ref)
+        if fast is None:  # never fills in defaults: the output stays as the kernel sent it
+            fast = compiled[ref] = fastjsonschema.compile(
+                {"$schema": schema["$schema"], "$ref": f"#/definitions/{ref}",
+                 "definitions": schema["definitions"]}, use_default=False)
+        try:
+            fast(node)
+        except fastjsonschema.JsonSchemaException:
+            return check(node, ref)  # raises nbformat's own error, as without the speed-up
+        return None
+
+    validate._workbook_fast = True  # type: ignore[attr-defined]
+    validate._workbook_plain = check  # type: ignore[attr-defined]
+    nbbase.validate = validate
     return True
 
 
