@@ -367,6 +367,7 @@ def test_kernel_model_counts_a_kernels_connections():
 
 
 def _config_classes() -> dict[str, type]:
+    from jupyter_client import KernelManager
     from jupyter_server.services.kernels.kernelmanager import MappingKernelManager
     from voila.app import Voila
     from voila.configuration import VoilaConfiguration
@@ -375,6 +376,7 @@ def _config_classes() -> dict[str, type]:
 
     return {"Voila": Voila, "VoilaConfiguration": VoilaConfiguration,
             "VoilaExecutor": VoilaExecutor, "MappingKernelManager": MappingKernelManager,
+            "KernelManager": KernelManager,  # each page's kernel (its transport)
             "VoilaKernelManager": voila_kernel_manager_factory(MappingKernelManager, True, 1)}
 
 

@@ -208,7 +208,7 @@ def install_driver() -> list[str]:
         try:
             if _nbformat_output_check():
                 _installed.add(name)
-        except (ImportError, AttributeError, TypeError, KeyError, OSError):
+        except Exception:  # another nbformat or fastjsonschema: the plain check stays
             log.info("speed-up %s not installed", name, exc_info=True)
     return sorted(_installed & {name})
 
@@ -224,16 +224,18 @@ def _nbformat_output_check() -> bool:
                         nbbase.nbformat_schema[(nbbase.nbformat, nbbase.nbformat_minor)])
     with open(path, encoding="utf-8") as f:
         schema = json.load(f)
-    compiled: dict[str, Any] = {}
+    # the four kinds of output a kernel sends, compiled now (a part that does not compile
+    # leaves the plain check in place); never filling in defaults, so an output stays as
+    # the kernel sent it
+    compiled = {ref: fastjsonschema.compile(
+        {"$schema": schema["$schema"], "$ref": f"#/definitions/{ref}",
+         "definitions": schema["definitions"]}, use_default=False)
+        for ref in ("display_data", "execute_result", "stream", "error")}
 
     def validate(node: Any, ref: Any = None) -> Any:
-        if not isinstance(ref, str) or ref not in schema.get("definitions", {}):
+        fast = compiled.get(ref) if isinstance(ref, str) else None
+        if fast is None:
             return check(node, ref)
-        fast = compiled.get(ref)
-        if fast is None:  # never fills in defaults: the output stays as the kernel sent it
-            fast = compiled[ref] = fastjsonschema.compile(
-                {"$schema": schema["$schema"], "$ref": f"#/definitions/{ref}",
-                 "definitions": schema["definitions"]}, use_default=False)
         try:
             fast(node)
         except fastjsonschema.JsonSchemaException:
