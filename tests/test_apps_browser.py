@@ -417,6 +417,37 @@ def test_the_name_is_given_once(visitor):
         "() => document.querySelector('.wb-user input').value === 'Once Only'")
 
 
+def test_a_name_typed_before_the_pages_tick_is_remembered_and_an_emptied_box_gets_it_back(
+        visitor):
+    visitor.open("status", f"?district={DISTRICT}")
+    page = visitor.page
+    page.wait_for_selector(".wb-user input")
+    # a box drawn and typed into within one task: no timer of the page has run in between
+    remembered = page.evaluate("""() => {
+        const box = document.createElement('div');
+        box.className = 'wb-user';
+        box.innerHTML = '<input type="text">';
+        document.body.prepend(box);
+        const input = box.querySelector('input');
+        input.value = 'Typed At Once';
+        input.dispatchEvent(new Event('input', {bubbles: true}));
+        const kept = localStorage.getItem('workbook.user');
+        box.remove();
+        return kept;
+    }""")
+    assert remembered == "Typed At Once"
+    # the box emptied without a key pressed (a view drawn again, a late update from the
+    # kernel) takes the remembered name back
+    page.evaluate("() => { document.querySelector('.wb-user input').value = ''; }")
+    page.wait_for_function(
+        "() => document.querySelector('.wb-user input').value === 'Typed At Once'")
+    # a person who empties the box empties what is remembered: it stays empty
+    page.locator(".wb-user input").fill("")
+    page.wait_for_timeout(600)  # three of the page's ticks
+    assert page.locator(".wb-user input").input_value() == ""
+    assert page.evaluate("() => localStorage.getItem('workbook.user')") == ""
+
+
 # --------------------------------------------------------------------------- status
 
 

@@ -10,7 +10,9 @@ and one script (template/workbook_page.js, in the page's <head>) acts on them:
   registered first (the template puts the script in <head>) and, while there are unsaved
   edits, stops it; the kernel is shut down on `pagehide` instead, only if the page goes;
 * `.wb-user input`: the name a person types is remembered in this browser
-  (localStorage) and filled in on the next visit, so they give it once;
+  (localStorage) from the first key (a listener on the document, there before the box is
+  drawn) and filled into an empty box on the next visit, or when the box is drawn again,
+  so they give it once; emptying the box empties what is remembered;
 * every text box gets a `maxlength` far above any field's limit, so a 10 MB paste arrives
   as a long text the kernel refuses with a message, never as a message too big for the
   websocket.

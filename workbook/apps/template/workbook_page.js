@@ -19,23 +19,30 @@
     var boxes = document.querySelectorAll(
       "textarea:not([maxlength]), input[type=text]:not([maxlength])");
     for (var i = 0; i < boxes.length; i++) { boxes[i].setAttribute("maxlength", String(MAX)); }
+    // an empty name box takes the name this browser remembers, on every tick, so a box
+    // drawn again (or emptied by a late update from the kernel) gets it back; a person who
+    // empties the box also empties what is remembered, so this never fights them
     var name = document.querySelector(".wb-user input");
-    if (name && !name.dataset.wbBound) {
-      name.dataset.wbBound = "1";
+    if (name && !name.value) {
       var saved = null;
       try { saved = window.localStorage.getItem(KEY); } catch (e) {}
-      if (saved && !name.value) {
+      if (saved) {
         name.value = saved;
         name.dispatchEvent(new Event("input", {bubbles: true}));
         name.dispatchEvent(new Event("change", {bubbles: true}));
       }
-      name.addEventListener("input", function () {
-        try { window.localStorage.setItem(KEY, name.value); } catch (e) {}
-      });
     }
     announce();
   }
   window.setInterval(tick, 200);
+  // The name is remembered from the first key: one listener on the document, there before
+  // the box is drawn, so a name typed before the next tick is not lost.
+  document.addEventListener("input", function (e) {
+    var el = e.target;
+    if (el && el.matches && el.matches(".wb-user input")) {
+      try { window.localStorage.setItem(KEY, el.value); } catch (err) {}
+    }
+  }, true);
 
   // Save results show beside the button pressed, in slots that are polite live regions
   // (screen readers read what lands there); a new conflict or error, or a result out of
