@@ -400,7 +400,7 @@ def test_a_stopped_run_leaves_no_socket_folder_or_kernel(tmp_path, store_url, si
     assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
 
 
-def test_a_full_region_run_writes_the_network_view_and_links_it(tmp_path, store_url):
+def test_a_full_region_run_writes_the_network_view_and_links_it(tmp_path, store_url, capfd):
     """After its districts, a whole-region run writes network.html (and its CSVs), audits its
     tables with the districts' and links it from the landing page; a run of some districts
     (--only/--limit) does not, as the view needs every district."""
@@ -411,6 +411,11 @@ def test_a_full_region_run_writes_the_network_view_and_links_it(tmp_path, store_
     folder = tmp_path / "out" / "test-region"
     network = [o for o in result.outcomes if o.notebook == batch.NETWORK]
     assert [o.status for o in network] == ["done"], network
+    # every kernel of the run, the network view's too, is on unix sockets: ipykernel warns
+    # on its standard error (the run's console) about any kernel on plain TCP
+    assert "over TCP" not in capfd.readouterr().err
+    assert (folder / "network.ipynb").is_file()
+    assert not (folder / "network.failed.ipynb").exists()
     page = (folder / "network.html").read_text(encoding="utf-8")
     assert "Salinas Union High" in page and "Big Sur" in page
     assert any((folder / "data" / batch.NETWORK).glob("*.csv"))
@@ -419,6 +424,27 @@ def test_a_full_region_run_writes_the_network_view_and_links_it(tmp_path, store_
                       database_url=store_url)
     assert batch.NETWORK not in {o.notebook for o in again.outcomes}
     assert not (tmp_path / "some" / "test-region" / "network.html").exists()
+
+
+def test_a_network_view_that_fails_keeps_its_notebook_beside_and_publishes_nothing(
+        tmp_path, store_url):
+    region = regions.load(str(_manifest(tmp_path, ["27661590000000"], [batch.NETWORK])))
+    folder = tmp_path / "out"
+    ok = batch.run_network(region, folder, store_url)
+    assert ok.status == "done", ok
+    assert (folder / "network.ipynb").is_file() and (folder / "network.html").is_file()
+    # a store nobody can open: the notebook stops in its first cells
+    bad = batch.run_network(region, folder, "nosuchdatabase://nobody@nowhere/x")
+    assert bad.status == "failed" and bad.error, bad
+    assert "\n" not in bad.error
+    assert not (folder / "network.html").exists()  # nothing half-published
+    assert not (folder / "network.ipynb").exists()
+    failed = nbformat.read(str(folder / "network.failed.ipynb"), as_version=4)
+    assert kernels.first_error(failed)
+    assert not list((folder / "data" / batch.NETWORK).glob("*.csv"))
+    again = batch.run_network(region, folder, store_url)  # mended: the failed copy goes
+    assert again.status == "done"
+    assert not (folder / "network.failed.ipynb").exists()
 
 
 # ------------------------------------------------------------ languages, notebooks, no plan

@@ -438,7 +438,7 @@ def run_network(region: regions.Region, folder: Path, database_url: str = "") ->
     import nbformat
 
     from workbook.report.page import page_meta, render
-    from workbook.run.kernels import first_error
+    from workbook.run.kernels import WarmKernel, first_error
 
     start = time.perf_counter()
     try:
@@ -447,11 +447,20 @@ def run_network(region: regions.Region, folder: Path, database_url: str = "") ->
         params = {"region": region.manifest or region.name, "year": region.year,
                   "audience": region.audience, "database_url": database_url,
                   "data_dir": str(folder / "data" / NETWORK)}
-        done = nbformat.read(notebooks.execute(NETWORK, params, folder / "network.ipynb"),
-                             as_version=4)
+        notebooks.check(notebooks.MODELS[NETWORK], {**notebooks.defaults(NETWORK), **params},
+                        where=NETWORK)
+        # a kernel of its own on unix sockets, as the districts' are: no loopback port that
+        # another kernel on the machine could take first, and no warning about plain TCP
+        with WarmKernel(cwd=notebooks.NOTEBOOK_DIR,
+                        env={"WORKBOOK_HOME": str(paths.root())}) as kernel:
+            done = kernel.execute(notebooks.path_of(NETWORK), params)
         error = first_error(done)
-        if error:
+        if error:  # as a district's: the executed notebook kept beside, for whoever mends it
+            (folder / "network.ipynb").unlink(missing_ok=True)
+            write_text(folder / "network.failed.ipynb", nbformat.writes(done))
             raise WorkbookError(error)
+        write_text(folder / "network.ipynb", nbformat.writes(done))
+        (folder / "network.failed.ipynb").unlink(missing_ok=True)
         page = render(done, **_page_args(page_meta(done), NETWORK))
         write_text(folder / "network.html", page)
         return Outcome(region.name, NETWORK, "done", round(time.perf_counter() - start, 3),
