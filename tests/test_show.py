@@ -183,6 +183,12 @@ def test_labels_name_every_column_and_fall_back_to_words():
     assert people.iloc[0].tolist() == ["Chronic absenteeism rate (CHRO)",
                                        "English Learners (EL)"]
     assert people.iloc[1].tolist() == ["NEW", "ZZ"]  # unknown codes as they are
+    # a code shown with its name is headed as the name: the cell is a district, not a code
+    named = labels.for_people(pd.DataFrame({"district_id": ["27661590000000"],
+                                            "district": ["Salinas Union High"],
+                                            "org_id": ["X"]}))
+    assert list(named.columns) == ["District", "District code"]
+    assert named.iloc[0].tolist() == ["Salinas Union High (27661590000000)", "X"]
 
 
 @pytest.mark.parametrize(("indicator", "values", "low", "high"), [

@@ -268,18 +268,20 @@ def for_people(frame: pd.DataFrame) -> pd.DataFrame:
         if col in HIDDEN or col in used or col in colorless:
             continue
         values: Iterable[object] = frame[column]
+        heading_of = col
         partner = NAMED.get(col)
         if partner is not None and partner in frame.columns:
             values = [_code_name(c, n) for c, n in zip(frame[column], frame[partner],
                                                        strict=True)]
             used.add(partner)
+            heading_of = partner  # "Salinas Union High (27661590000000)": a district
         elif col in ("student_group", "indicator", "state_indicator"):
             values = [_named(col, v) for v in frame[column]]
         elif col in NAMED.values():
             code = next(k for k, v in NAMED.items() if v == col)
             if code in frame.columns:  # shown with its code, at the code's place
                 continue
-        heading = label(col) if col else ""
+        heading = label(heading_of) if col else ""
         while heading in out:
             heading += " "  # two columns with one heading stay two columns
         out[heading] = _cells(values, col, unreported)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import hashlib
 import html
 import json
@@ -220,6 +221,7 @@ def plan_jobs(region: regions.Region, out_root: Path, *, only: Iterable[str] = (
         chosen = chosen[:limit]
     nb_fp = {n: hashlib.sha256(notebooks.path_of(n).read_bytes()).hexdigest()[:16]
              for n in region.district_notebooks}
+    made_by = software_fingerprint(region)
     from workbook.store import Store
 
     store = Store(database_url or None)  # creates or upgrades the schema if needed
@@ -236,12 +238,57 @@ def plan_jobs(region: regions.Region, out_root: Path, *, only: Iterable[str] = (
         for nb in keys:
             params[nb] = p = notebook_parameters(region, district_id, nb, out_dir,
                                                  database_url)
-            blob = json.dumps([VERSION, nb_fp[notebook_of(nb)], data_fp, plan.digest, p],
-                              sort_keys=True)
+            blob = json.dumps([VERSION, nb_fp[notebook_of(nb)], data_fp, plan.digest, p,
+                               made_by], sort_keys=True)
             fps[nb] = hashlib.sha256(blob.encode()).hexdigest()[:20]
         jobs.append(Job(region.name, district_id, name, keys, str(out_dir), params, fps,
                         heads.get(district_id, ""), plan.has_plan))
     return jobs
+
+
+#: Folders of the project whose files make a report besides its notebook, data, plan and
+#: parameters: the states' rules and terms and the providers (under the project root).
+RULE_FOLDERS = ("parameters/states", "parameters/providers")
+#: What in the package is read as data, not code that makes reports: the bundled sample
+#: files (a region that reads one has it in its data fingerprint) and Python's byte code.
+_NOT_SOFTWARE = ("__pycache__", "samples/data")
+
+
+def _files_digest(folder: Path, digest: Any, skip: tuple[str, ...] = ()) -> None:
+    """Every file under `folder` (path and bytes, in path order) into `digest`."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if not path.is_file() or any(rel == s or rel.startswith(s + "/") or f"/{s}/" in rel
+                                     for s in skip):
+            continue
+        digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+
+
+@functools.lru_cache(maxsize=1)
+def _package_fingerprint() -> str:
+    """The workbook package's own files (code, page templates, translations, catalogues):
+    the same for the life of a process."""
+    digest = hashlib.sha256()
+    _files_digest(Path(__file__).resolve().parent.parent, digest, _NOT_SOFTWARE)
+    return digest.hexdigest()[:20]
+
+
+def software_fingerprint(region: regions.Region) -> str:
+    """What makes a report besides its notebook, data, plan and parameters: the workbook
+    package (a new release or a mended rule redoes what it made), the states' rules and the
+    providers under parameters/, and the region's manifest. A resumed run redoes a report
+    whose fingerprint moved, so "already up to date" is never said of a page an older
+    version made."""
+    digest = hashlib.sha256(_package_fingerprint().encode())
+    for folder in RULE_FOLDERS:
+        digest.update(folder.encode() + b"\0")
+        _files_digest(paths.root() / folder, digest)
+    manifest = Path(region.manifest) if region.manifest else None
+    if manifest is not None and manifest.is_file():
+        digest.update(b"manifest\0" + manifest.read_bytes())
+    return digest.hexdigest()[:20]
 
 
 def headlines(outcomes, district_ids: list[str], year: int) -> dict[str, str]:
@@ -336,7 +383,7 @@ def stale_reason(job: Job, nb: str) -> str:
     if not isinstance(files, dict) or not isinstance(saved.get("fingerprint"), str):
         return "malformed done-marker"
     if saved["fingerprint"] != job.fingerprints[nb]:
-        return "inputs changed"
+        return "inputs changed (notebook, data, plan, parameters, rules or software)"
     if not {f"{nb}.ipynb", f"{nb}.html"} <= files.keys():
         return "done-marker lists no notebook or report"
     root = out_dir.resolve()
