@@ -791,3 +791,56 @@ def test_liaison_cannot_record_a_support_elsewhere(app_env, tmp_path):
     assert saved.updated_by == "Lee Liaison"
     with pytest.raises(AccessRefused):  # a liaison still changes no plan record
         guarded.save(Strategy(org_id=LIAISON_OF[0], goal="g", title="t"), user="typed")
+
+
+# ------------------------------------------------------------------ the matrix's numbers
+def _contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """WCAG contrast ratio, computed here independently of the chart module."""
+    def lum(c: tuple[int, ...]) -> float:
+        lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+               for v in (x / 255 for x in c)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _color(text: str) -> tuple[int, ...]:
+    import re
+
+    named = {"white": (255, 255, 255), "black": (0, 0, 0)}
+    if text in named:
+        return named[text]
+    if text.startswith("#"):
+        return tuple(int(text[i:i + 2], 16) for i in (1, 3, 5))
+    return tuple(round(float(v)) for v in re.findall(r"[\d.]+", text)[:3])
+
+
+@pytest.mark.parametrize("most", [1, 2, 3, 4, 5, 8, 13])
+def test_every_number_in_the_matrix_reads_on_its_own_shade(most):
+    """Whatever the most strategies in one cell (a liaison's own districts may have one),
+    each cause count is drawn in an ink of at least 4.5:1 against its drawn cell, and the
+    legend counts strategies in whole numbers."""
+    import re
+
+    from workbook.network import charts
+    from workbook.report import blocks
+
+    counts = list(range(most + 1))
+    codes = pd.DataFrame({"district": [f"District {n:02d}" for n in counts],
+                          "practice": "2a", "practice_name": "Talent",
+                          "strategies": counts, "causes": [n + 1 for n in counts]})
+    drawing = blocks.svg(charts.matrix_chart(codes))
+    cells = re.findall(r'aria-roledescription="rect mark"[^>]*fill="([^"]+)"', drawing)
+    numbers = re.findall(r'aria-roledescription="text mark"[^>]*fill="([^"]+)">([^<]*)<',
+                         drawing)
+    assert len(cells) == len(numbers) == len(counts)
+    assert [label for _, label in numbers] == [str(n + 1) for n in counts]
+    ratios = [_contrast(_color(cell), _color(ink))
+              for cell, (ink, _) in zip(cells, numbers, strict=True)]
+    assert min(ratios) >= 4.5, list(zip(counts, ratios, strict=True))
+    assert len({_color(c) for c in cells}) == len(counts)  # every count its own shade
+    legend = re.findall(r'class="mark-text role-legend-label"[^>]*>.*?</g>', drawing, re.S)
+    labels = re.findall(r">(-?[\d.]+)</text>", "".join(legend))
+    whole = [int(v) for v in labels if re.fullmatch(r"\d+", v)]
+    assert len(whole) == len(labels) == len(set(whole)) <= 6, labels  # no 0.5, no repeats
+    assert min(whole) == 0 and max(whole) == most, labels

@@ -85,6 +85,7 @@ overflow:visible;text-overflow:clip}
 .wb-header,.wb-header>.widget-box{flex-wrap:wrap;gap:.2rem .8rem}
 .wb-actions-bar{flex-wrap:wrap;gap:.3rem}
 .wb-save-result:empty{display:none}
+.wb-app .widget-html:not(.wb-msg-slot):has(>.widget-html-content:empty){display:none}
 .wb-save-result .wb-messages{margin:.3rem 0}
 @media (max-width:900px){
 .wb-app .widget-hbox{flex-wrap:wrap}

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import altair as alt
 import pandas as pd
 
@@ -17,13 +19,54 @@ def _height(n: int, per: int = 18) -> int:
     return max(60, min(per * n, 2400))
 
 
+#: The matrix's shades, lightest (no strategy) to darkest (the most in any cell), mixed in
+#: RGB so the page can tell which ink reads on each cell.
+SHADES = ("#deebf7", "#08306b")
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    return (int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16))
+
+
+def _luminance(rgb: Iterable[float]) -> float:
+    """WCAG's relative luminance of an sRGB colour (0-255 channels)."""
+    def lin(v: float) -> float:
+        v /= 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (lin(v) for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def ink_on(share: float) -> str:
+    """Black or white, whichever contrasts more with the shade `share` (0-1) of the way
+    from the lightest to the darkest: never below 4.58:1 (WCAG AA asks 4.5:1)."""
+    lo, hi = _rgb(SHADES[0]), _rgb(SHADES[1])
+    shade = [a + (b - a) * min(max(share, 0.0), 1.0) for a, b in zip(lo, hi, strict=True)]
+    lum = _luminance(shade)
+    return "white" if (1.05 / (lum + 0.05)) > ((lum + 0.05) / 0.05) else "black"
+
+
+def _whole_steps(most: int, at_most: int = 6) -> list[int]:
+    """Whole numbers from 0 to `most` (both shown), at most `at_most` of them, evenly
+    stepped: a legend of counts never says 0.5, nor the same number twice."""
+    step = max(1, -(-most // (at_most - 1)))
+    steps = list(range(0, most, step))
+    if len(steps) > 1 and (most - steps[-1]) * 2 < step:
+        steps.pop()  # 12 beside 13 would print one over the other
+    return steps + [most]
+
+
 def matrix_chart(codes: pd.DataFrame) -> alt.TopLevelMixin:
     """The coded strategy matrix: districts x the twelve practices, each cell shaded by the
     number of strategies coded to it, with the number of causes coded the same way printed
     in it. Drawn from the `practice_codes` frame."""
     if codes.empty:
         return empty_chart("Coded strategy matrix", "No strategy or cause is coded yet.")
-    f = codes.assign(label=codes["causes"].map(lambda n: str(n) if n else ""))
+    # each number in the ink that reads on its own cell, whatever the most strategies in
+    # one cell is (a liaison's four districts may have at most one)
+    most = max(float(codes["strategies"].max()), 1.0)
+    f = codes.assign(label=codes["causes"].map(lambda n: str(n) if n else ""),
+                     ink=[ink_on(float(n) / most) for n in codes["strategies"]])
     districts = sorted(set(f["district"]))
     x = alt.X("practice:O", sort=_PRACTICES, title="Four Domains practice",
               scale=alt.Scale(domain=_PRACTICES), axis=alt.Axis(labelAngle=0, orient="top"))
@@ -36,10 +79,13 @@ def matrix_chart(codes: pd.DataFrame) -> alt.TopLevelMixin:
     base = alt.Chart().encode(x=x, y=y)
     cells = base.mark_rect(stroke="white").encode(
         color=alt.Color("strategies:Q", title="Strategies",
-                        scale=alt.Scale(scheme="blues", domainMin=0)), tooltip=tip)
+                        scale=alt.Scale(range=list(SHADES), interpolate="rgb",
+                                        domain=[0, most], nice=False),
+                        legend=alt.Legend(format="d", values=_whole_steps(int(most)))),
+        tooltip=tip)
     text = base.mark_text(fontSize=9).encode(
         text="label:N", tooltip=tip,
-        color=alt.condition("datum.strategies >= 2", alt.value("white"), alt.value("#b71c1c")))
+        color=alt.condition("datum.ink === 'white'", alt.value("white"), alt.value("black")))
     return alt.layer(cells, text, data=chart_data(f)).properties(
         title=alt.TitleParams("Strategies (shade) and causes (number) by practice",
                               subtitle="Each row a district; columns the practices 1a-4c"),
