@@ -418,12 +418,18 @@ def is_current(job: Job, nb: str) -> bool:
 
 
 # ---------------------------------------------------------------------------- executing
+def _warm_kernel() -> WarmKernel:
+    """A kernel for the workbooks: in notebooks/, with this project as its home."""
+    from workbook.run.kernels import WarmKernel
+
+    return WarmKernel(cwd=notebooks.NOTEBOOK_DIR, env={"WORKBOOK_HOME": str(paths.root())})
+
+
 def _kernels() -> Kernels:
     """An empty set of warm kernels for one run (or one Dask worker's share of it)."""
-    from workbook.run.kernels import Kernels, WarmKernel
+    from workbook.run.kernels import Kernels
 
-    return Kernels(lambda: WarmKernel(cwd=notebooks.NOTEBOOK_DIR,
-                                      env={"WORKBOOK_HOME": str(paths.root())}))
+    return Kernels(_warm_kernel)
 
 
 def run_job(job: Job, *, resume: bool, kernel: Callable[[], WarmKernel]) -> list[Outcome]:
@@ -485,7 +491,7 @@ def run_network(region: regions.Region, folder: Path, database_url: str = "") ->
     import nbformat
 
     from workbook.report.page import page_meta, render
-    from workbook.run.kernels import WarmKernel, first_error
+    from workbook.run.kernels import first_error
 
     start = time.perf_counter()
     try:
@@ -498,8 +504,7 @@ def run_network(region: regions.Region, folder: Path, database_url: str = "") ->
                         where=NETWORK)
         # a kernel of its own on unix sockets, as the districts' are: no loopback port that
         # another kernel on the machine could take first, and no warning about plain TCP
-        with WarmKernel(cwd=notebooks.NOTEBOOK_DIR,
-                        env={"WORKBOOK_HOME": str(paths.root())}) as kernel:
+        with _warm_kernel() as kernel:
             done = kernel.execute(notebooks.path_of(NETWORK), params)
         error = first_error(done)
         if error:  # as a district's: the executed notebook kept beside, for whoever mends it
@@ -534,15 +539,14 @@ def report_now(region_name: str, district_id: str, notebook: str, *,
     region's audience applies unless `overrides` says otherwise. Raises WorkbookError with
     the notebook's first error if it fails."""
     from workbook.report.page import page_meta, render
-    from workbook.run.kernels import WarmKernel, first_error
+    from workbook.run.kernels import first_error
 
     region = regions.load(region_name)
     if notebook not in region.district_notebooks:
         raise WorkbookError(f"region {region.name!r} does not run {notebook}")
     params = {**notebook_parameters(region, district_id, notebook, None, database_url),
               **(overrides or {})}
-    with WarmKernel(cwd=notebooks.NOTEBOOK_DIR,
-                    env={"WORKBOOK_HOME": str(paths.root())}) as kernel:
+    with _warm_kernel() as kernel:
         done = kernel.execute(notebooks.path_of(notebook), params)
     error = first_error(done)
     if error:
