@@ -107,3 +107,24 @@ def offline_chromium():
         browser = pw.chromium.launch(executable_path=path, args=[*CHROMIUM_ARGS, *OFFLINE_ARGS])
         yield browser
         browser.close()
+
+
+def open_app(page, server, app: str, query: str = "", timeout: float = 90_000) -> None:
+    """Open a served app and wait for it to draw. When it does not, the failure says what
+    the page showed and what the server logged meanwhile (a browser timeout alone says
+    neither, and a flaky failure on a loaded machine is then undiagnosable)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    offset = len(server.log())
+    page.goto(f"{server.base}/voila/render/{app}.ipynb{query}")
+    try:
+        page.wait_for_selector(f".wb-app-{app}", timeout=timeout)
+    except PlaywrightTimeout:
+        try:
+            shown = page.inner_text("body", timeout=5_000)[:1500]
+        except Exception as e:  # the page itself may be gone
+            shown = f"(could not read the page: {e})"
+        raise AssertionError(
+            f"{app}{query} did not draw in {timeout / 1000:.0f} s; the page showed:\n{shown}\n"
+            f"the server logged meanwhile ({server.log_path}):\n"
+            f"{server.log()[offset:][-4000:]}") from None

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import private_cache, sample_store
-from pgserver import CHROMIUM_SKIP_REASON, chromium_path, offline_chromium, require
+from pgserver import CHROMIUM_SKIP_REASON, chromium_path, offline_chromium, open_app, require
 
 pytestmark = pytest.mark.slow
 
@@ -77,8 +77,7 @@ class Visitor:
             self.blocked.append(request.url)
 
     def open(self, app: str, query: str = "") -> None:
-        self.page.goto(f"{self.server.base}/voila/render/{app}.ipynb{query}")
-        self.page.wait_for_selector(f".wb-app-{app}", timeout=TIMEOUT)
+        open_app(self.page, self.server, app, query, TIMEOUT)
 
     def close(self) -> None:
         self.context.close()
@@ -698,6 +697,8 @@ def test_edits_to_different_fields_of_a_goal_are_both_kept(browser, server, stor
         ben.page.locator(".wb-save-goal").click()
         text = wait_message(ben.page, "changed by")
         assert "Changed by both of you" in text and "Ana's reason (changed by Ana, kept)" in text
+        # the choices are widgets drawn beside the message: wait for them, then count
+        ben.page.wait_for_selector(".wb-save-mine")
         assert ben.page.locator("[class*='wb-choose-']").count() == 1
         ben.page.locator(".wb-save-mine").click()
         wait_message(ben.page, "Saved the goal")

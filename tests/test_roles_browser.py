@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import private_cache, sample_store
-from pgserver import CHROMIUM_SKIP_REASON, chromium_path, offline_chromium, require
+from pgserver import CHROMIUM_SKIP_REASON, chromium_path, offline_chromium, open_app, require
 
 pytestmark = pytest.mark.slow
 
@@ -125,8 +125,7 @@ class Person:
         self.page.wait_for_load_state()
 
     def open(self, app: str, query: str = "") -> None:
-        self.page.goto(f"{self.server.base}/voila/render/{app}.ipynb{query}")
-        self.page.wait_for_selector(f".wb-app-{app}", timeout=TIMEOUT)
+        open_app(self.page, self.server, app, query, TIMEOUT)
 
     def cookies(self) -> str:
         return "; ".join(f"{c['name']}={c['value']}" for c in self.context.cookies())

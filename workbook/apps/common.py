@@ -115,8 +115,9 @@ class Messages:
             self._slot.children = ()
             slot.children = (self.widget,)
             self._slot = slot
-        self.text.value = f"<div class='wb-msg-{kind}' role='status'>{markup}</div>"
+        # the buttons first: a message that asks for a choice is not read before its choices
         self.actions.children = tuple(actions or ())
+        self.text.value = f"<div class='wb-msg-{kind}' role='status'>{markup}</div>"
 
     def ok(self, text: str) -> None:
         self._show("ok", esc(text))
