@@ -398,3 +398,23 @@ def test_every_option_serve_sets_is_one_the_class_still_reads():
         f"jupyter_server {version('jupyter_server')}; traitlets ignores them, so "
         f"{SERVE} (voila_config, workbook_configuration) would silently lose them. "
         "Find their new names.")
+
+
+def test_the_request_socket_serve_mends_is_the_one_voila_hands_requests_to(routes):
+    from voila import handler as voila_handler
+    from voila.request_info_handler import RequestInfoSocketHandler as Socket
+
+    where = "workbook/apps/request.py (harden_voila_request_socket)"
+    from voila.app import Voila
+
+    # the route exists only with pre-heated kernels, which `routes` leaves off
+    assert "RequestInfoSocketHandler," in inspect.getsource(Voila.init_handlers), _gone(
+        "the /voila/query/<kernel> route served by RequestInfoSocketHandler", "voila", where,
+        "hand a pre-heated kernel its page's request without losing it")
+    assert "RequestInfoSocketHandler.send_updates(" in inspect.getsource(
+        voila_handler.VoilaHandler.get_generator), _gone(
+        "VoilaHandler calling RequestInfoSocketHandler.send_updates", "voila", where,
+        "keep a request that could not be written for the kernel's next connection")
+    assert {"_waiters", "_cache"} <= set(vars(Socket)), _gone(
+        "RequestInfoSocketHandler._waiters/_cache", "voila", where, "find a kernel's socket")
+    assert getattr(Socket, "_workbook_hardened", False), f"{SERVE} no longer calls {where}"

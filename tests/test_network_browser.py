@@ -96,6 +96,10 @@ def test_liaison_sees_only_their_districts_and_records_a_support(browser, server
     try:
         page.goto(f"{server.base}/voila/render/network.ipynb")
         page.wait_for_selector(".wb-network-summary h2", timeout=TIMEOUT)
+        # the sections are widgets the page draws one after another: wait until all are
+        for section in ("implementation", "outcomes", "themes", "supports", "state"):
+            page.wait_for_selector(f".wb-network-{section} table")
+        page.wait_for_selector(".wb-chart-network-matrix svg")
         assert "the 2 districts you support" in page.inner_text(".wb-network-summary")
         matrix = page.inner_text(".wb-network-matrix")
         body = page.inner_text(".wb-app")

@@ -277,10 +277,13 @@ def _voila_class():
 
             from workbook.apps import pool, workbooks
             from workbook.apps.capacity import capped
+            from workbook.apps.request import harden_voila_request_socket
             from workbook.run.notebooks import NOTEBOOK_DIR
 
             # refills after the rush, one at a time, never a page waiting on a sleeping one
             pool.install(self.kernel_manager)
+            # a pre-heated kernel's request is never lost on its way (workbook.apps.request)
+            harden_voila_request_socket()
 
             handlers = [h for h in super().init_handlers()
                         if not (len(h) > 1 and isinstance(h[1], type)
