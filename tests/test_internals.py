@@ -401,12 +401,12 @@ def test_every_option_serve_sets_is_one_the_class_still_reads():
 
 
 def test_the_request_socket_serve_mends_is_the_one_voila_hands_requests_to(routes):
+    # `routes` has run serve's init_handlers, which mends the socket class
     from voila import handler as voila_handler
+    from voila.app import Voila
     from voila.request_info_handler import RequestInfoSocketHandler as Socket
 
     where = "workbook/apps/request.py (harden_voila_request_socket)"
-    from voila.app import Voila
-
     # the route exists only with pre-heated kernels, which `routes` leaves off
     assert "RequestInfoSocketHandler," in inspect.getsource(Voila.init_handlers), _gone(
         "the /voila/query/<kernel> route served by RequestInfoSocketHandler", "voila", where,

@@ -14,7 +14,7 @@ import datetime as dt
 
 import pytest
 from conftest import private_cache, sample_store
-from pgserver import CHROMIUM_SKIP_REASON, chromium_path, offline_chromium, require
+from pgserver import CHROMIUM_SKIP_REASON, chromium_path, offline_chromium, open_app, require
 
 pytestmark = pytest.mark.slow
 
@@ -94,7 +94,7 @@ def test_liaison_sees_only_their_districts_and_records_a_support(browser, server
 
     context, page = signed_in(browser, server, "Lee Liaison")
     try:
-        page.goto(f"{server.base}/voila/render/network.ipynb")
+        open_app(page, server, "network", "", TIMEOUT)
         page.wait_for_selector(".wb-network-summary h2", timeout=TIMEOUT)
         # the sections are widgets the page draws one after another: wait until all are
         for section in ("implementation", "outcomes", "themes", "supports", "state"):
